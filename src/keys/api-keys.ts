@@ -1,0 +1,119 @@
+/** API keys: shown once, stored hashed with a visible prefix, scoped, revocable. */
+import { and, desc, eq, isNull } from 'drizzle-orm';
+import type { Db } from '../store/database.js';
+import { apiKeys } from '../store/schema.js';
+import { AppError } from '../shared/errors.js';
+import { newId } from '../shared/ids.js';
+import { generateSecret, hashSecret, visiblePrefix } from '../shared/secrets.js';
+
+export const scopes = ['calls:read', 'calls:write', 'agents:read', 'agents:write', 'admin'] as const;
+export type Scope = (typeof scopes)[number];
+
+export interface ApiKeyView {
+  readonly id: string;
+  readonly name: string;
+  readonly prefix: string;
+  readonly scopes: Scope[];
+  readonly created_at: string;
+  readonly last_used_at: string | null;
+  readonly revoked_at: string | null;
+}
+
+export interface Principal {
+  readonly orgId: string;
+  readonly keyId: string;
+  readonly scopes: ReadonlySet<Scope>;
+}
+
+/** `admin` holds every scope. */
+export function hasScope(principal: Principal, scope: Scope): boolean {
+  return principal.scopes.has('admin') || principal.scopes.has(scope);
+}
+
+function view(row: typeof apiKeys.$inferSelect): ApiKeyView {
+  return {
+    id: row.id,
+    name: row.name,
+    prefix: row.prefix,
+    scopes: row.scopes as Scope[],
+    created_at: row.createdAt.toISOString(),
+    last_used_at: row.lastUsedAt?.toISOString() ?? null,
+    revoked_at: row.revokedAt?.toISOString() ?? null,
+  };
+}
+
+export class ApiKeyService {
+  /** Last-used stamps are written at most this often per key, off the request path. */
+  private readonly touchIntervalMs = 60_000;
+  private readonly touched = new Map<string, number>();
+  /**
+   * Verified keys, by hash, for a few seconds: a request then needs no key lookup. A revocation
+   * in this process drops the entry at once; one made by another process applies within the TTL.
+   */
+  private readonly verified = new Map<string, { principal: Principal; expiresAtMs: number }>();
+
+  constructor(private readonly db: Db, private readonly cacheTtlMs = 10_000) {}
+
+  /** Creates a key; the returned `key` is the only time the secret is visible. */
+  async create(orgId: string, name: string, keyScopes: readonly Scope[], secret?: string): Promise<ApiKeyView & { key: string }> {
+    const key = secret ?? generateSecret('pk');
+    const [row] = await this.db
+      .insert(apiKeys)
+      .values({ id: newId('key'), orgId, name, prefix: visiblePrefix(key), hash: hashSecret(key), scopes: [...new Set(keyScopes)] })
+      .onConflictDoNothing({ target: apiKeys.hash })
+      .returning();
+    if (!row) {
+      const existing = await this.db.query.apiKeys.findFirst({ where: eq(apiKeys.hash, hashSecret(key)) });
+      if (!existing || existing.orgId !== orgId) throw new Error('API key collision');
+      return { ...view(existing), key };
+    }
+    return { ...view(row), key };
+  }
+
+  async list(orgId: string): Promise<ApiKeyView[]> {
+    const rows = await this.db.select().from(apiKeys).where(eq(apiKeys.orgId, orgId)).orderBy(desc(apiKeys.createdAt));
+    return rows.map(view);
+  }
+
+  async revoke(orgId: string, id: string): Promise<ApiKeyView> {
+    const [row] = await this.db
+      .update(apiKeys)
+      .set({ revokedAt: new Date() })
+      .where(and(eq(apiKeys.id, id), eq(apiKeys.orgId, orgId)))
+      .returning();
+    if (!row) throw new AppError('API_KEY_NOT_FOUND');
+    this.verified.delete(row.hash);
+    return view(row);
+  }
+
+  /** The principal behind a presented key, or null when it is unknown or revoked. */
+  async authenticate(presented: string): Promise<Principal | null> {
+    if (presented.length < 10 || presented.length > 200) return null;
+    const hash = hashSecret(presented);
+    const now = Date.now();
+    const cached = this.verified.get(hash);
+    if (cached && cached.expiresAtMs > now) {
+      this.touch(cached.principal.keyId);
+      return cached.principal;
+    }
+    const row = await this.db.query.apiKeys.findFirst({
+      where: and(eq(apiKeys.hash, hash), isNull(apiKeys.revokedAt)),
+    });
+    if (!row) {
+      this.verified.delete(hash);
+      return null;
+    }
+    this.touch(row.id);
+    const principal: Principal = { orgId: row.orgId, keyId: row.id, scopes: new Set(row.scopes as Scope[]) };
+    if (this.verified.size > 10_000) this.verified.clear();
+    this.verified.set(hash, { principal, expiresAtMs: now + this.cacheTtlMs });
+    return principal;
+  }
+
+  private touch(id: string): void {
+    const now = Date.now();
+    if ((this.touched.get(id) ?? 0) + this.touchIntervalMs > now) return;
+    this.touched.set(id, now);
+    void this.db.update(apiKeys).set({ lastUsedAt: new Date(now) }).where(eq(apiKeys.id, id)).catch(() => undefined);
+  }
+}

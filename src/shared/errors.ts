@@ -1,0 +1,112 @@
+/** Error registry: every error the service can answer with has a code, a status and a message here. */
+
+export const errorCodes = {
+  VALIDATION_FAILED: { httpStatus: 400, message: 'The request is not valid' },
+  INVALID_JSON: { httpStatus: 400, message: 'The request body is not valid JSON' },
+  BODY_TOO_LARGE: { httpStatus: 413, message: 'The request body is too large' },
+  UNSUPPORTED_MEDIA_TYPE: { httpStatus: 415, message: 'The request body has an unsupported content type' },
+  INVALID_PHONE_NUMBER: { httpStatus: 400, message: 'The phone number is not a valid E.164 number' },
+  VARIABLES_TOO_MANY: { httpStatus: 400, message: 'Too many variables' },
+  VARIABLES_MISSING: { httpStatus: 422, message: 'The agent needs variables the call does not give' },
+  UNAUTHENTICATED: { httpStatus: 401, message: 'A valid API key is required' },
+  FORBIDDEN_SCOPE: { httpStatus: 403, message: 'The API key lacks the scope this needs' },
+  NOT_FOUND: { httpStatus: 404, message: 'No such route' },
+  AGENT_NOT_FOUND: { httpStatus: 404, message: 'Agent not found' },
+  CALL_NOT_FOUND: { httpStatus: 404, message: 'Call not found' },
+  PHONE_NUMBER_NOT_FOUND: { httpStatus: 404, message: 'Phone number not found' },
+  API_KEY_NOT_FOUND: { httpStatus: 404, message: 'API key not found' },
+  CONTACT_NOT_FOUND: { httpStatus: 404, message: 'Contact not found' },
+  HOOK_NOT_FOUND: { httpStatus: 404, message: 'Hook not found' },
+  PHONE_NUMBER_EXISTS: { httpStatus: 409, message: 'That phone number is already registered' },
+  FROM_NUMBER_NOT_OWNED: { httpStatus: 422, message: 'The "from" number is not one of the organisation\'s phone numbers' },
+  AGENT_INVALID: { httpStatus: 422, message: 'The agent definition is not valid' },
+  LLM_NOT_CONFIGURED: { httpStatus: 422, message: 'The agent needs an LLM and none is configured for it' },
+  NO_CALLER_NUMBER: { httpStatus: 422, message: 'The call has no "from" number and its agent has none assigned' },
+  CARRIER_NOT_CONFIGURED: { httpStatus: 422, message: 'The number\'s carrier is not configured on this server' },
+  CALL_NOT_ENDED: { httpStatus: 409, message: 'The call has not ended yet' },
+  CALL_NOT_CANCELABLE: { httpStatus: 409, message: 'The call has already ended' },
+  IDEMPOTENCY_KEY_REUSED: { httpStatus: 422, message: 'The Idempotency-Key was used with a different request' },
+  UNSUPPORTED_FIELD: { httpStatus: 400, message: 'A field asks for something Parley cannot do' },
+  SCHEDULE_IN_PAST: { httpStatus: 422, message: 'scheduled_for is too far in the past' },
+  WEBHOOK_ENDPOINT_NOT_FOUND: { httpStatus: 404, message: 'Webhook endpoint not found' },
+  WEBHOOK_DELIVERY_NOT_FOUND: { httpStatus: 404, message: 'Webhook delivery not found' },
+  WEBHOOK_URL_REFUSED: { httpStatus: 422, message: 'The webhook URL points somewhere deliveries may not go' },
+  WEBHOOK_ENDPOINT_LIMIT: { httpStatus: 422, message: 'The organisation has as many webhook endpoints as it may' },
+  WEBHOOK_DELIVERY_IN_FLIGHT: { httpStatus: 409, message: 'The delivery is being sent right now' },
+  WEBHOOK_ENDPOINT_DISABLED: { httpStatus: 409, message: 'The delivery\'s endpoint is disabled or deleted' },
+  INTERNAL: { httpStatus: 500, message: 'Internal error' },
+} as const satisfies Record<string, { httpStatus: number; message: string }>;
+
+export type ErrorCode = keyof typeof errorCodes;
+
+/** An error the API turns into `{error:{code,message,details}}` with its registered status. */
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly httpStatus: number;
+  readonly details: unknown;
+
+  constructor(code: ErrorCode, message?: string, options: { details?: unknown; cause?: unknown } = {}) {
+    super(message ?? errorCodes[code].message, { cause: options.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.httpStatus = errorCodes[code].httpStatus;
+    this.details = options.details;
+  }
+}
+
+export const providerErrorCategories = [
+  'auth',
+  'rate_limit',
+  'quota',
+  'connectivity',
+  'invalid_request',
+  'server',
+  'unknown',
+] as const;
+export type ProviderErrorCategory = (typeof providerErrorCategories)[number];
+
+/** A failure of an external service (carrier, STT, TTS, LLM). Wrappers decide on retry from `retryable`. */
+export class ProviderError extends Error {
+  readonly provider: string;
+  readonly category: ProviderErrorCategory;
+  readonly retryable: boolean;
+  readonly statusCode: number | undefined;
+
+  constructor(
+    provider: string,
+    category: ProviderErrorCategory,
+    message: string,
+    options: { statusCode?: number; retryable?: boolean; cause?: unknown } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.name = 'ProviderError';
+    this.provider = provider;
+    this.category = category;
+    this.statusCode = options.statusCode;
+    this.retryable = options.retryable ?? ['rate_limit', 'connectivity', 'server'].includes(category);
+  }
+
+  /** Maps an HTTP status onto a category: a 4xx is permanent except 408 and 429. */
+  static fromStatus(provider: string, statusCode: number, message: string, cause?: unknown): ProviderError {
+    const category: ProviderErrorCategory =
+      statusCode === 401 || statusCode === 403
+        ? 'auth'
+        : statusCode === 429
+          ? 'rate_limit'
+          : statusCode === 402
+            ? 'quota'
+            : statusCode === 408
+              ? 'connectivity'
+              : statusCode >= 500
+                ? 'server'
+                : statusCode >= 400
+                  ? 'invalid_request'
+                  : 'unknown';
+    return new ProviderError(provider, category, message, { statusCode, cause });
+  }
+}
+
+/** Exhaustiveness check for switches over string unions. */
+export function assertNever(value: never): never {
+  throw new Error(`Unexpected value: ${JSON.stringify(value)}`);
+}

@@ -1,0 +1,26 @@
+/** The process logger: pino with redaction of personal data and secrets. */
+import { pino, type Logger } from 'pino';
+
+/** Field names whose values never reach a log line: phone numbers, transcripts, prompts, keys. */
+export const redactedFields = [
+  'to', 'from', 'number', 'phone', 'phone_number', 'contact_number', 'text', 'transcript', 'prompt',
+  'greeting', 'variables', 'apiKey', 'api_key', 'key', 'secret', 'token', 'authorization', 'password',
+];
+
+const redactPaths = [
+  ...redactedFields,
+  ...redactedFields.map((field) => `*.${field}`),
+  'req.headers.authorization',
+  'req.headers["x-api-key"]',
+  'req.headers.cookie',
+];
+
+export function createLogger(options: { level?: string; name?: string } = {}): Logger {
+  return pino({
+    name: options.name ?? 'parley',
+    level: options.level ?? 'info',
+    redact: { paths: redactPaths, censor: '[redacted]' },
+  });
+}
+
+export type { Logger };

@@ -1,0 +1,103 @@
+/**
+ * The database: embedded PGlite in the data folder by default, a PostgreSQL server when a URL
+ * is given. One schema and one set of migrations serve both.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import pg from 'pg';
+import * as schema from './schema.js';
+
+export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+/** What pg-boss needs to run on a connection it does not own. */
+export interface SqlExecutor {
+  executeSql(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
+}
+
+export interface Database {
+  readonly kind: 'pglite' | 'postgres';
+  readonly db: Db;
+  /** Raw SQL with $n parameters; multi-statement text when there are no values. */
+  readonly sql: SqlExecutor;
+  /** A Postgres connection string, when on a server (pg-boss then opens its own pool). */
+  readonly connectionString: string | undefined;
+  close(): Promise<void>;
+}
+
+const migrationsFolder = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
+/** Arbitrary constant: serialises migrations across processes sharing a server. */
+const migrationLockId = 727_100_001;
+
+let onPoolError: (error: Error) => void = (error) => process.emitWarning(`PostgreSQL pool: ${error.message}`);
+
+/** Where errors of idle pooled connections go (the composition root points it at the logger). */
+export function setPoolErrorHandler(handler: (error: Error) => void): void {
+  onPoolError = handler;
+}
+
+export interface OpenDatabaseOptions {
+  /** postgres://… ; when absent, PGlite is used. */
+  readonly databaseUrl?: string | undefined;
+  /** PGlite data folder, or 'memory://' for a throwaway database. */
+  readonly dataDir?: string;
+}
+
+/** Opens the database and applies pending migrations. */
+export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
+  return options.databaseUrl ? openPostgres(options.databaseUrl) : openPglite(options.dataDir ?? 'memory://');
+}
+
+async function openPglite(dataDir: string): Promise<Database> {
+  let location = dataDir;
+  if (!dataDir.startsWith('memory://')) {
+    location = resolve(dataDir, 'pgdata');
+    mkdirSync(dirname(location), { recursive: true });
+  }
+  const client = await PGlite.create(location);
+  const db = drizzlePglite(client, { schema }) as unknown as Db;
+  await migratePglite(db as never, { migrationsFolder });
+  return {
+    kind: 'pglite',
+    db,
+    connectionString: undefined,
+    sql: {
+      async executeSql(text, values) {
+        if (values && values.length > 0) return client.query(text, values);
+        const results = await client.exec(text);
+        return results[results.length - 1] ?? { rows: [] };
+      },
+    },
+    close: () => client.close(),
+  };
+}
+
+async function openPostgres(connectionString: string): Promise<Database> {
+  const lockClient = new pg.Client({ connectionString });
+  await lockClient.connect();
+  try {
+    await lockClient.query('select pg_advisory_lock($1)', [migrationLockId]);
+    await migratePg(drizzlePg(lockClient), { migrationsFolder });
+    await lockClient.query('select pg_advisory_unlock($1)', [migrationLockId]);
+  } finally {
+    await lockClient.end();
+  }
+  const pool = new pg.Pool({ connectionString, max: 10 });
+  // An idle client the server drops (a restart, an admin's terminate) emits here; unheard, it
+  // would crash the process. The pool replaces the client on the next query.
+  pool.on('error', (error) => onPoolError(error));
+  const db = drizzlePg(pool, { schema }) as unknown as Db;
+  return {
+    kind: 'postgres',
+    db,
+    connectionString,
+    sql: { executeSql: (text, values) => pool.query(text, values as unknown[] | undefined) },
+    close: () => pool.end(),
+  };
+}
