@@ -1,0 +1,86 @@
+/**
+ * What capabilities check when an agent is saved, and how its stored settings are shown and
+ * handed to a brain: flows are validated (422 naming the problems), prompt settings and outcome
+ * schemas parsed, and the agent's own model key sealed, never returned in full.
+ */
+import { AppError } from '../shared/errors.js';
+import type { SecretBox } from '../shared/secret-box.js';
+import { maskSecret } from '../shared/secret-box.js';
+import { validateFlow, flowTemplates, type FlowTemplateName } from '../brain/flow/index.js';
+import { checkPromptSettings } from '../brain/prompt/index.js';
+import { parseOutcomeSettings } from '../brain/outcome/index.js';
+import { checkVoiceSettings } from '../voice/session/settings.js';
+import type { AgentSettingsCheck, AgentSettingsView } from './agent-service.js';
+
+type Settings = Record<string, unknown>;
+
+/** A flow agent may name a shipped template instead of spelling its flow out. */
+function expandTemplate(settings: Settings): Settings {
+  const template = settings.template as FlowTemplateName | undefined;
+  if (settings.kind !== 'flow' || !template) return settings;
+  const shipped = flowTemplates[template];
+  if (!shipped) throw new AppError('AGENT_INVALID', `Unknown flow template "${String(template)}"`, { details: { field: 'template', templates: Object.keys(flowTemplates) } });
+  return { ...shipped.settings, ...settings, flow: settings.flow ?? shipped.settings.flow, outcome: settings.outcome ?? shipped.settings.outcome };
+}
+
+const checkFlow: AgentSettingsCheck = (settings) => {
+  const expanded = expandTemplate(settings);
+  if (expanded.kind !== 'flow') return expanded;
+  if (expanded.flow === undefined) throw new AgentInvalid('A flow agent needs "flow" (or "template")', [{ field: 'flow', message: 'required' }]);
+  const problems = validateFlow(expanded.flow);
+  if (problems.length > 0) throw new AgentInvalid(`The flow is not valid: ${problems.map((p) => p.message).join('; ')}`, problems);
+  return expanded;
+};
+
+const checkPrompt: AgentSettingsCheck = (settings) => checkPromptSettings(settings);
+
+const checkOutcome: AgentSettingsCheck = (settings) => {
+  if (settings.outcome === undefined) return settings;
+  const parsed = parseOutcomeSettings(settings.outcome);
+  if (!parsed.ok) throw new AgentInvalid(`The outcome settings are not valid: ${parsed.problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`, parsed.problems);
+  return settings;
+};
+
+class AgentInvalid extends AppError {
+  constructor(message: string, problems: unknown[]) {
+    super('AGENT_INVALID', message, { details: { problems } });
+  }
+}
+
+interface LlmSettings {
+  api_key?: string;
+  api_key_sealed?: string;
+  api_key_hint?: string;
+  [key: string]: unknown;
+}
+
+/** Seals `llm.api_key` before it is stored. */
+export function sealLlmKey(box: SecretBox): AgentSettingsCheck {
+  return (settings) => {
+    const llm = settings.llm as LlmSettings | undefined;
+    if (!llm?.api_key) return settings;
+    const { api_key: key, ...rest } = llm;
+    return { ...settings, llm: { ...rest, api_key_sealed: box.seal(key), api_key_hint: maskSecret(key) } };
+  };
+}
+
+/** Shows a sealed key as its hint. */
+export const maskLlmKey: AgentSettingsView = (settings) => {
+  const llm = settings.llm as LlmSettings | undefined;
+  if (!llm?.api_key_sealed) return settings;
+  const { api_key_sealed: _sealed, api_key_hint: hint, ...rest } = llm;
+  return { ...settings, llm: { ...rest, api_key: hint ?? '••••' } };
+};
+
+/** The settings a brain gets: the sealed key opened again. */
+export function unsealLlmKey(box: SecretBox, settings: Readonly<Settings>): Settings {
+  const llm = settings.llm as LlmSettings | undefined;
+  if (!llm?.api_key_sealed) return settings;
+  const { api_key_sealed: sealed, api_key_hint: _hint, ...rest } = llm;
+  return { ...settings, llm: { ...rest, api_key: box.open(sealed) } };
+}
+
+/** The checks every agent goes through on save, in order. */
+export function agentSettingsChecks(box: SecretBox): AgentSettingsCheck[] {
+  return [checkFlow, checkPrompt, checkOutcome, checkVoiceSettings, sealLlmKey(box)];
+}

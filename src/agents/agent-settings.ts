@@ -1,0 +1,65 @@
+/** The agent fields the API accepts and how they are kept (scalar columns + a settings object). */
+import { z } from 'zod';
+
+export const agentKinds = ['prompt', 'flow'] as const;
+export type AgentKind = (typeof agentKinds)[number];
+
+const variableName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/, 'variable names are letters, digits, _ . -');
+
+export const voicemailSettings = z.object({
+  /** What the agent does when an answering machine picks up. */
+  action: z.enum(['hang_up', 'leave_message']).default('hang_up'),
+  message: z.string().max(2000).optional(),
+});
+
+export const timerSettings = z.object({
+  max_duration_s: z.number().int().min(10).max(4 * 3600).optional(),
+  silence_reprompt_s: z.number().min(1).max(120).optional(),
+  inactivity_timeout_s: z.number().min(2).max(600).optional(),
+  response_delay_ms: z.number().int().min(0).max(5000).optional(),
+  ring_timeout_s: z.number().int().min(5).max(600).optional(),
+});
+
+/** Body of POST /v1/agents. Capability settings (llm, flow, tools, outcome) are checked by their modules. */
+export const agentInput = z.object({
+  name: z.string().trim().min(1).max(200),
+  kind: z.enum(agentKinds).default('prompt'),
+  /** A shipped flow to start from (flow agents), e.g. 'appointment_confirmation'. */
+  template: z.string().max(100).nullish(),
+  /** IANA timezone of the callees, for dates a flow hears ('next Tuesday'). */
+  timezone: z.string().max(64).nullish(),
+  prompt: z.string().max(50_000).default(''),
+  greeting: z.string().max(2000).nullish(),
+  first_speaker: z.enum(['agent', 'contact']).default('agent'),
+  language: z.string().min(2).max(35).default('en-US'),
+  voice: z.string().max(200).nullish(),
+  default_variables: z.record(variableName, z.string().max(2000)).default({}),
+  llm: z.record(z.string(), z.unknown()).nullish(),
+  stt: z.record(z.string(), z.unknown()).nullish(),
+  tts: z.record(z.string(), z.unknown()).nullish(),
+  flow: z.record(z.string(), z.unknown()).nullish(),
+  tools: z.array(z.record(z.string(), z.unknown())).max(32).nullish(),
+  transfer_numbers: z.array(z.string().max(32)).max(32).nullish(),
+  outcome: z.record(z.string(), z.unknown()).nullish(),
+  interruption: z.record(z.string(), z.unknown()).nullish(),
+  voicemail: voicemailSettings.nullish(),
+  timers: timerSettings.nullish(),
+  metadata: z.record(z.string(), z.unknown()).default({}),
+});
+export type AgentInput = z.infer<typeof agentInput>;
+
+/** PATCH accepts any subset, with no defaults filled in. */
+export const agentPatch = agentInput.partial().extend({
+  kind: z.enum(agentKinds).optional(),
+  prompt: z.string().max(50_000).optional(),
+  first_speaker: z.enum(['agent', 'contact']).optional(),
+  language: z.string().min(2).max(35).optional(),
+  default_variables: z.record(variableName, z.string().max(2000)).optional(),
+  metadata: z.record(z.string(), z.unknown()).optional(),
+});
+export type AgentPatch = z.infer<typeof agentPatch>;
+
+/** Settings keys kept in the agent's settings object, in API spelling. */
+export const settingsKeys = [
+  'kind', 'template', 'timezone', 'llm', 'stt', 'tts', 'flow', 'tools', 'transfer_numbers', 'outcome', 'interruption', 'voicemail', 'timers',
+] as const;

@@ -1,0 +1,76 @@
+/** The call as the API shows it. */
+import type { calls } from '../store/schema.js';
+
+export type CallRow = typeof calls.$inferSelect;
+
+export interface CallView {
+  readonly id: string;
+  readonly status: string;
+  readonly end_reason: string | null;
+  readonly agent_id: string;
+  readonly contact_id: string | null;
+  readonly to: string;
+  readonly from: string;
+  readonly carrier: string;
+  readonly variables: Record<string, string | number | boolean>;
+  readonly metadata: Record<string, unknown>;
+  readonly webhook_url: string | null;
+  readonly scheduled_for: string | null;
+  readonly max_duration_s: number;
+  readonly answered_by: string | null;
+  readonly created_at: string;
+  readonly updated_at: string;
+  readonly dialed_at: string | null;
+  readonly answered_at: string | null;
+  readonly ended_at: string | null;
+  readonly duration_s: number | null;
+  readonly transcript: unknown[];
+  readonly outcome: Record<string, unknown> | null;
+  readonly summary: string | null;
+  readonly tags: string[];
+  readonly analysis: Record<string, unknown> | null;
+}
+
+interface StoredTurn {
+  readonly role: string;
+  readonly text: string;
+  readonly offsetMs: number;
+  readonly interrupted?: boolean;
+}
+
+/** A transcript turn in API spelling: `{role, text, offset_ms, interrupted?}`. */
+export function transcriptTurnView(turn: StoredTurn) {
+  return { role: turn.role, text: turn.text, offset_ms: turn.offsetMs, ...(turn.interrupted ? { interrupted: true } : {}) };
+}
+
+const iso = (date: Date | null): string | null => date?.toISOString() ?? null;
+
+export function callView(row: CallRow): CallView {
+  return {
+    id: row.id,
+    status: row.status,
+    end_reason: row.endReason,
+    agent_id: row.agentId,
+    contact_id: row.contactId,
+    to: row.toNumber,
+    from: row.fromNumber,
+    carrier: row.carrier,
+    variables: row.variables,
+    metadata: row.metadata,
+    webhook_url: row.webhookUrl,
+    scheduled_for: iso(row.scheduledFor),
+    max_duration_s: row.maxDurationS,
+    answered_by: row.answeredBy,
+    created_at: row.createdAt.toISOString(),
+    updated_at: row.updatedAt.toISOString(),
+    dialed_at: iso(row.dialedAt),
+    answered_at: iso(row.answeredAt),
+    ended_at: iso(row.endedAt),
+    duration_s: row.durationS,
+    transcript: (row.transcript as StoredTurn[]).map(transcriptTurnView),
+    outcome: row.outcome ?? null,
+    summary: (row.analysis?.summary as string | null | undefined) ?? null,
+    tags: (row.analysis?.tags as string[] | undefined) ?? [],
+    analysis: row.analysis ?? null,
+  };
+}

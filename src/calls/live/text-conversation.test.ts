@@ -1,0 +1,105 @@
+/** The text-lane conversation loop on a fake clock: turns, actions, silence and inactivity timers. */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { AsyncQueue } from '../../shared/async-queue.js';
+import type { BrainEvent, Conversation, ConversationTurn, Cue } from '../../brain/types.js';
+import type { TextLine, TextLineEvent } from '../../telephony/types.js';
+import { runTextConversation, type ConversationEnd, type ConversationHooks } from './text-conversation.js';
+
+class FakeLine implements TextLine {
+  readonly mode = 'text' as const;
+  readonly queue = new AsyncQueue<TextLineEvent>();
+  readonly said: string[] = [];
+  hungUp = false;
+  get events() {
+    return this.queue;
+  }
+  async say(text: string) {
+    this.said.push(text);
+    return { heard: text, interrupted: false };
+  }
+  hangUp() {
+    this.hungUp = true;
+    this.queue.end();
+  }
+}
+
+function scriptedConversation(reply: (cue: Cue, turns: readonly ConversationTurn[]) => BrainEvent[]): Conversation & { cues: Cue[] } {
+  const cues: Cue[] = [];
+  return {
+    cues,
+    firstSpeaker: 'agent',
+    async *respond(turns, cue) {
+      cues.push(cue);
+      yield* reply(cue, turns);
+    },
+  };
+}
+
+function hooks(): ConversationHooks & { turns: ConversationTurn[]; ends: ConversationEnd[] } {
+  const start = Date.now();
+  const turns: ConversationTurn[] = [];
+  const ends: ConversationEnd[] = [];
+  return {
+    turns,
+    ends,
+    now: () => Date.now() - start,
+    sleep: (ms, signal) => new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
+    }),
+    onTurn: async (turn) => void turns.push(turn),
+    onBrainEvent: async () => {},
+    onAction: async () => {},
+    onEnding: (end) => void ends.push(end),
+  };
+}
+
+const timers = { silenceRepromptMs: 5_000, inactivityTimeoutMs: 12_000, wrapUpAtMs: 0, responseDelayMs: 0 };
+
+beforeEach(() => vi.useFakeTimers());
+afterEach(() => vi.useRealTimers());
+
+describe('runTextConversation', () => {
+  it('greets, answers each contact turn, and hangs up on end_call with the reason known first', async () => {
+    const line = new FakeLine();
+    const conversation = scriptedConversation((cue) =>
+      cue.type === 'start' ? [{ type: 'text', text: 'Hello!' }] : [{ type: 'text', text: 'Bye.' }, { type: 'action', action: { type: 'end_call', reason: 'done' } }],
+    );
+    const h = hooks();
+    const run = runTextConversation(line, conversation, timers, h, new AbortController().signal);
+    await vi.advanceTimersByTimeAsync(10);
+    line.queue.push({ type: 'contact_said', text: 'Hi there.', durationMs: 800 });
+    const end = await run;
+    expect(line.said).toEqual(['Hello!', 'Bye.']);
+    expect(h.turns.map((turn) => `${turn.role}:${turn.text}`)).toEqual(['agent:Hello!', 'contact:Hi there.', 'agent:Bye.']);
+    expect(end).toMatchObject({ endReason: 'agent_ended' });
+    expect(h.ends).toEqual([end]);
+    expect(line.hungUp).toBe(true);
+  });
+
+  it('re-prompts after the silence timeout and ends for inactivity, whatever the goodbye adds', async () => {
+    const line = new FakeLine();
+    const conversation = scriptedConversation((cue) => {
+      if (cue.type === 'start') return [{ type: 'text', text: 'Hello?' }];
+      if (cue.type === 'silence') return [{ type: 'text', text: 'Are you there?' }];
+      return [{ type: 'text', text: 'Goodbye.' }, { type: 'action', action: { type: 'end_call', reason: 'bye' } }];
+    });
+    const run = runTextConversation(line, conversation, timers, hooks(), new AbortController().signal);
+    await vi.advanceTimersByTimeAsync(12_100);
+    const end = await run;
+    expect(conversation.cues.map((cue) => cue.type)).toEqual(['start', 'silence', 'silence', 'wrap_up']);
+    expect(end.endReason).toBe('inactivity');
+    expect(line.said.at(-1)).toBe('Goodbye.');
+  });
+
+  it('passes keypresses to the engine and ends when the contact hangs up', async () => {
+    const line = new FakeLine();
+    const conversation = scriptedConversation((cue) => (cue.type === 'dtmf' ? [{ type: 'text', text: `You pressed ${cue.digits}.` }] : []));
+    const run = runTextConversation(line, conversation, timers, hooks(), new AbortController().signal);
+    line.queue.push({ type: 'dtmf', digits: '1' });
+    await vi.advanceTimersByTimeAsync(10);
+    line.queue.push({ type: 'hangup' });
+    expect(await run).toMatchObject({ endReason: 'contact_hung_up' });
+    expect(line.said).toEqual(['You pressed 1.']);
+  });
+});
