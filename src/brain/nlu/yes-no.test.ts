@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { parseYesNo, type YesNo } from './yes-no.js';
+
+const table: readonly (readonly [string, YesNo])[] = [
+  // plain answers
+  ['Yes', 'yes'],
+  ['yeah', 'yes'],
+  ['Yep.', 'yes'],
+  ['yup', 'yes'],
+  ['Sure', 'yes'],
+  ['sure thing', 'yes'],
+  ['Correct', 'yes'],
+  ["That's right", 'yes'],
+  ['Absolutely!', 'yes'],
+  ['Of course', 'yes'],
+  ['okay', 'yes'],
+  ['OK', 'yes'],
+  ['Mm-hmm', 'yes'],
+  ['uh huh', 'yes'],
+  ['Yes please', 'yes'],
+  ['Yes, that works for me.', 'yes'],
+  ['That works', 'yes'],
+  ['That would work', 'yes'],
+  ['Sounds good', 'yes'],
+  ['I think so', 'yes'],
+  ['No problem', 'yes'],
+  ['no worries, I will be there', 'yes'],
+  ["I'll be there", 'yes'],
+  ['Oh, yes.', 'yes'],
+  ['Well, yeah, I can make it', 'yes'],
+  ['It’s fine', 'yes'],
+  ['No', 'no'],
+  ['Nope', 'no'],
+  ['nah', 'no'],
+  ['Not really', 'no'],
+  ["I can't", 'no'],
+  ['I cannot', 'no'],
+  ["I can’t make it", 'no'],
+  ["I won't be there", 'no'],
+  ["I don't think so", 'no'],
+  ['No thanks', 'no'],
+  ['no thank you', 'no'],
+  ['Absolutely not', 'no'],
+  ['Not at all', 'no'],
+  ["That doesn't work for me", 'no'],
+  ["That's not right", 'no'],
+  ['That is not correct', 'no'],
+  ['Incorrect', 'no'],
+  ['Well, no', 'no'],
+  // negation and mixed signals: decisions
+  ["No, that's fine", 'no'],
+  ['No, I am good', 'no'],
+  ['Yes, no problem', 'yes'],
+  ['Yeah, no', 'unclear'],
+  ['Yes and no', 'unclear'],
+  ["Sure, but I can't make it on that day", 'unclear'],
+  ['Yes, I am not sure what time though', 'yes'],
+  // hedges and non-answers
+  ['Maybe', 'unclear'],
+  ["I'm not sure", 'unclear'],
+  ["I don't know", 'unclear'],
+  ['Who is this?', 'unclear'],
+  ['Good morning', 'unclear'],
+  ["I'm busy right now", 'unclear'],
+  ['Could you repeat that please?', 'unclear'],
+  ['What was that?', 'unclear'],
+  ['', 'unclear'],
+  ['   ', 'unclear'],
+];
+
+describe('parseYesNo', () => {
+  it.each(table)('reads %j as %s', (text, expected) => {
+    expect(parseYesNo(text)).toBe(expected);
+  });
+});

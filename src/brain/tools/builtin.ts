@@ -1,0 +1,105 @@
+/** The built-in call-control tools (end, transfer, DTMF, voicemail): their specs and what a call of each does. */
+import type { LlmToolSpec } from '../../voice/llm/types.js';
+import type { ToolOutcome } from './outcome.js';
+
+/** The built-ins, in the order they are offered. */
+export const builtinToolNames = ['end_call', 'transfer_call', 'send_dtmf', 'leave_voicemail'] as const;
+/** One built-in tool's name. */
+export type BuiltinToolName = (typeof builtinToolNames)[number];
+
+/** DTMF keys a carrier can play; `w` is a half-second pause. */
+export const DTMF_PATTERN = '^[0-9*#wABCD]+$';
+
+/** Numbers compare without the spaces, dashes and brackets people write them with. */
+export const normaliseNumber = (number: string): string => number.replace(/[\s\-().]/g, '');
+
+/** The spec the model sees for a built-in; transfer_call lists the numbers it may use. */
+export function builtinToolSpec(name: BuiltinToolName, transferNumbers: readonly string[]): LlmToolSpec {
+  switch (name) {
+    case 'end_call':
+      return {
+        name,
+        description:
+          'Hang up the call. Use it once the conversation is over (goal reached, the person asks to end, wrong number, ' +
+          'not interested). Say your goodbye in the same reply, before calling it.',
+        parameters: {
+          type: 'object',
+          properties: { reason: { type: 'string', description: 'Why the call ends, in a few words, e.g. "goal_reached", "not_interested".' } },
+        },
+      };
+    case 'transfer_call':
+      return {
+        name,
+        description:
+          'Transfer the call to a person or team. Only these numbers are allowed: ' +
+          `${transferNumbers.join(', ')}. Tell the person you are transferring them before calling it.`,
+        parameters: {
+          type: 'object',
+          properties: {
+            number: { type: 'string', description: 'The number to transfer to, exactly as listed (E.164).' },
+            reason: { type: 'string', description: 'Why the call is transferred.' },
+          },
+          required: ['number'],
+        },
+      };
+    case 'send_dtmf':
+      return {
+        name,
+        description: 'Press keys on the phone keypad, e.g. to navigate a phone menu. Digits 0-9, *, #, A-D; w waits half a second.',
+        parameters: {
+          type: 'object',
+          properties: { digits: { type: 'string', pattern: DTMF_PATTERN, description: 'The keys to press, e.g. "1" or "123#".' } },
+          required: ['digits'],
+        },
+      };
+    case 'leave_voicemail':
+      return {
+        name,
+        description:
+          'Use when you reached an answering machine or voicemail: leaves this message after the beep and hangs up.',
+        parameters: {
+          type: 'object',
+          properties: { message: { type: 'string', pattern: '\\S', description: 'The full message to leave, as it should be spoken.' } },
+          required: ['message'],
+        },
+      };
+  }
+}
+
+/** What a (schema-valid) call of a built-in does; `args` has passed the spec's JSON Schema. */
+export function runBuiltinTool(name: BuiltinToolName, args: Record<string, unknown>, transferNumbers: readonly string[]): ToolOutcome {
+  switch (name) {
+    case 'end_call': {
+      const reason = typeof args['reason'] === 'string' && args['reason'].trim() ? args['reason'].trim() : 'agent_ended';
+      return { ok: true, result: { status: 'ending_call' }, action: { type: 'end_call', reason }, endsTurn: true };
+    }
+    case 'transfer_call': {
+      const wanted = normaliseNumber(String(args['number']));
+      const allowed = transferNumbers.find((number) => normaliseNumber(number) === wanted);
+      if (!allowed) {
+        return {
+          ok: false,
+          result: {
+            error: `Transferring to that number is not allowed. Allowed numbers: ${transferNumbers.join(', ') || 'none'}.`,
+          },
+          endsTurn: false,
+        };
+      }
+      const reason = typeof args['reason'] === 'string' ? args['reason'] : undefined;
+      return {
+        ok: true,
+        result: { status: 'transferring' },
+        action: { type: 'transfer_call', to: allowed, ...(reason ? { reason } : {}) },
+        endsTurn: true,
+      };
+    }
+    case 'send_dtmf': {
+      const digits = String(args['digits']);
+      return { ok: true, result: { status: 'sent', digits }, action: { type: 'send_dtmf', digits }, endsTurn: false };
+    }
+    case 'leave_voicemail': {
+      const message = String(args['message']).trim();
+      return { ok: true, result: { status: 'leaving_message' }, action: { type: 'leave_voicemail', message }, endsTurn: true };
+    }
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * The conversation engine's contract: given the agent and the conversation so far, produce the
+ * agent's next utterance as a stream of text plus actions. A simulated call, a real-time voice
+ * session and a text chat all drive it the same way; none of them knows which brain is behind it.
+ */
+
+export type VariableValue = string | number | boolean;
+export type Variables = Readonly<Record<string, VariableValue>>;
+
+export const speakers = ['agent', 'contact'] as const;
+export type Speaker = (typeof speakers)[number];
+
+/** One turn of the conversation as the transcript keeps it. */
+export interface ConversationTurn {
+  readonly role: Speaker;
+  readonly text: string;
+  /** Milliseconds from the moment the call was answered (or the chat opened). */
+  readonly offsetMs: number;
+  /** The agent was cut off: `text` holds only what the contact heard. */
+  readonly interrupted?: boolean;
+}
+
+export type AgentAction =
+  | { readonly type: 'end_call'; readonly reason: string }
+  | { readonly type: 'transfer_call'; readonly to: string; readonly reason?: string }
+  | { readonly type: 'send_dtmf'; readonly digits: string }
+  | { readonly type: 'leave_voicemail'; readonly message: string };
+
+export type BrainEvent =
+  /** A piece of what the agent says; pieces concatenate into the utterance. */
+  | { readonly type: 'text'; readonly text: string }
+  | { readonly type: 'action'; readonly action: AgentAction }
+  | { readonly type: 'tool_call'; readonly id: string; readonly name: string; readonly arguments: unknown }
+  | { readonly type: 'tool_result'; readonly id: string; readonly name: string; readonly ok: boolean; readonly result: unknown }
+  /** A value the agent collected (flows), recorded on the call for the outcome. */
+  | { readonly type: 'collected'; readonly name: string; readonly value: unknown };
+
+/** Why the engine is asked to speak now. */
+export type Cue =
+  /** The call was answered or the chat opened and the agent speaks first. */
+  | { readonly type: 'start' }
+  /** The contact finished a turn (the last entry of `turns`). */
+  | { readonly type: 'contact_turn' }
+  /** Nobody has spoken for a while. */
+  | { readonly type: 'silence'; readonly silentForMs: number }
+  | { readonly type: 'dtmf'; readonly digits: string }
+  /** The call is about to hit its maximum duration: say goodbye. */
+  | { readonly type: 'wrap_up'; readonly reason: 'max_duration' | 'inactivity' }
+  /** An answering machine picked up and its beep has sounded. */
+  | { readonly type: 'voicemail' };
+
+/** What a brain needs of an agent. Built from the stored agent by the agents module. */
+export interface AgentSpec {
+  readonly id: string;
+  readonly name: string;
+  readonly prompt: string;
+  readonly greeting: string | null;
+  readonly firstSpeaker: Speaker;
+  readonly language: string;
+  /** Values used when a call gives none for a placeholder. */
+  readonly variableDefaults: Readonly<Record<string, string>>;
+  /** Extra capability-specific settings (llm, flow, tools, outcome) as the agent stores them. */
+  readonly settings: Readonly<Record<string, unknown>>;
+}
+
+export interface ConversationContext {
+  readonly agent: AgentSpec;
+  readonly variables: Variables;
+  readonly channel: 'voice' | 'sim' | 'chat';
+  readonly callId?: string;
+}
+
+/** One conversation's brain state (flow position, tool results) lives behind this. */
+export interface Conversation {
+  readonly firstSpeaker: Speaker;
+  /** The agent's next utterance given the conversation so far and why it is asked now. */
+  respond(turns: readonly ConversationTurn[], cue: Cue, signal: AbortSignal): AsyncIterable<BrainEvent>;
+}
+
+export interface ConversationEngine {
+  open(context: ConversationContext): Conversation;
+}
