@@ -1,0 +1,220 @@
+/**
+ * The audio lane of an answered simulated call (PARLEY_SIM_AUDIO=1): the persona's words travel
+ * as μ-law frames (scripted speech, 20 ms each, silence in between as a phone line sends), and
+ * the persona hears the agent by recognising the scripted speech in the audio actually played
+ * to it, through a carrier buffer that behaves like Twilio's (marks, clear). Everything runs on
+ * the simulated clock, so PARLEY_SIM_SPEED speeds the audio up too.
+ */
+import { AsyncQueue } from '../../../shared/async-queue.js';
+import { FRAME_BYTES, FRAME_DURATION_MS, type Frame } from '../../../voice/frames.js';
+import { MULAW_SILENCE } from '../../../voice/audio/mulaw.js';
+import { ScriptedSpeechEncoder } from '../../../voice/audio/scripted-speech.js';
+import { sineMulaw } from '../../../voice/audio/signal.js';
+import { ScriptedRecognizer } from '../../../voice/stt/scripted/recognizer.js';
+import type { AudioLine } from '../../types.js';
+import type { SimLineOptions } from '../sim-line.js';
+import { CarrierBuffer, type CarrierBufferStats } from './carrier-buffer.js';
+
+/** A person who hears nothing after answering says hello (as on the text lane). */
+const helloAfterSilenceMs = 1500;
+/**
+ * The persona takes the agent's turn as over after this much silence (people wait longer than
+ * an STT), and never less than 100 ms of real time, so a stall of the test machine's event loop
+ * at a high PARLEY_SIM_SPEED is not mistaken for the end of the agent's turn.
+ */
+const earEndpointingMs = 500;
+const earEndpointingRealMs = 100;
+const silenceFrame = Buffer.alloc(FRAME_BYTES, MULAW_SILENCE);
+/** An answering machine's pause between its greeting and its tone, and the tone (1 kHz, 250 ms). */
+const machinePauseMs = 600;
+const beepTone = sineMulaw({ durationMs: 250, frequencyHz: 1000 });
+
+export class SimAudioLine implements AudioLine {
+  readonly mode = 'audio' as const;
+  private readonly queue = new AsyncQueue<Frame>();
+  private readonly buffer: CarrierBuffer;
+  private readonly ears: ScriptedRecognizer;
+  private readonly mouth: ScriptedSpeechEncoder;
+  private readonly abort = new AbortController();
+  private speech: Buffer = Buffer.alloc(0);
+  private speechOffset = 0;
+  private readonly startedAt = Date.now();
+  private framesDone = 0;
+  private cancelTick: (() => void) | undefined;
+  private closed = false;
+  /** What the agent said, utterance by utterance, as heard. */
+  private readonly agentTurns: string[] = [];
+  private agentSpeaking = false;
+  private agentUtterances = 0;
+  private agentSpeechFrames = 0;
+  private heardSoFar = '';
+  /** The agent utterance the persona already answered by talking over it. */
+  private answeredOver = 0;
+  private anyoneSpoke = false;
+  private onSpoken: (() => void) | undefined;
+
+  constructor(private readonly options: SimLineOptions) {
+    this.buffer = new CarrierBuffer((name) => this.queue.push({ kind: 'mark', name }));
+    const endpointingMs = Math.max(earEndpointingMs, earEndpointingRealMs * options.clock.speed);
+    this.ears = new ScriptedRecognizer({ endpointingMs, interimResults: true });
+    this.mouth = new ScriptedSpeechEncoder({ wordsPerMinute: options.persona.definition.words_per_minute });
+    if (options.callee === 'answering_machine') {
+      // Greeting, a pause, the tone; detection reports the beep once the tone has played.
+      this.say(options.machineGreeting ?? '', () => this.later(machinePauseMs, () => this.play(beepTone, () => options.onBeep?.())));
+    } else if (options.persona.definition.opening) {
+      this.say(options.persona.definition.opening);
+    } else {
+      this.later(helloAfterSilenceMs, () => {
+        if (!this.anyoneSpoke) this.say('Hello?');
+      });
+    }
+    this.cancelTick = options.clock.setTimer(FRAME_DURATION_MS, this.tick);
+  }
+
+  get frames(): AsyncIterable<Frame> {
+    return this.queue;
+  }
+
+  /** Outbound audio, marks and clears from the session. */
+  send(frame: Frame): void {
+    if (!this.closed) this.buffer.accept(frame);
+  }
+
+  /** The agent hangs up. */
+  hangUp(): void {
+    if (this.close()) this.options.onAgentHangUp();
+  }
+
+  /** The carrier ended the call (time limit, cancel). */
+  end(): void {
+    this.close();
+  }
+
+  /** The carrier buffer's counters (frames played, underruns, clears). */
+  stats(): CarrierBufferStats {
+    return this.buffer.counters();
+  }
+
+  private readonly tick = (): void => {
+    if (this.closed) return;
+    const due = Math.floor(this.options.clock.elapsedMs(this.startedAt) / FRAME_DURATION_MS);
+    while (this.framesDone < due && !this.closed) {
+      this.framesDone++;
+      this.sendInbound();
+      this.hear(this.buffer.play() ?? silenceFrame);
+    }
+    if (!this.closed) this.cancelTick = this.options.clock.setTimer(FRAME_DURATION_MS, this.tick);
+  };
+
+  /** The persona's next 20 ms toward the agent: its speech, else line silence. */
+  private sendInbound(): void {
+    let payload = silenceFrame;
+    if (this.speechOffset < this.speech.length) {
+      payload = Buffer.alloc(FRAME_BYTES, MULAW_SILENCE);
+      this.speech.copy(payload, 0, this.speechOffset, Math.min(this.speech.length, this.speechOffset + FRAME_BYTES));
+      this.speechOffset += FRAME_BYTES;
+      if (this.speechOffset >= this.speech.length) {
+        const spoken = this.onSpoken;
+        this.onSpoken = undefined;
+        spoken?.();
+      }
+    }
+    this.queue.push({ kind: 'audio', payload, timestampMs: this.framesDone * FRAME_DURATION_MS });
+  }
+
+  /** The persona hears 20 ms of the agent. */
+  private hear(audio: Buffer): void {
+    for (const event of this.ears.push(audio)) {
+      if (event.type === 'speech_started') {
+        this.agentSpeaking = true;
+        this.anyoneSpoke = true;
+        this.agentUtterances++;
+        this.agentSpeechFrames = 0;
+        this.heardSoFar = '';
+      } else if (event.type === 'transcript' && !event.isFinal) {
+        this.heardSoFar = event.text;
+      } else if (event.type === 'transcript' && event.speechFinal) {
+        this.agentSpeaking = false;
+        this.agentFinished(event.text);
+      }
+    }
+    if (this.agentSpeaking) {
+      this.agentSpeechFrames++;
+      this.maybeBargeIn();
+    }
+  }
+
+  private agentFinished(text: string): void {
+    const { persona, callee } = this.options;
+    if (callee === 'answering_machine' || this.closed) return;
+    if (this.answeredOver === this.agentUtterances) {
+      // Cut off by the persona: what it heard replaces the partial words it answered.
+      this.agentTurns[this.agentTurns.length - 1] = text;
+      return;
+    }
+    if (!text) return;
+    this.agentTurns.push(text);
+    this.later(persona.definition.response_delay_ms, () => {
+      if (callee === 'hangs_up_after_first_turn') return this.contactHangsUp();
+      void this.reply();
+    });
+  }
+
+  private maybeBargeIn(): void {
+    const bargeIn = this.options.persona.definition.barge_in;
+    if (!bargeIn || this.answeredOver === this.agentUtterances || this.agentUtterances !== bargeIn.agent_turn) return;
+    if (this.agentSpeechFrames * FRAME_DURATION_MS < bargeIn.after_ms) return;
+    this.answeredOver = this.agentUtterances;
+    this.agentTurns.push(this.heardSoFar);
+    void this.reply();
+  }
+
+  private async reply(): Promise<void> {
+    const { persona } = this.options;
+    const reply = await persona.reply(this.agentTurns, this.abort.signal);
+    if (this.closed) return;
+    if (reply === null) {
+      if (persona.definition.after_replies === 'hang_up') this.contactHangsUp();
+      return;
+    }
+    this.say(reply.text, reply.thenHangUp ? () => this.contactHangsUp() : undefined);
+  }
+
+  /** Queues the persona's words as audio; `then` runs once the last of it has gone out. */
+  private say(text: string, then?: () => void): void {
+    if (!text || this.closed) return;
+    this.anyoneSpoke = true;
+    this.play(this.mouth.encode(text), then);
+  }
+
+  /** Queues audio toward the agent; `then` runs once the last of it has gone out. */
+  private play(audio: Buffer, then?: () => void): void {
+    if (this.closed) return;
+    const rest = this.speech.subarray(this.speechOffset);
+    this.speech = Buffer.concat([rest, audio]);
+    this.speechOffset = 0;
+    this.onSpoken = then;
+  }
+
+  private later(simulatedMs: number, fn: () => void): void {
+    const cancel = this.options.clock.setTimer(simulatedMs, () => {
+      if (!this.closed) fn();
+    });
+    this.abort.signal.addEventListener('abort', cancel, { once: true });
+  }
+
+  private contactHangsUp(): void {
+    if (this.close()) this.options.onContactHangUp();
+  }
+
+  /** True the first time only. */
+  private close(): boolean {
+    if (this.closed) return false;
+    this.closed = true;
+    this.cancelTick?.();
+    this.abort.abort();
+    this.queue.push({ kind: 'end', reason: 'hangup' });
+    this.queue.end();
+    return true;
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * The simulated phone network (carrier `sim`). The callee is decided by the number's last digit
+ * so anyone can reproduce an outcome:
+ *   0, 6-9 a person answers and talks · 1 busy · 2 no answer · 3 answering machine (greeting, beep)
+ *   4 answers, hangs up after the agent's first turn · 5 the carrier fails the call.
+ */
+import { newId } from '../../shared/ids.js';
+import { lastDigit } from '../../shared/phone.js';
+import type { CallLine, Carrier, CarrierEventSink, DialRequest } from '../types.js';
+import type { SimClock } from './pace.js';
+import { answeringMachineGreeting, cooperativePersona, scriptedPersona, type PersonaLookup } from './personas.js';
+import { SimTextLine, type SimCallee, type SimLineOptions } from './sim-line.js';
+
+/** A line of an answered simulated call, which the carrier can end. */
+export type SimLine = CallLine & { end(): void };
+
+/** Simulated-time delays that make calls feel like calls. */
+const ringBeforeAnswerMs = 2000;
+const ringBeforeBusyMs = 1500;
+const failAfterMs = 300;
+/** An answering machine stops recording after this long. */
+const machineRecordingLimitMs = 60_000;
+
+export interface SimCarrierOptions {
+  readonly sink: CarrierEventSink;
+  readonly clock: SimClock;
+  readonly personas?: PersonaLookup;
+  /** Makes the line of an answered call: the text lane by default (the voice module passes the audio lane). */
+  readonly createLine?: (options: SimLineOptions) => SimLine;
+}
+
+interface SimCall {
+  readonly request: DialRequest;
+  answered: boolean;
+  ended: boolean;
+  line: SimLine | undefined;
+  cancelTimers: (() => void)[];
+}
+
+export function createSimCarrier(options: SimCarrierOptions): Carrier & { readonly liveCount: () => number } {
+  const { sink, clock } = options;
+  const live = new Map<string, SimCall>();
+
+  function end(providerCallId: string, outcome: 'completed' | 'busy' | 'no_answer' | 'failed' | 'canceled', reason?: string): void {
+    const call = live.get(providerCallId);
+    if (!call || call.ended) return;
+    call.ended = true;
+    for (const cancel of call.cancelTimers) cancel();
+    live.delete(providerCallId);
+    call.line?.end();
+    sink(call.request.callId, { type: 'ended', outcome, ...(reason ? { reason } : {}) });
+  }
+
+  function later(call: SimCall, ms: number, fn: () => void): void {
+    call.cancelTimers.push(clock.setTimer(ms, fn));
+  }
+
+  async function answer(providerCallId: string, call: SimCall, callee: SimCallee): Promise<void> {
+    if (call.ended) return;
+    const { request } = call;
+    let registered: Awaited<ReturnType<NonNullable<PersonaLookup>>>;
+    try {
+      registered = await options.personas?.(request.orgId, request.to);
+    } catch {
+      // The store is gone (shutting down) or failing: the network fails the call rather than hang.
+      return end(providerCallId, 'failed', 'network_error');
+    }
+    if (call.ended) return;
+    call.answered = true;
+    const machine = callee === 'answering_machine';
+    sink(request.callId, { type: 'answered', answeredBy: machine ? 'machine' : 'human' });
+    const createLine = options.createLine ?? ((lineOptions: SimLineOptions) => new SimTextLine(lineOptions));
+    const line = createLine({
+      persona: registered ?? scriptedPersona(cooperativePersona),
+      callee,
+      clock,
+      machineGreeting: answeringMachineGreeting,
+      onBeep: () => {
+        sink(request.callId, { type: 'machine_detected', answeredBy: 'machine', beep: true });
+        later(call, machineRecordingLimitMs, () => end(providerCallId, 'completed', 'machine_hung_up'));
+      },
+      onAgentHangUp: () => end(providerCallId, 'completed', 'agent_hung_up'),
+      onContactHangUp: () => end(providerCallId, 'completed', 'contact_hung_up'),
+    });
+    call.line = line;
+    later(call, request.timeLimitS * 1000, () => end(providerCallId, 'completed', 'time_limit'));
+    sink(request.callId, { type: 'line', line });
+  }
+
+  return {
+    id: 'sim',
+    liveCount: () => live.size,
+    async dial(request) {
+      const providerCallId = newId('sim');
+      const call: SimCall = { request, answered: false, ended: false, line: undefined, cancelTimers: [] };
+      live.set(providerCallId, call);
+      const digit = lastDigit(request.to);
+      // Progress is reported after dial() returns, as a real carrier's callbacks would be.
+      queueMicrotask(() => {
+        if (digit === 5) return later(call, failAfterMs, () => end(providerCallId, 'failed', 'carrier_rejected'));
+        sink(request.callId, { type: 'ringing' });
+        switch (digit) {
+          case 1:
+            return later(call, ringBeforeBusyMs, () => end(providerCallId, 'busy'));
+          case 2:
+            return later(call, request.ringTimeoutS * 1000, () => end(providerCallId, 'no_answer'));
+          case 3:
+            return later(call, ringBeforeAnswerMs, () => void answer(providerCallId, call, 'answering_machine'));
+          case 4:
+            return later(call, ringBeforeAnswerMs, () => void answer(providerCallId, call, 'hangs_up_after_first_turn'));
+          default:
+            return later(call, ringBeforeAnswerMs, () => void answer(providerCallId, call, 'person'));
+        }
+      });
+      return { providerCallId };
+    },
+    async hangUp(providerCallId) {
+      const call = live.get(providerCallId);
+      if (!call) return;
+      end(providerCallId, call.answered ? 'completed' : 'canceled', 'agent_hung_up');
+    },
+  };
+}

@@ -1,0 +1,120 @@
+/** The text lane of an answered simulated call: the persona hears the agent and answers at a human pace. */
+import { AsyncQueue } from '../../shared/async-queue.js';
+import type { TextLine, TextLineEvent } from '../types.js';
+import { speakingMs, type SimClock } from './pace.js';
+import type { Persona } from './personas.js';
+
+/** The agent's speaking pace on the simulated network. */
+const agentWordsPerMinute = 165;
+/** A person who hears nothing after answering says hello. */
+const helloAfterSilenceMs = 1500;
+
+export type SimCallee = 'person' | 'hangs_up_after_first_turn' | 'answering_machine';
+
+export interface SimLineOptions {
+  readonly persona: Persona;
+  readonly callee: SimCallee;
+  readonly clock: SimClock;
+  /** The agent's side hung up. */
+  readonly onAgentHangUp: () => void;
+  /** The contact's side hung up. */
+  readonly onContactHangUp: () => void;
+  /** Whoever hung up, the line is over. */
+  readonly machineGreeting?: string;
+  readonly onBeep?: () => void;
+}
+
+export class SimTextLine implements TextLine {
+  readonly mode = 'text' as const;
+  private readonly queue = new AsyncQueue<TextLineEvent>();
+  private readonly agentTurns: string[] = [];
+  private cancelPending: (() => void) | undefined;
+  private closed = false;
+  private anyoneSpoke = false;
+  private readonly abort = new AbortController();
+
+  constructor(private readonly options: SimLineOptions) {
+    if (options.callee === 'answering_machine') {
+      void this.speak(options.machineGreeting ?? '').then(() => options.onBeep?.());
+    } else if (options.persona.definition.opening) {
+      void this.speak(options.persona.definition.opening);
+    } else {
+      this.cancelPending = options.clock.setTimer(helloAfterSilenceMs, () => {
+        if (!this.anyoneSpoke) void this.speak('Hello?');
+      });
+    }
+  }
+
+  get events(): AsyncIterable<TextLineEvent> {
+    return this.queue;
+  }
+
+  async say(text: string, signal?: AbortSignal): Promise<{ heard: string; interrupted: boolean }> {
+    if (this.closed) return { heard: '', interrupted: true };
+    this.anyoneSpoke = true;
+    this.cancelPending?.();
+    await this.options.clock.sleep(speakingMs(text, agentWordsPerMinute), anySignal(signal, this.abort.signal));
+    if (this.closed || signal?.aborted) return { heard: '', interrupted: true };
+    this.agentFinishedSpeaking(text);
+    return { heard: text, interrupted: false };
+  }
+
+  hangUp(): void {
+    if (this.close()) this.options.onAgentHangUp();
+    this.queue.end();
+  }
+
+  /** The carrier ended the call (time limit, cancel). */
+  end(): void {
+    if (this.close()) this.queue.push({ type: 'hangup' });
+    this.queue.end();
+  }
+
+  private agentFinishedSpeaking(text: string): void {
+    const { persona, callee, clock } = this.options;
+    if (callee === 'answering_machine') return;
+    this.cancelPending?.();
+    this.agentTurns.push(text);
+    this.cancelPending = clock.setTimer(persona.definition.response_delay_ms, () => {
+      if (callee === 'hangs_up_after_first_turn') return this.contactHangsUp();
+      void persona.reply(this.agentTurns, this.abort.signal).then(async (reply) => {
+        if (this.closed) return;
+        if (reply !== null) {
+          await this.speak(reply.text);
+          if (reply.thenHangUp) this.contactHangsUp();
+          return;
+        }
+        if (persona.definition.after_replies === 'hang_up') this.contactHangsUp();
+      });
+    });
+  }
+
+  private async speak(text: string): Promise<void> {
+    if (!text || this.closed) return;
+    this.anyoneSpoke = true;
+    const durationMs = speakingMs(text, this.options.persona.definition.words_per_minute);
+    await this.options.clock.sleep(durationMs, this.abort.signal);
+    if (this.closed) return;
+    this.queue.push({ type: 'contact_said', text, durationMs });
+  }
+
+  private contactHangsUp(): void {
+    if (!this.close()) return;
+    this.queue.push({ type: 'hangup' });
+    this.queue.end();
+    this.options.onContactHangUp();
+  }
+
+  /** True the first time only. */
+  private close(): boolean {
+    if (this.closed) return false;
+    this.closed = true;
+    this.cancelPending?.();
+    this.abort.abort();
+    return true;
+  }
+}
+
+function anySignal(...signals: (AbortSignal | undefined)[]): AbortSignal {
+  return AbortSignal.any(signals.filter((signal): signal is AbortSignal => signal !== undefined));
+}

@@ -1,0 +1,179 @@
+/** The Twilio carrier: dials through the REST API; status callbacks and Media Streams come back in. */
+import type { WebSocket } from 'ws';
+import type { Logger } from '../../shared/logger.js';
+import type { Carrier, CarrierEventSink, DialRequest } from '../types.js';
+import { TwilioApiClient } from './api-client.js';
+import { CallTracker } from './call-tracker.js';
+import { acceptTwilioMediaStream, type TwilioMediaLine } from './media-line.js';
+import { parseTwilioOptions, publicWsUrl, type TwilioOptions, type TwilioOptionsInput } from './options.js';
+import { verifyTwilioSignature, type TwilioSignedParams } from './signature.js';
+import { mapAmdCallback, mapStatusCallback } from './status.js';
+import { buildConnectStreamTwiml } from './twiml.js';
+
+/** What the carrier needs from its host. */
+export interface TwilioCarrierDeps {
+  /** Receives every call's progress, in order. */
+  readonly sink: CarrierEventSink;
+  readonly fetch?: typeof fetch;
+  readonly logger?: Logger;
+}
+
+/** A signed HTTP request from Twilio: the full URL it requested, its form fields, its X-Twilio-Signature. */
+export interface TwilioSignedRequest {
+  readonly url: string;
+  readonly params: TwilioSignedParams;
+  readonly signature: string | undefined;
+}
+
+/** The WebSocket upgrade of a Media Stream: its full wss URL and X-Twilio-Signature. */
+export interface TwilioUpgradeRequest {
+  readonly url: string;
+  readonly signature: string | undefined;
+}
+
+/** The route answers 403 for `bad_signature`, 400 for `bad_request`, 204 otherwise. */
+export type TwilioCallbackResult = { readonly ok: true } | { readonly ok: false; readonly reason: 'bad_signature' | 'bad_request' };
+
+/** Whether a Media Stream became a call's line, and why not. */
+export type TwilioMediaResult =
+  | { readonly ok: true; readonly callId: string; readonly line: TwilioMediaLine }
+  | { readonly ok: false; readonly reason: 'bad_signature' | 'no_start' | 'unknown_call' | 'call_ended' };
+
+/** Twilio call control plus the inbound handlers the HTTP routes call. */
+export interface TwilioCarrier extends Carrier {
+  readonly id: 'twilio';
+  readonly options: TwilioOptions;
+  /** The wss URL Twilio opens the Media Stream to. */
+  readonly mediaStreamUrl: string;
+  /** Where Twilio posts a call's status (`source: 'amd'` for the async AMD result). */
+  statusCallbackUrl(callId: string, source?: 'status' | 'amd'): string;
+  /** Verifies, maps and forwards one status or AMD callback. */
+  handleStatusCallback(request: TwilioSignedRequest): TwilioCallbackResult;
+  /** Checks a Media Stream upgrade's signature (over the wss URL, no parameters). */
+  verifyMediaUpgrade(request: TwilioUpgradeRequest): boolean;
+  /**
+   * Takes over an accepted Media Stream socket: attaches at once, waits for `start`, then hands
+   * the line to the sink as `{type:'line'}`. Refused streams are closed.
+   */
+  handleMediaConnection(socket: WebSocket, request: TwilioUpgradeRequest): Promise<TwilioMediaResult>;
+}
+
+// Twilio's bounds: Timeout (ring) at most 600 s, TimeLimit at most 24 h.
+const maxRingTimeoutS = 600;
+const maxTimeLimitS = 86_400;
+
+function clamp(value: number, min: number, max: number): number {
+  return Math.min(max, Math.max(min, Math.round(value)));
+}
+
+/** Builds the Twilio carrier; `options` are parsed and defaulted (a bad option throws a ZodError). */
+export function createTwilioCarrier(options: TwilioOptionsInput, deps: TwilioCarrierDeps): TwilioCarrier {
+  const resolved = parseTwilioOptions(options);
+  const client = new TwilioApiClient({
+    accountSid: resolved.accountSid,
+    authToken: resolved.authToken,
+    apiBaseUrl: resolved.apiBaseUrl,
+    requestTimeoutMs: resolved.requestTimeoutMs,
+    ...(deps.fetch ? { fetch: deps.fetch } : {}),
+  });
+  const tracker = new CallTracker(deps.sink);
+  const mediaStreamUrl = `${publicWsUrl(resolved)}${resolved.mediaStreamPath}`;
+  const log = deps.logger;
+
+  function statusCallbackUrl(callId: string, source: 'status' | 'amd' = 'status'): string {
+    const query = new URLSearchParams({ callId });
+    if (source === 'amd') query.set('source', 'amd');
+    return `${resolved.publicUrl}${resolved.statusCallbackPath}?${query.toString()}`;
+  }
+
+  async function dial(request: DialRequest): Promise<{ readonly providerCallId: string }> {
+    const call = await client.createCall({
+      to: request.to,
+      from: request.from,
+      twiml: buildConnectStreamTwiml(mediaStreamUrl, { callId: request.callId }),
+      statusCallbackUrl: statusCallbackUrl(request.callId),
+      ringTimeoutS: clamp(request.ringTimeoutS, 1, maxRingTimeoutS),
+      timeLimitS: clamp(request.timeLimitS, 1, maxTimeLimitS),
+      ...(request.detectVoicemail
+        ? { machineDetection: { mode: 'DetectMessageEnd' as const, callbackUrl: statusCallbackUrl(request.callId, 'amd') } }
+        : {}),
+    });
+    tracker.placed(request.callId, call.sid);
+    log?.info({ callId: request.callId, providerCallId: call.sid, carrier: 'twilio' }, 'twilio call placed');
+    return { providerCallId: call.sid };
+  }
+
+  async function hangUp(providerCallId: string): Promise<void> {
+    if (tracker.isAnswered(providerCallId)) {
+      await client.updateCall(providerCallId, { status: 'completed' });
+      return;
+    }
+    // `canceled` leaves an answered call alone: if it was answered meanwhile, end it properly.
+    const call = await client.updateCall(providerCallId, { status: 'canceled' });
+    if (call.status === 'in-progress') await client.updateCall(providerCallId, { status: 'completed' });
+  }
+
+  function handleStatusCallback(request: TwilioSignedRequest): TwilioCallbackResult {
+    if (!verifyTwilioSignature({ authToken: resolved.authToken, ...request })) {
+      log?.warn({ carrier: 'twilio' }, 'twilio status callback with an invalid signature');
+      return { ok: false, reason: 'bad_signature' };
+    }
+    let query: URLSearchParams;
+    try {
+      query = new URL(request.url).searchParams;
+    } catch {
+      return { ok: false, reason: 'bad_request' };
+    }
+    const callId = query.get('callId');
+    if (!callId) return { ok: false, reason: 'bad_request' };
+    const callSid = request.params['CallSid'];
+    if (typeof callSid === 'string' && tracker.providerCallId(callId) === undefined) tracker.placed(callId, callSid);
+    const event = query.get('source') === 'amd' ? mapAmdCallback(request.params) : mapStatusCallback(request.params);
+    if (event) tracker.report(callId, event);
+    return { ok: true };
+  }
+
+  function verifyMediaUpgrade(request: TwilioUpgradeRequest): boolean {
+    return verifyTwilioSignature({ authToken: resolved.authToken, url: request.url, params: {}, signature: request.signature });
+  }
+
+  async function handleMediaConnection(socket: WebSocket, request: TwilioUpgradeRequest): Promise<TwilioMediaResult> {
+    if (!verifyMediaUpgrade(request)) {
+      socket.close(1008, 'invalid signature');
+      return { ok: false, reason: 'bad_signature' };
+    }
+    let line: TwilioMediaLine;
+    try {
+      line = await acceptTwilioMediaStream(socket, { startTimeoutMs: resolved.streamStartTimeoutMs });
+    } catch {
+      log?.warn({ carrier: 'twilio' }, 'twilio media stream closed or timed out before start');
+      return { ok: false, reason: 'no_start' };
+    }
+    const { callId, callSid, accountSid, streamSid } = line.stream;
+    const knownSid = callId === undefined ? undefined : tracker.providerCallId(callId);
+    if (callId === undefined || accountSid !== resolved.accountSid || (knownSid !== undefined && knownSid !== callSid)) {
+      log?.warn({ carrier: 'twilio', providerCallId: callSid, streamSid }, 'twilio media stream for an unknown call');
+      line.hangUp();
+      return { ok: false, reason: 'unknown_call' };
+    }
+    if (knownSid === undefined) tracker.placed(callId, callSid);
+    if (!tracker.report(callId, { type: 'line', line })) {
+      line.hangUp();
+      return { ok: false, reason: 'call_ended' };
+    }
+    log?.info({ callId, providerCallId: callSid, streamSid, carrier: 'twilio' }, 'twilio media stream started');
+    return { ok: true, callId, line };
+  }
+
+  return {
+    id: 'twilio',
+    options: resolved,
+    mediaStreamUrl,
+    statusCallbackUrl,
+    dial,
+    hangUp,
+    handleStatusCallback,
+    verifyMediaUpgrade,
+    handleMediaConnection,
+  };
+}

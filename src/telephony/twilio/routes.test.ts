@@ -1,0 +1,149 @@
+/** The Twilio routes refuse what Twilio did not sign: callbacks with 403, stream upgrades before upgrading. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { signTwilio } from '../../../test/fakes/twilio/index.js';
+import { startTwilioHarness, type TwilioHarness } from '../../../test/fakes/twilio/harness.js';
+
+let harness: TwilioHarness;
+
+beforeAll(async () => {
+  harness = await startTwilioHarness({}, { streamStartTimeoutMs: 150 });
+});
+afterAll(async () => {
+  await harness.close();
+});
+
+function postCallback(url: string, params: Record<string, string>, signature?: string): Promise<Response> {
+  return fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      ...(signature === undefined ? {} : { 'x-twilio-signature': signature }),
+    },
+    body: new URLSearchParams(params).toString(),
+  });
+}
+
+/** Opens a WebSocket to the media route; resolves with the socket or the HTTP status that refused it. */
+function openStream(signature: string | undefined): Promise<{ socket?: WebSocket; refusedWith?: number }> {
+  const url = `${harness.publicUrl.replace('http', 'ws')}/twilio/media`;
+  const socket = new WebSocket(url, signature === undefined ? {} : { headers: { 'X-Twilio-Signature': signature } });
+  return new Promise((resolve, reject) => {
+    socket.on('open', () => resolve({ socket }));
+    socket.on('unexpected-response', (_request, response) => {
+      resolve({ refusedWith: response.statusCode! });
+      socket.terminate();
+    });
+    socket.on('error', (error) => {
+      if (socket.readyState !== WebSocket.CLOSED) reject(error);
+    });
+  });
+}
+
+function closed(socket: WebSocket): Promise<number> {
+  return new Promise((resolve) => socket.on('close', (code) => resolve(code)));
+}
+
+const params = { AccountSid: 'AC', CallSid: `CA${'a'.repeat(32)}`, CallStatus: 'ringing' };
+
+describe('Twilio routes', () => {
+  it('accepts a correctly signed status callback', async () => {
+    const url = `${harness.publicUrl}/twilio/status?callId=call_signed`;
+    const response = await postCallback(url, params, signTwilio(harness.fake.authToken, url, params));
+    expect(response.status).toBe(204);
+    expect(harness.typesOf('call_signed')).toEqual(['ringing']);
+  });
+
+  it('refuses an unsigned or wrongly signed status callback with 403 and reports nothing', async () => {
+    const url = `${harness.publicUrl}/twilio/status?callId=call_forged`;
+    expect((await postCallback(url, params)).status).toBe(403);
+    expect((await postCallback(url, params, signTwilio('not-the-token', url, params))).status).toBe(403);
+    // Signed for other parameters: a replay with a changed status.
+    const signed = signTwilio(harness.fake.authToken, url, params);
+    expect((await postCallback(url, { ...params, CallStatus: 'completed' }, signed)).status).toBe(403);
+    // Signed for another call id.
+    expect((await postCallback(`${harness.publicUrl}/twilio/status?callId=call_other`, params, signed)).status).toBe(403);
+    expect(harness.typesOf('call_forged')).toEqual([]);
+    expect(harness.typesOf('call_other')).toEqual([]);
+  });
+
+  it('answers 400 to a signed callback that names no call', async () => {
+    const url = `${harness.publicUrl}/twilio/status`;
+    expect((await postCallback(url, params, signTwilio(harness.fake.authToken, url, params))).status).toBe(400);
+  });
+
+  it('refuses an unsigned or wrongly signed stream upgrade before upgrading', async () => {
+    expect(await openStream(undefined)).toEqual({ refusedWith: 403 });
+    expect(await openStream('bm90IGEgc2lnbmF0dXJl')).toEqual({ refusedWith: 403 });
+    // Signed over the https form of the URL: not what Twilio signs for a WebSocket.
+    expect(await openStream(signTwilio(harness.fake.authToken, `${harness.publicUrl}/twilio/media`))).toEqual({ refusedWith: 403 });
+  });
+
+  it('closes a signed stream that never sends start', async () => {
+    const wsUrl = `${harness.publicUrl.replace('http', 'ws')}/twilio/media`;
+    const { socket } = await openStream(signTwilio(harness.fake.authToken, wsUrl));
+    expect(socket).toBeDefined();
+    expect(await closed(socket!)).toBe(1000);
+  });
+
+  it('closes a signed stream whose start names a call of another Twilio call', async () => {
+    const dial = { callId: 'call_hijack', orgId: 'org_test', to: '+14155550190', from: '+14155550199', ringTimeoutS: 30, timeLimitS: 60, detectVoicemail: false };
+    harness.fake.script(dial.to, { outcome: 'answer', ringMs: 60_000 });
+    await harness.carrier.dial(dial);
+    const wsUrl = `${harness.publicUrl.replace('http', 'ws')}/twilio/media`;
+    const { socket } = await openStream(signTwilio(harness.fake.authToken, wsUrl));
+    const whenClosed = closed(socket!);
+    const otherSid = `CA${'b'.repeat(32)}`;
+    socket!.send(JSON.stringify({ event: 'connected', protocol: 'Call', version: '1.0.0' }));
+    socket!.send(JSON.stringify({
+      event: 'start', sequenceNumber: '1', streamSid: `MZ${'c'.repeat(32)}`,
+      start: {
+        streamSid: `MZ${'c'.repeat(32)}`, accountSid: harness.fake.accountSid, callSid: otherSid, tracks: ['inbound'],
+        customParameters: { callId: dial.callId }, mediaFormat: { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 },
+      },
+    }));
+    expect(await whenClosed).toBe(1000);
+    expect(harness.typesOf(dial.callId)).not.toContain('line');
+  });
+
+  describe('when Twilio signs the stream upgrade wrongly', () => {
+    let forged: TwilioHarness;
+    beforeAll(async () => {
+      forged = await startTwilioHarness({ streamSignatureOverride: 'Zm9yZ2Vk' });
+    });
+    afterAll(async () => {
+      await forged.close();
+    });
+
+    it('never hands out a line, and the call ends when its stream cannot connect', async () => {
+      const dial = { callId: 'call_forged_stream', orgId: 'org_test', to: '+14155550100', from: '+14155550199', ringTimeoutS: 30, timeLimitS: 60, detectVoicemail: false };
+      const { providerCallId } = await forged.carrier.dial(dial);
+      expect(await forged.waitForEvent(dial.callId, 'ended')).toEqual({ type: 'ended', outcome: 'completed' });
+      expect(forged.typesOf(dial.callId)).not.toContain('line');
+      expect(forged.fake.errors).toEqual([
+        expect.objectContaining({ callSid: providerCallId, code: 31920, message: expect.stringContaining('HTTP 403') }),
+      ]);
+    });
+  });
+
+  describe('when the sink throws on a line', () => {
+    let broken: TwilioHarness;
+    beforeAll(async () => {
+      broken = await startTwilioHarness({}, {}, {
+        onEvent: (_callId, event) => {
+          if (event.type === 'line') throw new Error('sink bug');
+        },
+      });
+    });
+    afterAll(async () => {
+      await broken.close();
+    });
+
+    it('closes that stream (ending the call) and keeps serving', async () => {
+      const dial = { callId: 'call_sink_bug', orgId: 'org_test', to: '+14155550100', from: '+14155550199', ringTimeoutS: 30, timeLimitS: 60, detectVoicemail: false };
+      const { providerCallId } = await broken.carrier.dial(dial);
+      expect(await broken.waitForEvent(dial.callId, 'ended')).toEqual({ type: 'ended', outcome: 'completed' });
+      expect(broken.fake.call(providerCallId)!.status).toBe('completed');
+    });
+  });
+});

@@ -1,0 +1,62 @@
+/** Fastify routes Twilio calls: status callbacks (form posts) and the Media Streams WebSocket. */
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+// Type-only: brings in the `websocket: true` route overloads; the plugin itself is registered at the root.
+import type {} from '@fastify/websocket';
+import type { TwilioCarrier } from './carrier.js';
+import { publicWsUrl } from './options.js';
+import type { TwilioSignedParams } from './signature.js';
+
+function signatureOf(request: FastifyRequest): string | undefined {
+  const value = request.headers['x-twilio-signature'];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function formParams(body: unknown): TwilioSignedParams {
+  return typeof body === 'object' && body !== null ? (body as TwilioSignedParams) : {};
+}
+
+/**
+ * Mounts POST `statusCallbackPath` and GET `mediaStreamPath` (WebSocket). Needs @fastify/formbody
+ * and @fastify/websocket registered at the root. URLs are rebuilt from `publicUrl`, because
+ * Twilio signs the URL it was given, not whatever host a proxy forwards.
+ */
+export function twilioRoutes(carrier: TwilioCarrier): FastifyPluginAsync {
+  const { publicUrl, statusCallbackPath, mediaStreamPath } = carrier.options;
+  const wsBase = publicWsUrl(carrier.options);
+
+  return async (app) => {
+    app.post(statusCallbackPath, async (request, reply) => {
+      const result = carrier.handleStatusCallback({
+        url: `${publicUrl}${request.url}`,
+        params: formParams(request.body),
+        signature: signatureOf(request),
+      });
+      if (result.ok) return reply.code(204).send();
+      return reply
+        .code(result.reason === 'bad_signature' ? 403 : 400)
+        .type('text/plain')
+        .send(result.reason === 'bad_signature' ? 'Invalid X-Twilio-Signature' : 'Not a Parley status callback');
+    });
+
+    app.get(
+      mediaStreamPath,
+      {
+        websocket: true,
+        // Refuse before the upgrade, so an unsigned client never gets a socket at all.
+        preValidation: async (request, reply) => {
+          if (!carrier.verifyMediaUpgrade({ url: `${wsBase}${request.url}`, signature: signatureOf(request) })) {
+            await reply.code(403).type('text/plain').send('Invalid X-Twilio-Signature');
+          }
+        },
+      },
+      (socket, request) => {
+        // Attaches to the socket synchronously, so Twilio's first messages are not lost.
+        carrier.handleMediaConnection(socket, { url: `${wsBase}${request.url}`, signature: signatureOf(request) }).catch((error: unknown) => {
+          // Only the sink can throw here; a broken call must not take the process down.
+          request.log.error({ err: error }, 'twilio media stream handling failed');
+          socket.close(1011, 'internal error');
+        });
+      },
+    );
+  };
+}

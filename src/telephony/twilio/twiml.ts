@@ -1,0 +1,31 @@
+/** TwiML that connects an answered call to Parley's bidirectional Media Stream. */
+
+const xmlEntities: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
+
+/** Escapes text for an XML attribute value or element content. */
+export function escapeXml(value: string): string {
+  return value.replace(/[&<>"']/g, (char) => xmlEntities[char]!);
+}
+
+/**
+ * `<Response><Connect><Stream url="wss://…"><Parameter …/></Stream></Connect></Response>`.
+ * Twilio takes no query string on a Stream URL (values travel as Parameters) and speaks only
+ * wss; ws is let through for loopback fakes alone, matching the options' http rule.
+ */
+export function buildConnectStreamTwiml(streamUrl: string, parameters: Readonly<Record<string, string>> = {}): string {
+  const url = new URL(streamUrl);
+  const loopback = url.hostname === '127.0.0.1' || url.hostname === 'localhost' || url.hostname === '[::1]';
+  if (url.protocol !== 'wss:' && !(url.protocol === 'ws:' && loopback)) {
+    throw new Error('A Twilio Stream URL must use wss');
+  }
+  if (url.search !== '' || url.hash !== '') {
+    throw new Error('A Twilio Stream URL takes no query string; pass values as parameters');
+  }
+  const params = Object.entries(parameters)
+    .map(([name, value]) => `<Parameter name="${escapeXml(name)}" value="${escapeXml(value)}"/>`)
+    .join('');
+  return (
+    '<?xml version="1.0" encoding="UTF-8"?>' +
+    `<Response><Connect><Stream url="${escapeXml(streamUrl)}">${params}</Stream></Connect></Response>`
+  );
+}

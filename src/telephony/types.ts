@@ -1,0 +1,84 @@
+/**
+ * Telephony contracts. Call control (dial, hang up, verify callbacks) is kept apart from
+ * media (the two-way line of an answered call, and codecs from a carrier's wire to frames).
+ */
+import type { Frame } from '../voice/frames.js';
+
+export const carrierIds = ['sim', 'twilio'] as const;
+export type CarrierId = (typeof carrierIds)[number];
+
+export interface DialRequest {
+  readonly callId: string;
+  /** The organisation placing the call (the simulated network keeps personas per organisation). */
+  readonly orgId: string;
+  /** E.164. */
+  readonly to: string;
+  /** E.164. */
+  readonly from: string;
+  readonly ringTimeoutS: number;
+  /** Hard limit of the call once answered. */
+  readonly timeLimitS: number;
+  readonly detectVoicemail: boolean;
+}
+
+export const carrierEndOutcomes = ['completed', 'busy', 'no_answer', 'failed', 'canceled'] as const;
+export type CarrierEndOutcome = (typeof carrierEndOutcomes)[number];
+
+/** What a carrier reports of a call it placed, in order. */
+export type CarrierEvent =
+  | { readonly type: 'ringing' }
+  | { readonly type: 'answered'; readonly answeredBy: 'human' | 'machine' | 'unknown' }
+  /** Answering-machine detection finished after answer (async AMD). */
+  | { readonly type: 'machine_detected'; readonly answeredBy: 'human' | 'machine' | 'unknown'; readonly beep: boolean }
+  /** The media of the answered call is ready. */
+  | { readonly type: 'line'; readonly line: CallLine }
+  | { readonly type: 'ended'; readonly outcome: CarrierEndOutcome; readonly reason?: string };
+
+export interface CarrierEventSink {
+  (callId: string, event: CarrierEvent): void;
+}
+
+export interface Carrier {
+  readonly id: CarrierId;
+  /** Places the call; progress arrives through the sink given to the carrier's factory. */
+  dial(request: DialRequest): Promise<{ readonly providerCallId: string }>;
+  /** Ends a ringing or live call; `canceled` before answer, `completed` after. */
+  hangUp(providerCallId: string): Promise<void>;
+}
+
+/** What the contact does on a text line. */
+export type TextLineEvent =
+  /** The contact finished saying `text`, which took `durationMs` to say. */
+  | { readonly type: 'contact_said'; readonly text: string; readonly durationMs?: number }
+  | { readonly type: 'dtmf'; readonly digits: string }
+  | { readonly type: 'hangup' };
+
+/**
+ * A line carrying words as text at a speaking pace: the simulated network's default lane,
+ * where no audio is synthesised or recognised.
+ */
+export interface TextLine {
+  readonly mode: 'text';
+  readonly events: AsyncIterable<TextLineEvent>;
+  /** Speaks to the contact; resolves when the words have been heard (or the contact cut in). */
+  say(text: string, signal?: AbortSignal): Promise<{ readonly heard: string; readonly interrupted: boolean }>;
+  hangUp(): void;
+}
+
+/** A line carrying μ-law audio frames, with marks and clear (Twilio Media Streams semantics). */
+export interface AudioLine {
+  readonly mode: 'audio';
+  /** Inbound audio, dtmf, echoed marks, end. */
+  readonly frames: AsyncIterable<Frame>;
+  /** Outbound audio and marks; an interruption frame clears what is buffered at the carrier. */
+  send(frame: Frame): void;
+  hangUp(): void;
+}
+
+export type CallLine = TextLine | AudioLine;
+
+/** Translates one carrier's media wire messages to frames and back. */
+export interface MediaCodec<WireMessage> {
+  decode(message: WireMessage): Frame | null;
+  encode(frame: Frame): WireMessage | null;
+}

@@ -1,0 +1,184 @@
+/**
+ * One agent turn on the voice lane: the conversation engine's words stream in, each sentence
+ * goes to the TTS as soon as it is complete, and the turn lasts until the callee has heard the
+ * last of it (its mark came back) or the callee cut in. Cut off, the turn aborts the LLM,
+ * cancels the TTS, clears the carrier's buffer and keeps only the words the callee heard.
+ * If nothing has been said a while into the turn, a filler ("One moment.") explains the wait.
+ */
+import type { AgentAction, BrainEvent, Conversation, ConversationTurn, Cue } from '../../brain/types.js';
+import { SentenceSplitter } from '../llm/sentences.js';
+import type { SessionClock } from './clock.js';
+import type { TurnTimer } from './latency.js';
+import type { Playout, Segment } from './playout.js';
+import type { SpeechOut } from './speech-out.js';
+
+/** Speaking pace assumed for audio the TTS has not finished (65 ms a character, ~150 words a minute). */
+const msPerCharEstimate = 65;
+
+export interface AgentTurnDeps {
+  readonly conversation: Conversation;
+  readonly speech: SpeechOut;
+  readonly playout: Playout;
+  readonly clock: SessionClock;
+  /** Resolves (with the clock time) once the line is up: silence only counts from there. */
+  readonly lineReady: Promise<number>;
+  /** Tool calls, results and collected values, recorded by the session. */
+  readonly onBrainEvent: (event: BrainEvent) => void;
+  /** Said when the turn has produced no audio this long after it started (or the line came up). */
+  readonly filler: { readonly afterMs: number; readonly text: string };
+  /** The TTS produced no audio for a sentence this long: it is treated as failed. */
+  readonly ttsStall: { readonly afterMs: number; readonly onStall: () => void };
+  readonly signal: AbortSignal;
+}
+
+export interface AgentTurnResult {
+  /** What the callee heard (all of it unless interrupted). */
+  readonly text: string;
+  readonly interrupted: boolean;
+  /** What the engine asked for; not acted on when the turn was interrupted. */
+  readonly actions: readonly AgentAction[];
+  /** Clock time of the first frame of the turn's own words, if any went out. */
+  readonly startedAt: number | undefined;
+}
+
+interface Spoken {
+  readonly segment: Segment;
+  readonly text: string;
+  readonly filler: boolean;
+}
+
+export class AgentTurn {
+  private readonly abort = new AbortController();
+  private readonly spoken: Spoken[] = [];
+  private interrupted = false;
+  private finished = false;
+  private heard: string | undefined;
+  private onInterrupt!: () => void;
+  private readonly interruptedPromise = new Promise<void>((resolve) => (this.onInterrupt = resolve));
+  private readonly timers: (() => void)[] = [];
+  private firstFrameAt: number | undefined;
+  private readonly startedAt: number;
+
+  constructor(
+    private readonly deps: AgentTurnDeps,
+    private readonly turns: readonly ConversationTurn[],
+    readonly cue: Cue,
+    readonly latency: TurnTimer | undefined,
+  ) {
+    this.startedAt = deps.clock.now();
+  }
+
+  /** Whether any of this turn's audio has reached the carrier. */
+  get audible(): boolean {
+    return this.spoken.some((s) => s.segment.firstFrameAt !== undefined);
+  }
+
+  async run(): Promise<AgentTurnResult> {
+    const { deps } = this;
+    const onAbort = () => this.abort.abort();
+    deps.signal.addEventListener('abort', onAbort, { once: true });
+    void deps.lineReady.then((readyAt) => this.armFiller(readyAt));
+    const splitter = new SentenceSplitter();
+    const actions: AgentAction[] = [];
+    let text = '';
+    try {
+      for await (const event of deps.conversation.respond(this.turns, this.cue, this.abort.signal)) {
+        if (this.interrupted || deps.signal.aborted) break;
+        if (event.type === 'text') {
+          if (!text) this.latency?.mark('llm_first_token', deps.clock.now());
+          text += event.text;
+          for (const sentence of splitter.push(event.text)) this.say(sentence);
+        } else if (event.type === 'action') {
+          actions.push(event.action);
+        } else {
+          deps.onBrainEvent(event);
+        }
+      }
+      if (!this.interrupted) for (const sentence of splitter.flush()) this.say(sentence);
+      await Promise.race([Promise.all(this.spoken.map((s) => s.segment.done)), this.interruptedPromise]);
+    } finally {
+      this.finished = true;
+      deps.signal.removeEventListener('abort', onAbort);
+      for (const cancel of this.timers) cancel();
+    }
+    const startedAt = this.spoken.find((s) => !s.filler && s.segment.firstFrameAt !== undefined)?.segment.firstFrameAt;
+    return { text: this.interrupted ? (this.heard ?? '') : text.trim(), interrupted: this.interrupted, actions, startedAt };
+  }
+
+  /**
+   * Cuts the turn off now: works out what the callee heard, aborts the LLM, cancels the TTS and
+   * clears the carrier. Returns the words heard.
+   */
+  interrupt(): string {
+    if (this.interrupted) return this.heard ?? '';
+    const now = this.deps.clock.now();
+    this.interrupted = true;
+    this.heard = this.spoken
+      .filter((s) => !s.filler)
+      .map((s) => heardPrefix(s.text, this.deps.playout.heardMs(s.segment, now), s.segment.audioMs, s.segment.complete))
+      .filter(Boolean)
+      .join(' ');
+    this.abort.abort();
+    this.deps.speech.cancel();
+    this.deps.playout.clear();
+    this.onInterrupt();
+    return this.heard;
+  }
+
+  private say(sentence: string, filler = false): void {
+    if (this.interrupted) return;
+    const { clock, ttsStall } = this.deps;
+    const segment = this.deps.speech.say(`${sentence} `, {
+      onFirstAudio: (at) => {
+        if (!filler) this.latency?.mark('tts_first_byte', at);
+      },
+      onFirstFrame: (at) => {
+        this.firstFrameAt ??= at;
+        if (!filler) this.latency?.mark('first_audio', at);
+      },
+    });
+    this.spoken.push({ segment, text: sentence, filler });
+    // A TTS that says nothing for a sentence is as bad as one that failed: the callee waits in silence.
+    const check = (): void => {
+      if (this.finished || this.interrupted || segment.state !== 'pending' || segment.startOffsetMs >= 0) return;
+      if (this.deps.playout.stalledMs(clock.now()) >= ttsStall.afterMs) ttsStall.onStall();
+      else this.timers.push(clock.setTimer(ttsStall.afterMs / 2, check));
+    };
+    this.timers.push(clock.setTimer(ttsStall.afterMs, check));
+  }
+
+  private armFiller(readyAt: number): void {
+    const { clock, filler } = this.deps;
+    if (this.finished || this.interrupted || this.firstFrameAt !== undefined) return;
+    const since = Math.max(readyAt, this.startedAt);
+    const wait = Math.max(0, filler.afterMs - Math.max(0, clock.now() - since));
+    this.timers.push(
+      clock.setTimer(wait, () => {
+        if (this.finished || this.interrupted || this.abort.signal.aborted || this.spoken.length > 0) return;
+        this.say(filler.text, true);
+      }),
+    );
+  }
+}
+
+/**
+ * The words of `text` heard in `heardMs` of its `audioMs` of audio: the audio is assumed to
+ * spread evenly over the characters, and a word counts once its last letter was heard.
+ */
+export function heardPrefix(text: string, heardMs: number, audioMs: number, complete: boolean): string {
+  if (heardMs <= 0) return '';
+  const chars = [...text];
+  const totalMs = complete && audioMs > 0 ? audioMs : Math.max(audioMs, chars.length * msPerCharEstimate);
+  if (heardMs >= totalMs) return text.trim();
+  const heardChars = Math.floor((chars.length * heardMs) / totalMs);
+  const words: string[] = [];
+  let index = 0;
+  for (const match of text.matchAll(/\S+/g)) {
+    const word = match[0];
+    const letters = word.replace(/[^\p{L}\p{N}]+$/u, '');
+    index = [...text.slice(0, match.index)].length + [...letters].length;
+    if (index > heardChars) break;
+    words.push(word);
+  }
+  return words.join(' ');
+}

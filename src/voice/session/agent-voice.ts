@@ -1,0 +1,121 @@
+/**
+ * The agent's side of a voice session: the playout and the TTS stream, and one agent turn at a
+ * time spoken through them, with what the callee heard, the first words and each turn's
+ * latency written to the call's record.
+ */
+import type { Conversation, Cue } from '../../brain/types.js';
+import type { ProviderError } from '../../shared/errors.js';
+import type { AudioLine } from '../../telephony/types.js';
+import type { TtsProvider } from '../tts/types.js';
+import { AgentTurn, type AgentTurnResult } from './agent-turn.js';
+import type { TurnTimer } from './latency.js';
+import type { VoiceMetrics } from './metrics.js';
+import { fillerText } from './phrases.js';
+import { Playout } from './playout.js';
+import type { SessionRecords } from './records.js';
+import { SpeechOut } from './speech-out.js';
+import type { SessionTuning, VoiceSessionOptions } from './types.js';
+
+export interface AgentVoiceDeps {
+  readonly tuning: SessionTuning;
+  readonly metrics: VoiceMetrics;
+  readonly records: SessionRecords;
+  /** Resolves with the answer's clock time. */
+  readonly lineReady: Promise<number>;
+  readonly signal: AbortSignal;
+  /** The TTS failed for good (null: it stalled). */
+  readonly onTtsFailure: (error: ProviderError | null) => void;
+  /** A turn started or ended. */
+  readonly onChange: () => void;
+}
+
+export class AgentVoice {
+  readonly playout: Playout;
+  private readonly speech: SpeechOut;
+  private current: AgentTurn | undefined;
+
+  constructor(
+    private readonly options: VoiceSessionOptions,
+    private readonly deps: AgentVoiceDeps,
+  ) {
+    const onFrame = options.onFrame;
+    this.playout = new Playout({
+      clock: options.clock, pacer: options.pacer, leadMs: deps.tuning.leadMs,
+      onFrame: (lateness) => {
+        deps.metrics.frame(lateness);
+        onFrame?.(lateness);
+      },
+    });
+    const { tts, language } = options.settings;
+    this.speech = new SpeechOut(this.playout, {
+      streamOptions: { ...(tts.voice ? { voice: tts.voice } : {}), ...(tts.model ? { model: tts.model } : {}), language },
+      onError: (error) => deps.onTtsFailure(error),
+    });
+  }
+
+  /** The turn being spoken (or thought about), if any. */
+  get turn(): AgentTurn | undefined {
+    return this.current;
+  }
+
+  /** Id of the TTS provider speaking. */
+  get providerId(): string {
+    return this.speech.providerId;
+  }
+
+  /** Speaks on `provider` from now on (the call's TTS, or the offline voice for an apology). */
+  use(provider: TtsProvider): void {
+    this.speech.use(provider);
+  }
+
+  /** True while the agent is speaking, thinking or still being played. */
+  busy(): boolean {
+    return this.current !== undefined || this.playout.busy();
+  }
+
+  /** One agent turn: speak, then record what was heard and how long it took. */
+  async speak(cue: Cue, conversation: Conversation, timer?: TurnTimer): Promise<AgentTurnResult> {
+    const { clock, timers, settings } = this.options;
+    if (timer && timers.responseDelayMs > 0) await new Promise<void>((resolve) => clock.setTimer(timers.responseDelayMs, resolve));
+    const { records, tuning } = this.deps;
+    const turn = new AgentTurn(
+      {
+        conversation, speech: this.speech, playout: this.playout, clock, lineReady: this.deps.lineReady,
+        onBrainEvent: (event) => records.brain(event),
+        filler: { afterMs: tuning.fillerAfterMs, text: fillerText(settings.language) },
+        ttsStall: { afterMs: tuning.ttsStallMs, onStall: () => this.deps.onTtsFailure(null) },
+        signal: this.deps.signal,
+      },
+      [...records.turns], cue, timer,
+    );
+    this.current = turn;
+    this.deps.onChange();
+    let result: AgentTurnResult;
+    try {
+      result = await turn.run();
+    } finally {
+      this.current = undefined;
+      this.deps.onChange();
+    }
+    if (result.text) records.turn('agent', result.text, result.startedAt ?? clock.now(), result.interrupted);
+    if (cue.type === 'start' && result.startedAt !== undefined) records.firstWords(result.startedAt);
+    if (timer?.has('first_audio') && !result.interrupted) records.latency(cue, timer);
+    return result;
+  }
+
+  async close(): Promise<void> {
+    this.current?.interrupt();
+    this.playout.detach();
+    await this.speech.close();
+  }
+}
+
+/** A conversation that says `text` whatever it is asked (apologies, voicemail messages). */
+export function fixed(text: string): Conversation {
+  return {
+    firstSpeaker: 'agent',
+    async *respond() {
+      yield { type: 'text', text };
+    },
+  };
+}

@@ -1,0 +1,75 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Frame } from '../frames.js';
+import type { AudioLine } from '../../telephony/types.js';
+import { heardPrefix } from './agent-turn.js';
+import { realClock } from './clock.js';
+import { FramePacer } from './pacer.js';
+import { Playout } from './playout.js';
+
+function recordingLine(): AudioLine & { sent: Frame[] } {
+  const sent: Frame[] = [];
+  return { mode: 'audio', frames: (async function* () {})(), send: (frame) => void sent.push(frame), hangUp: () => undefined, sent };
+}
+
+beforeEach(() => vi.useFakeTimers());
+afterEach(() => vi.useRealTimers());
+
+describe('Playout', () => {
+  it('sends a lead of frames at once, then one frame per 20 ms, and a mark after each segment', async () => {
+    const clock = realClock();
+    const line = recordingLine();
+    const lateness: number[] = [];
+    const playout = new Playout({ clock, pacer: new FramePacer(clock), leadMs: 100, onFrame: (ms) => lateness.push(ms) });
+    playout.attach(line);
+    const segment = playout.open('Hello there. ');
+    playout.audio(Buffer.alloc(8000, 0x55)); // one second, all at once as fast TTS delivers it
+    playout.complete();
+    // The first 100 ms (+ one tick) go out immediately: first audio is not held back.
+    expect(line.sent.filter((f) => f.kind === 'audio')).toHaveLength(6);
+    await vi.advanceTimersByTimeAsync(500);
+    expect(line.sent.filter((f) => f.kind === 'audio').length).toBeGreaterThanOrEqual(30);
+    expect(line.sent.filter((f) => f.kind === 'audio').length).toBeLessThanOrEqual(32);
+    await vi.advanceTimersByTimeAsync(600);
+    expect(line.sent.filter((f) => f.kind === 'audio')).toHaveLength(50);
+    expect(line.sent.at(-1)).toEqual({ kind: 'mark', name: segment.id });
+    expect(Math.max(...lateness)).toBeLessThan(10);
+    // Heard so far follows real time until the mark says all of it was.
+    expect(playout.heardMs(segment)).toBeGreaterThan(900);
+    playout.onMark(segment.id);
+    expect(segment.state).toBe('played');
+    expect(playout.heardMs(segment)).toBe(1000);
+  });
+
+  it('on clear drops what is unplayed, here and at the carrier, and knows how much was heard', async () => {
+    const clock = realClock();
+    const line = recordingLine();
+    const playout = new Playout({ clock, pacer: new FramePacer(clock), leadMs: 100 });
+    playout.attach(line);
+    const segment = playout.open('A long sentence. ');
+    playout.audio(Buffer.alloc(16_000, 0x55));
+    playout.complete();
+    await vi.advanceTimersByTimeAsync(700);
+    const heard = playout.heardMs(segment);
+    expect(heard).toBeGreaterThanOrEqual(680);
+    expect(heard).toBeLessThanOrEqual(720);
+    playout.clear();
+    expect(line.sent.at(-1)).toEqual({ kind: 'interruption' });
+    expect(await segment.done).toBe('cleared');
+    const sent = line.sent.length;
+    await vi.advanceTimersByTimeAsync(500);
+    expect(line.sent.length).toBe(sent);
+    expect(playout.busy()).toBe(false);
+  });
+});
+
+describe('heardPrefix', () => {
+  it('keeps the words whose last letter was heard', () => {
+    const text = 'Hello there, friend. ';
+    expect(heardPrefix(text, 0, 1365, true)).toBe('');
+    expect(heardPrefix(text, 650, 1365, true)).toBe('Hello');
+    expect(heardPrefix(text, 780, 1365, true)).toBe('Hello there,');
+    expect(heardPrefix(text, 1365, 1365, true)).toBe('Hello there, friend.');
+    // Audio still arriving: the pace is assumed (65 ms a character).
+    expect(heardPrefix(text, 400, 500, false)).toBe('Hello');
+  });
+});

@@ -1,0 +1,253 @@
+/**
+ * The agent's outbound audio on one call. TTS audio of any chunking becomes exact 20 ms frames;
+ * each utterance segment (a sentence) is followed by a mark. Frames go out a little ahead of
+ * real time (`leadMs`), topped up by the shared pacer, so the carrier never runs dry while a
+ * barge-in can only ever drop the lead. The playout models the carrier's buffer (what was sent
+ * and is still to play) and corrects it with every echoed mark, which is how it knows what the
+ * callee actually heard when the agent is cut off.
+ */
+import { FRAME_BYTES, FRAME_DURATION_MS } from '../frames.js';
+import { FrameChunker } from '../audio/frame-chunker.js';
+import type { AudioLine } from '../../telephony/types.js';
+import type { SessionClock } from './clock.js';
+import type { FramePacer, Pumpable } from './pacer.js';
+
+/** One sentence of agent speech, from the TTS to the callee's ear. */
+export interface Segment {
+  /** Also the name of the mark that follows its audio. */
+  readonly id: string;
+  readonly text: string;
+  /** Where its audio starts on the outbound timeline (-1 until the first audio). */
+  startOffsetMs: number;
+  /** Audio received so far (whole frames, the last one padded). */
+  audioMs: number;
+  /** The TTS has delivered all of it. */
+  complete: boolean;
+  state: 'pending' | 'played' | 'cleared';
+  /** When its first frame went to the carrier. */
+  firstFrameAt: number | undefined;
+  /** Settles when the callee has heard all of it, or a clear dropped it. */
+  readonly done: Promise<'played' | 'cleared'>;
+}
+
+/** What a segment's owner wants to know as it moves. */
+export interface SegmentHooks {
+  onFirstAudio?(at: number): void;
+  onFirstFrame?(at: number): void;
+}
+
+interface SegmentState extends Segment {
+  readonly hooks: SegmentHooks;
+  settle(state: 'played' | 'cleared'): void;
+}
+
+type Item = { readonly segment: SegmentState; readonly payload: Buffer; readonly queuedAt: number } | { readonly segment: SegmentState; readonly payload: null };
+
+export interface PlayoutOptions {
+  readonly clock: SessionClock;
+  readonly pacer: FramePacer;
+  /** Audio kept buffered at the carrier. 100 ms rides out event-loop stalls several times longer than a tick. */
+  readonly leadMs?: number;
+  /** A mark not echoed this long after its audio should have played counts as played (a line that drops marks). */
+  readonly markGraceMs?: number;
+  /** Each frame sent, with how late it went out (ms after it was due). */
+  readonly onFrame?: (latenessMs: number) => void;
+}
+
+export class Playout implements Pumpable {
+  private line: AudioLine | undefined;
+  private readonly chunker = new FrameChunker();
+  private queue: Item[] = [];
+  private head = 0;
+  /** Segments waiting for TTS audio, oldest first: TTS output arrives in this order. */
+  private awaiting: SegmentState[] = [];
+  /** When the oldest awaiting segment became the one the TTS owes audio for. */
+  private headSince = 0;
+  private readonly inFlight = new Map<string, SegmentState>();
+  private bufferedUntil = 0;
+  private sentMs = 0;
+  private enqueuedMs = 0;
+  private count = 0;
+  private readonly leadMs: number;
+  private readonly markGraceMs: number;
+  private readonly graceTimers = new Set<() => void>();
+
+  constructor(private readonly options: PlayoutOptions) {
+    this.leadMs = options.leadMs ?? 100;
+    this.markGraceMs = options.markGraceMs ?? 1500;
+  }
+
+  /** Starts sending to the carrier (audio synthesised before, e.g. the greeting, goes at once). */
+  attach(line: AudioLine): void {
+    this.line = line;
+    this.bufferedUntil = this.options.clock.now();
+    this.kick();
+  }
+
+  /** Stops sending (the line ended). */
+  detach(): void {
+    this.line = undefined;
+    this.options.pacer.delete(this);
+    for (const cancel of this.graceTimers) cancel();
+    this.graceTimers.clear();
+  }
+
+  /** Opens the next segment; its audio is whatever the TTS delivers next. */
+  open(text: string, hooks: SegmentHooks = {}): Segment {
+    let settle!: (state: 'played' | 'cleared') => void;
+    const done = new Promise<'played' | 'cleared'>((resolve) => (settle = resolve));
+    const segment: SegmentState = {
+      id: `s${++this.count}`, text, startOffsetMs: -1, audioMs: 0, complete: false, state: 'pending', firstFrameAt: undefined, done, hooks,
+      settle: (state) => {
+        if (segment.state !== 'pending') return;
+        segment.state = state;
+        settle(state);
+      },
+    };
+    if (this.awaiting.length === 0) this.headSince = this.options.clock.now();
+    this.awaiting.push(segment);
+    return segment;
+  }
+
+  /** TTS audio for the oldest open segment (dropped when none is open: audio from before a clear). */
+  audio(payload: Buffer): void {
+    const segment = this.awaiting[0];
+    if (!segment) return;
+    const now = this.options.clock.now();
+    if (segment.startOffsetMs < 0) {
+      segment.startOffsetMs = this.enqueuedMs;
+      segment.hooks.onFirstAudio?.(now);
+    }
+    for (const frame of this.chunker.push(payload)) this.enqueue(segment, frame, now);
+    this.kick();
+  }
+
+  /** The TTS delivered all of the oldest open segment: pad its last frame and mark its end. */
+  complete(): void {
+    const segment = this.awaiting.shift();
+    if (!segment) return;
+    const now = this.options.clock.now();
+    this.headSince = now;
+    if (segment.startOffsetMs < 0) segment.startOffsetMs = this.enqueuedMs;
+    const last = this.chunker.flush();
+    if (last) this.enqueue(segment, last, now);
+    segment.complete = true;
+    this.queue.push({ segment, payload: null });
+    this.kick();
+  }
+
+  /** An echoed mark: everything before it has been heard. Returns false for marks it did not send. */
+  onMark(name: string, resync = true): boolean {
+    const segment = this.inFlight.get(name);
+    if (!segment) return false;
+    this.inFlight.delete(name);
+    // The carrier is exactly at the end of this segment now: resynchronise the model.
+    const end = segment.startOffsetMs + segment.audioMs;
+    const now = this.options.clock.now();
+    if (resync && this.sentMs >= end) this.bufferedUntil = now + (this.sentMs - end);
+    for (const [earlier, other] of this.inFlight) {
+      if (other.startOffsetMs + other.audioMs <= end) {
+        this.inFlight.delete(earlier);
+        other.settle('played');
+      }
+    }
+    segment.settle('played');
+    return true;
+  }
+
+  /** Milliseconds of `segment` the callee has heard by `now` (all of it once its mark came back). */
+  heardMs(segment: Segment, now = this.options.clock.now()): number {
+    if (segment.state === 'played') return segment.audioMs;
+    if (segment.startOffsetMs < 0) return 0;
+    const played = this.sentMs - Math.max(0, this.bufferedUntil - now);
+    return Math.min(segment.audioMs, Math.max(0, played - segment.startOffsetMs));
+  }
+
+  /**
+   * Barge-in: drops everything not yet played, here and at the carrier (an interruption frame,
+   * Twilio's `clear`); every unfinished segment settles as cleared. Read `heardMs` first.
+   */
+  clear(): void {
+    const now = this.options.clock.now();
+    const played = this.sentMs - Math.max(0, this.bufferedUntil - now);
+    const hadAudio = this.bufferedUntil > now || this.inFlight.size > 0;
+    for (const item of this.queue.slice(this.head)) item.segment.settle('cleared');
+    for (const segment of this.awaiting) segment.settle('cleared');
+    for (const segment of this.inFlight.values()) segment.settle('cleared');
+    this.queue = [];
+    this.head = 0;
+    this.awaiting = [];
+    this.inFlight.clear();
+    this.chunker.reset();
+    this.sentMs = played;
+    this.enqueuedMs = played;
+    this.bufferedUntil = now;
+    this.options.pacer.delete(this);
+    if (hadAudio) this.line?.send({ kind: 'interruption' });
+  }
+
+  /** How long the TTS has owed the next segment its first audio (0 when it owes nothing). */
+  stalledMs(now = this.options.clock.now()): number {
+    const head = this.awaiting[0];
+    return head && head.startOffsetMs < 0 ? now - this.headSince : 0;
+  }
+
+  /** True while the agent has anything left to say or play. */
+  busy(now = this.options.clock.now()): boolean {
+    return this.awaiting.length > 0 || this.head < this.queue.length || this.inFlight.size > 0 || this.bufferedUntil > now;
+  }
+
+  pump(now: number): boolean {
+    const line = this.line;
+    if (!line) return false;
+    const horizon = this.leadMs + this.options.pacer.tickMs;
+    while (this.head < this.queue.length) {
+      const item = this.queue[this.head]!;
+      if (item.payload === null) {
+        line.send({ kind: 'mark', name: item.segment.id });
+        this.inFlight.set(item.segment.id, item.segment);
+        this.armGrace(item.segment, now);
+        this.head++;
+        continue;
+      }
+      if (this.bufferedUntil - now >= horizon) break;
+      const playAt = Math.max(this.bufferedUntil, now);
+      // Due when the carrier's buffer fell to the lead, or when the audio arrived if later.
+      const dueAt = Math.max(item.queuedAt, this.bufferedUntil - this.leadMs);
+      this.bufferedUntil = playAt + FRAME_DURATION_MS;
+      this.sentMs += FRAME_DURATION_MS;
+      line.send({ kind: 'audio', payload: item.payload });
+      this.options.onFrame?.(Math.max(0, now - dueAt));
+      if (item.segment.firstFrameAt === undefined) {
+        item.segment.firstFrameAt = now;
+        item.segment.hooks.onFirstFrame?.(now);
+      }
+      this.head++;
+    }
+    if (this.head >= 256 && this.head * 2 >= this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
+    return this.head < this.queue.length;
+  }
+
+  private enqueue(segment: SegmentState, payload: Buffer, now: number): void {
+    if (payload.length !== FRAME_BYTES) return;
+    this.queue.push({ segment, payload, queuedAt: now });
+    segment.audioMs += FRAME_DURATION_MS;
+    this.enqueuedMs += FRAME_DURATION_MS;
+  }
+
+  private kick(): void {
+    if (!this.line) return;
+    if (this.pump(this.options.clock.now())) this.options.pacer.add(this);
+  }
+
+  private armGrace(segment: SegmentState, now: number): void {
+    const cancel = this.options.clock.setTimer(Math.max(0, this.bufferedUntil - now) + this.markGraceMs, () => {
+      this.graceTimers.delete(cancel);
+      if (this.inFlight.get(segment.id) === segment) this.onMark(segment.id, false);
+    });
+    this.graceTimers.add(cancel);
+  }
+}

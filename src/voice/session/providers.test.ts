@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { AppError } from '../../shared/errors.js';
+import { SpeechProviders } from './providers.js';
+import { checkVoiceSettings, resolveVoiceSettings } from './settings.js';
+
+describe('speech providers for a call', () => {
+  it('uses the scripted (offline) providers when no vendor key is configured', () => {
+    const providers = new SpeechProviders({});
+    expect(providers.stt({}).ids).toEqual(['scripted']);
+    expect(providers.tts({}).ids).toEqual(['scripted']);
+    expect(providers.tts({}).provider.id).toBe('scripted');
+  });
+
+  it('puts the agent\'s vendor first and the other configured vendors behind it as fallbacks', () => {
+    const providers = new SpeechProviders({ deepgramApiKey: 'dg', elevenlabsApiKey: 'el', cartesiaApiKey: 'ca' });
+    expect(providers.stt({}).ids).toEqual(['deepgram']);
+    expect(providers.tts({}).ids).toEqual(['elevenlabs', 'cartesia']);
+    const cartesiaFirst = providers.tts({ provider: 'cartesia' });
+    expect(cartesiaFirst.ids).toEqual(['cartesia', 'elevenlabs']);
+    expect(cartesiaFirst.provider.id).toBe('fallback(cartesia,elevenlabs)');
+    expect(providers.tts({ provider: 'scripted' }).ids).toEqual(['scripted']);
+  });
+
+  it('says so when the agent asks for a vendor the server has no key for', () => {
+    const providers = new SpeechProviders({ elevenlabsApiKey: 'el' });
+    expect(providers.tts({ provider: 'cartesia' })).toMatchObject({ ids: ['elevenlabs'], unavailable: 'cartesia' });
+    expect(providers.stt({ provider: 'deepgram' })).toMatchObject({ ids: ['scripted'], unavailable: 'deepgram' });
+  });
+});
+
+describe('voice settings', () => {
+  it('fills defaults and takes the agent\'s voice and language', () => {
+    const settings = resolveVoiceSettings({ settings: { tts: { provider: 'cartesia' } }, voice: 'v-123', language: 'es-MX' });
+    expect(settings).toEqual({
+      interruption: { enabled: true, min_duration_ms: 500, vad_threshold: -40, backchannels: [] },
+      stt: {},
+      tts: { provider: 'cartesia', voice: 'v-123' },
+      language: 'es-MX',
+    });
+  });
+
+  it('refuses bad settings on save, naming every field', () => {
+    let error: unknown;
+    try {
+      checkVoiceSettings({ interruption: { enabled: 'yes', min_duration_ms: 99_999 }, stt: { provider: 'whisper' }, tts: { speed: 2 } });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(AppError);
+    expect((error as AppError).code).toBe('AGENT_INVALID');
+    const fields = ((error as AppError).details as { problems: { field: string }[] }).problems.map((p) => p.field);
+    expect(fields.sort()).toEqual(['interruption.enabled', 'interruption.min_duration_ms', 'stt.provider', 'tts.speed']);
+    expect(checkVoiceSettings({ kind: 'prompt', interruption: { min_duration_ms: 300 } })).toEqual({ kind: 'prompt', interruption: { min_duration_ms: 300 } });
+  });
+});

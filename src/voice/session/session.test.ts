@@ -1,0 +1,337 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { AgentAction, BrainEvent, Conversation, ConversationTurn, Cue } from '../../brain/types.js';
+import { createSimClock } from '../../telephony/sim/pace.js';
+import { personaDefinition, scriptedPersona } from '../../telephony/sim/personas.js';
+import { SimAudioLine } from '../../telephony/sim/audio/sim-audio-line.js';
+import { decodeScriptedSpeech } from '../audio/scripted-speech.js';
+import { createScriptedStt, type ScriptedSttOptions } from '../stt/scripted/index.js';
+import { createScriptedTts, type ScriptedTtsOptions } from '../tts/scripted/index.js';
+import type { Frame } from '../frames.js';
+import type { AudioLine } from '../../telephony/types.js';
+import { realClock } from './clock.js';
+import type { LatencySummary } from './latency.js';
+import { FramePacer } from './pacer.js';
+import { VoiceSession, type SessionEnd } from './session.js';
+import { resolveVoiceSettings } from './settings.js';
+
+interface Reply {
+  readonly text: readonly string[];
+  /** Before the first piece (the model thinking). */
+  readonly delayMs?: number;
+  /** Between pieces. */
+  readonly pieceMs?: number;
+  readonly actions?: readonly AgentAction[];
+}
+
+/** A conversation that plays replies in order and records how it was asked and whether it was aborted. */
+function scriptedConversation(replies: Reply[]) {
+  const asked: { cue: Cue; turns: readonly ConversationTurn[] }[] = [];
+  let aborted = 0;
+  const sleep = (ms: number, signal: AbortSignal) =>
+    new Promise<void>((resolve) => {
+      if (ms <= 0) return resolve();
+      const timer = setTimeout(resolve, ms);
+      signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+    });
+  const conversation: Conversation = {
+    firstSpeaker: 'agent',
+    async *respond(turns, cue, signal): AsyncIterable<BrainEvent> {
+      asked.push({ cue, turns: [...turns] });
+      const reply = replies.shift() ?? { text: ['Goodbye.'], actions: [{ type: 'end_call', reason: 'done' }] };
+      await sleep(reply.delayMs ?? 0, signal);
+      for (const [i, piece] of reply.text.entries()) {
+        if (signal.aborted) {
+          aborted++;
+          return;
+        }
+        if (i > 0) await sleep(reply.pieceMs ?? 0, signal);
+        if (signal.aborted) {
+          aborted++;
+          return;
+        }
+        yield { type: 'text', text: piece };
+      }
+      for (const action of reply.actions ?? []) yield { type: 'action', action };
+    },
+  };
+  return { conversation, asked, aborted: () => aborted };
+}
+
+interface Harness {
+  readonly line: SimAudioLine;
+  readonly session: VoiceSession;
+  readonly sent: Frame[];
+  readonly turns: ConversationTurn[];
+  readonly events: { type: string; data: Record<string, unknown> }[];
+  readonly ends: SessionEnd[];
+  latency: LatencySummary | undefined;
+  result: SessionEnd | undefined;
+  hungUp: 'agent' | 'contact' | undefined;
+}
+
+function start(options: {
+  conversation: Conversation;
+  persona?: Record<string, unknown>;
+  agentSettings?: Record<string, unknown>;
+  stt?: ScriptedSttOptions;
+  tts?: ScriptedTtsOptions;
+  timers?: Partial<{ silenceRepromptMs: number; inactivityTimeoutMs: number; wrapUpAtMs: number }>;
+  prepareMs?: number;
+  /** The callee presses a key this long after the answer. */
+  dtmf?: { afterMs: number; digit: string };
+}): Promise<Harness> {
+  const simClock = createSimClock(1);
+  const h: Harness = {} as Harness;
+  Object.assign(h, { sent: [], turns: [], events: [], ends: [], latency: undefined, result: undefined, hungUp: undefined });
+  const clock = realClock();
+  const session = new VoiceSession({
+    conversation: options.conversation,
+    settings: resolveVoiceSettings({ settings: options.agentSettings ?? {}, language: 'en-US' }),
+    stt: createScriptedStt(options.stt),
+    tts: createScriptedTts(options.tts),
+    offlineTts: createScriptedTts({ id: 'offline' }),
+    clock,
+    pacer: new FramePacer(clock),
+    timers: { silenceRepromptMs: 0, inactivityTimeoutMs: 0, wrapUpAtMs: 0, responseDelayMs: 0, ...options.timers },
+    hooks: {
+      recordTurn: async (turn) => void h.turns.push(turn),
+      recordEvent: async (type, data) => void h.events.push({ type, data }),
+      recordBrainEvent: async (event) => void h.events.push({ type: `agent.${event.type}`, data: { ...event } }),
+      endAs: (end) => void h.ends.push(end),
+      storeLatency: async (summary) => void (h.latency = summary),
+    },
+  });
+  session.prepare();
+  return (async () => {
+    await vi.advanceTimersByTimeAsync(options.prepareMs ?? 0);
+    const line = new SimAudioLine({
+      persona: scriptedPersona(personaDefinition.parse({ response_delay_ms: 300, ...options.persona })),
+      callee: 'person',
+      clock: simClock,
+      onAgentHangUp: () => (h.hungUp ??= 'agent'),
+      onContactHangUp: () => (h.hungUp ??= 'contact'),
+    });
+    const send = line.send.bind(line);
+    line.send = (frame) => {
+      h.sent.push(frame);
+      send(frame);
+    };
+    Object.assign(h, { line, session });
+    void session.run(options.dtmf ? withKeyPress(line, options.dtmf) : line).then((end) => (h.result = end));
+    return h;
+  })();
+}
+
+/** The same line, with a key press among its frames `afterMs` (of inbound audio) after the answer. */
+function withKeyPress(line: SimAudioLine, press: { afterMs: number; digit: string }): AudioLine {
+  return {
+    mode: 'audio',
+    send: (frame) => line.send(frame),
+    hangUp: () => line.hangUp(),
+    frames: (async function* () {
+      let audioMs = 0;
+      let pressed = false;
+      for await (const frame of line.frames) {
+        yield frame;
+        if (frame.kind === 'audio') audioMs += 20;
+        if (!pressed && audioMs >= press.afterMs) {
+          pressed = true;
+          yield { kind: 'dtmf', digit: press.digit } as Frame;
+        }
+      }
+    })(),
+  };
+}
+
+const greeting = 'Hello Ana, this is Parley calling to confirm your appointment on Tuesday at three in the afternoon.';
+
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('VoiceSession', () => {
+  it('holds a conversation: greeting, the callee answers, the agent answers and ends the call', async () => {
+    const brain = scriptedConversation([
+      { text: ['Hello Ana, this is Parley. ', 'Does Tuesday still work?'] },
+      { text: ['Great, ', 'see you then. ', 'Goodbye!'], delayMs: 120, actions: [{ type: 'end_call', reason: 'done' }] },
+    ]);
+    const h = await start({ conversation: brain.conversation, persona: { replies: ['Yes, that works for me.'] } });
+    await vi.advanceTimersByTimeAsync(12_000);
+    expect(h.result).toEqual({ reason: 'agent_ended' });
+    expect(h.hungUp).toBe('agent');
+    expect(h.turns.map((t) => [t.role, t.text])).toEqual([
+      ['agent', 'Hello Ana, this is Parley. Does Tuesday still work?'],
+      ['contact', 'Yes, that works for me.'],
+      ['agent', 'Great, see you then. Goodbye!'],
+    ]);
+    expect(h.turns.some((t) => t.interrupted)).toBe(false);
+    expect(h.turns[1]!.offsetMs).toBeGreaterThan(h.turns[0]!.offsetMs);
+    expect(brain.asked[1]!.cue).toEqual({ type: 'contact_turn' });
+    expect(brain.asked[1]!.turns.map((t) => t.role)).toEqual(['agent', 'contact']);
+    // Every frame is exactly 20 ms, and each sentence ends with a mark.
+    const audio = h.sent.filter((f) => f.kind === 'audio');
+    expect(audio.every((f) => f.kind === 'audio' && f.payload.length === 160)).toBe(true);
+    expect(h.sent.filter((f) => f.kind === 'mark').length).toBe(4);
+    expect(h.sent.some((f) => f.kind === 'interruption')).toBe(false);
+    // The callee heard every word that was sent.
+    const heard = decodeScriptedSpeech(Buffer.concat(audio.map((f) => (f.kind === 'audio' ? f.payload : Buffer.alloc(0)))));
+    expect(heard.replace(/\s+/g, ' ').trim()).toBe('Hello Ana, this is Parley. Does Tuesday still work? Great, see you then. Goodbye!');
+    expect(h.line.stats()).toMatchObject({ underruns: 0, clears: 0 });
+  });
+
+  it('records each turn\'s latency from the end of the callee\'s speech, and p50/p95 for the call', async () => {
+    const brain = scriptedConversation([
+      { text: ['Hi. Shall we book it?'] },
+      { text: ['Booked. ', 'Bye!'], delayMs: 150, actions: [{ type: 'end_call', reason: 'done' }] },
+    ]);
+    const h = await start({ conversation: brain.conversation, persona: { replies: ['Yes please.'] } });
+    await vi.advanceTimersByTimeAsync(8_000);
+    const latency = h.events.filter((e) => e.type === 'agent.turn_latency');
+    expect(latency).toHaveLength(1);
+    const stages = latency[0]!.data as Record<string, number>;
+    // Endpointing is 300 ms of silence; the model thinks 150 ms; the scripted TTS answers at once.
+    expect(stages.endpoint_ms).toBeGreaterThanOrEqual(300);
+    expect(stages.endpoint_ms).toBeLessThan(360);
+    expect(stages.llm_first_token_ms! - stages.endpoint_ms!).toBeGreaterThanOrEqual(150);
+    expect(stages.first_audio_ms).toBeGreaterThanOrEqual(stages.tts_first_byte_ms!);
+    expect(stages.first_audio_ms! - stages.llm_first_token_ms!).toBeLessThan(20);
+    expect(h.latency).toMatchObject({ turns: 1, stages: { first_audio_ms: { p50: stages.first_audio_ms, p95: stages.first_audio_ms } } });
+    // The greeting was synthesised before the line came up: it starts the moment the call is answered.
+    expect(h.latency!.first_words_ms).toBeLessThan(5);
+  });
+
+  it('stops talking when the callee barges in: clear sent, LLM aborted, only the heard words kept', async () => {
+    const brain = scriptedConversation([
+      // The model is still writing when the callee cuts in.
+      { text: ['Hello Ana, this is Parley calling to confirm your appointment. ', 'It is on Tuesday at three. ', 'Please tell me if that works.'], pieceMs: 2000 },
+      { text: ['Of course, ', 'what time suits you?'], actions: [{ type: 'end_call', reason: 'done' }] },
+    ]);
+    const h = await start({
+      conversation: brain.conversation,
+      persona: { replies: ['Sorry, I need to reschedule that.'], barge_in: { agent_turn: 1, after_ms: 1500 } },
+    });
+    await vi.advanceTimersByTimeAsync(12_000);
+    expect(brain.aborted()).toBe(1);
+    expect(h.sent.filter((f) => f.kind === 'interruption')).toHaveLength(1);
+    expect(h.line.stats().clears).toBe(1);
+    const [first, contact, second] = h.turns;
+    expect(first).toMatchObject({ role: 'agent', interrupted: true });
+    expect(first!.text.length).toBeGreaterThan(10);
+    expect('Hello Ana, this is Parley calling to confirm your appointment.'.startsWith(first!.text)).toBe(true);
+    // What the callee actually heard (decoded from the audio the carrier played) covers the kept words.
+    const beforeClear = h.sent.slice(0, h.sent.findIndex((f) => f.kind === 'interruption'));
+    const sentBeforeClear = beforeClear.flatMap((f) => (f.kind === 'audio' ? [f.payload] : []));
+    const played = sentBeforeClear.slice(0, sentBeforeClear.length - h.line.stats().framesCleared);
+    const heardByCallee = decodeScriptedSpeech(Buffer.concat(played)).trim();
+    expect(heardByCallee.startsWith(first!.text)).toBe(true);
+    // The estimate may miss the word in progress, never more.
+    expect(heardByCallee.length - first!.text.length).toBeLessThan(12);
+    expect(contact).toMatchObject({ role: 'contact', text: 'Sorry, I need to reschedule that.' });
+    expect(second).toMatchObject({ role: 'agent', text: 'Of course, what time suits you?' });
+    expect(h.events.some((e) => e.type === 'agent.interrupted')).toBe(true);
+  });
+
+  it('goes on talking through a backchannel and does not answer it', async () => {
+    const brain = scriptedConversation([
+      { text: [greeting] },
+      { text: ['Are you still there?'], actions: [{ type: 'end_call', reason: 'done' }] },
+    ]);
+    const h = await start({
+      conversation: brain.conversation,
+      persona: { replies: ['okay, yeah, sure'], barge_in: { agent_turn: 1, after_ms: 1000 }, after_replies: 'silence' },
+      timers: { silenceRepromptMs: 2000 },
+    });
+    await vi.advanceTimersByTimeAsync(14_000);
+    expect(h.sent.some((f) => f.kind === 'interruption')).toBe(false);
+    expect(h.turns[0]).toEqual({ role: 'agent', text: greeting, offsetMs: expect.any(Number) });
+    expect(h.turns.filter((t) => t.role === 'contact')).toEqual([]);
+    expect(h.events.some((e) => e.type === 'contact.backchannel')).toBe(true);
+    expect(brain.asked[1]!.cue).toMatchObject({ type: 'silence' });
+  });
+
+  it('keeps talking when interruption is disabled', async () => {
+    const brain = scriptedConversation([{ text: [greeting] }, { text: ['Understood.'], actions: [{ type: 'end_call', reason: 'done' }] }]);
+    const h = await start({
+      conversation: brain.conversation,
+      agentSettings: { interruption: { enabled: false } },
+      persona: { replies: ['Wait, I have to stop you right there please.'], barge_in: { agent_turn: 1, after_ms: 1000 } },
+    });
+    await vi.advanceTimersByTimeAsync(14_000);
+    expect(h.sent.some((f) => f.kind === 'interruption')).toBe(false);
+    expect(h.turns.map((t) => [t.role, t.text])).toEqual([
+      ['agent', greeting],
+      ['contact', 'Wait, I have to stop you right there please.'],
+      ['agent', 'Understood.'],
+    ]);
+  });
+
+  it('fills a slow model\'s silence with a filler', async () => {
+    const brain = scriptedConversation([
+      { text: ['Hi.'] },
+      { text: ['Sorry for the wait, all done.'], delayMs: 3000, actions: [{ type: 'end_call', reason: 'done' }] },
+    ]);
+    const h = await start({ conversation: brain.conversation, persona: { replies: ['Can you check my balance?'], after_replies: 'silence' } });
+    await vi.advanceTimersByTimeAsync(12_000);
+    const audio = Buffer.concat(h.sent.flatMap((f) => (f.kind === 'audio' ? [f.payload] : [])));
+    expect(decodeScriptedSpeech(audio)).toContain('One moment, please.');
+    // The filler is not part of what the agent said.
+    expect(h.turns.at(-1)).toMatchObject({ role: 'agent', text: 'Sorry for the wait, all done.' });
+    expect(h.result).toEqual({ reason: 'agent_ended' });
+  });
+
+  it('apologises with the offline voice and hangs up when the TTS fails mid-call', async () => {
+    const brain = scriptedConversation([{ text: [greeting] }]);
+    const h = await start({ conversation: brain.conversation, tts: { chunkIntervalMs: 100, failure: { category: 'server', afterAudioMs: 1500 } } });
+    await vi.advanceTimersByTimeAsync(12_000);
+    expect(h.ends).toEqual([{ reason: 'provider_error', status: 'failed' }]);
+    expect(h.result).toEqual({ reason: 'provider_error', status: 'failed' });
+    expect(h.events).toContainEqual({ type: 'voice.provider_failed', data: { kind: 'tts', provider: 'scripted', category: 'server' } });
+    const last = h.turns.at(-1)!;
+    expect(last.text).toMatch(/technical trouble/);
+    const audio = Buffer.concat(h.sent.flatMap((f) => (f.kind === 'audio' ? [f.payload] : [])));
+    expect(decodeScriptedSpeech(audio)).toContain("I'm sorry, we're having technical trouble");
+  });
+
+  it('apologises and hangs up when speech recognition fails', async () => {
+    const brain = scriptedConversation([{ text: ['Hi there.'] }]);
+    const h = await start({
+      conversation: brain.conversation,
+      persona: { replies: ['Tell me more about it please, I am listening.'] },
+      stt: { failure: { category: 'connectivity', afterAudioMs: 2000 } },
+    });
+    await vi.advanceTimersByTimeAsync(12_000);
+    expect(h.result).toEqual({ reason: 'provider_error', status: 'failed' });
+    expect(h.events).toContainEqual({ type: 'voice.provider_failed', data: { kind: 'stt', provider: 'scripted', category: 'connectivity' } });
+    expect(h.turns.at(-1)!.text).toMatch(/call you back/);
+  });
+
+  it('answers a key press with a dtmf cue', async () => {
+    const brain = scriptedConversation([
+      { text: ['Press 1 to confirm.'] },
+      { text: ['Confirmed, goodbye.'], actions: [{ type: 'end_call', reason: 'done' }] },
+    ]);
+    const h = await start({ conversation: brain.conversation, persona: { replies: [], after_replies: 'silence' }, dtmf: { afterMs: 2500, digit: '1' } });
+    await vi.advanceTimersByTimeAsync(8_000);
+    expect(brain.asked.map((a) => a.cue)).toEqual([{ type: 'start' }, { type: 'dtmf', digits: '1' }]);
+    expect(h.result).toEqual({ reason: 'agent_ended' });
+  });
+
+  it('re-prompts after silence and wraps up at the time limit', async () => {
+    const brain = scriptedConversation([
+      { text: ['Hi.'] },
+      { text: ['Are you there?'] },
+      { text: ['I have to go now, goodbye.'] },
+    ]);
+    const h = await start({
+      conversation: brain.conversation,
+      persona: { replies: [], after_replies: 'silence' },
+      timers: { silenceRepromptMs: 3000, wrapUpAtMs: 7000 },
+    });
+    await vi.advanceTimersByTimeAsync(12_000);
+    expect(brain.asked.map((a) => a.cue.type)).toEqual(['start', 'silence', 'wrap_up']);
+    expect(h.result).toEqual({ reason: 'max_duration' });
+  });
+});

@@ -1,0 +1,309 @@
+/**
+ * One voice session per live call: inbound μ-law frames go to the VAD and the STT, the STT's
+ * endpoints become the callee's turns, the conversation engine answers, its sentences are
+ * spoken as they complete and played out in 20 ms frames with marks. The callee can cut the
+ * agent off (barge-in); timers re-prompt and wrap up; a provider that fails for good gets an
+ * apology and a polite hang-up. `prepare()` opens the STT and TTS and synthesises the greeting
+ * while the phone rings, so the agent speaks the moment the line is up.
+ */
+import type { AgentAction, Conversation, Cue } from '../../brain/types.js';
+import type { ProviderError } from '../../shared/errors.js';
+import type { AudioLine } from '../../telephony/types.js';
+import type { AudioFrame } from '../frames.js';
+import { AgentVoice, fixed } from './agent-voice.js';
+import { BargeInPolicy } from './barge-in.js';
+import { TurnTimer } from './latency.js';
+import { ContactListener, type Utterance } from './listener.js';
+import { noVoiceMetrics, type VoiceMetrics } from './metrics.js';
+import { apologyText } from './phrases.js';
+import { SessionRecords } from './records.js';
+import { SessionTimers } from './timers.js';
+import { defaultTuning, type AnswerInfo, type SessionEnd, type SessionTuning, type VoiceSessionOptions } from './types.js';
+
+export { defaultTuning } from './types.js';
+export type { AnswerInfo, SessionEnd, SessionTuning, VoiceSessionHooks, VoiceSessionOptions } from './types.js';
+
+type Input =
+  | { readonly kind: 'contact'; readonly utterance: Utterance; readonly timer: TurnTimer }
+  | { readonly kind: 'cue'; readonly cue: Cue }
+  /** A provider failed for good: apologise (on the offline voice if it was the TTS) and hang up. */
+  | { readonly kind: 'apology'; readonly reason: 'stt_failed' | 'tts_failed' };
+
+export class VoiceSession {
+  private readonly voice: AgentVoice;
+  private readonly policy: BargeInPolicy;
+  private readonly timers: SessionTimers;
+  private readonly metrics: VoiceMetrics;
+  private readonly tuning: SessionTuning;
+  private readonly controller = new AbortController();
+  private listener: ContactListener | undefined;
+  private line: AudioLine | undefined;
+  private running: Promise<SessionEnd> | undefined;
+  private ready!: (at: number) => void;
+  private readonly lineReady = new Promise<number>((resolve) => (this.ready = resolve));
+  private readonly records: SessionRecords;
+  private inputs: Input[] = [];
+  private loop: Promise<void> | undefined;
+  private ended: SessionEnd | undefined;
+  private closed = false;
+  private prepared = false;
+  private apologising = false;
+  private machine = false;
+  /** The callee's utterance in progress: did it start over the agent, did it cut the agent off. */
+  private contact: { overAgent: boolean; bargedIn: boolean } | undefined;
+
+  constructor(private readonly options: VoiceSessionOptions) {
+    this.tuning = { ...defaultTuning, ...options.tuning };
+    this.metrics = options.metrics ?? noVoiceMetrics;
+    this.records = new SessionRecords(options.hooks, this.metrics);
+    this.policy = new BargeInPolicy(options.settings.interruption);
+    this.timers = new SessionTimers(options.clock, options.timers, (cue) => this.push({ kind: 'cue', cue }));
+    this.voice = new AgentVoice(options, {
+      tuning: this.tuning, metrics: this.metrics, records: this.records, lineReady: this.lineReady, signal: this.controller.signal,
+      onTtsFailure: (error) => this.providerFailed('tts', error),
+      onChange: () => this.updateBusy(),
+    });
+  }
+
+  /** Opens the STT and TTS and starts the greeting; safe to call more than once. */
+  prepare(): void {
+    if (this.prepared || this.closed) return;
+    this.prepared = true;
+    const { settings, clock } = this.options;
+    const stream = this.options.stt.openStream(
+      {
+        language: settings.stt.language ?? settings.language,
+        ...(settings.stt.model ? { model: settings.stt.model } : {}),
+        ...(settings.stt.endpointing_ms ? { endpointingMs: settings.stt.endpointing_ms } : {}),
+      },
+      this.controller.signal,
+    );
+    this.listener = new ContactListener(stream, clock, settings.interruption.vad_threshold, {
+      speechStart: () => this.onSpeechStart(),
+      speechEnd: () => {
+        this.timers.activity(true);
+        this.updateBusy();
+      },
+      words: () => this.considerBargeIn(),
+      utterance: (utterance) => this.onUtterance(utterance),
+      failed: (error) => this.providerFailed('stt', error),
+    });
+    this.voice.use(this.options.tts);
+    if (this.options.conversation.firstSpeaker === 'agent') this.push({ kind: 'cue', cue: { type: 'start' } });
+  }
+
+  /** Runs the conversation on the answered line until either side hangs up. */
+  run(line: AudioLine, answer?: AnswerInfo, signal?: AbortSignal): Promise<SessionEnd> {
+    this.bind(answer, signal);
+    return this.start(line);
+  }
+
+  /**
+   * Starts on the line at once, before the call runtime has recorded the answer: the greeting
+   * plays the moment the carrier has the line. `bind` adds the runtime's view later.
+   */
+  start(line: AudioLine): Promise<SessionEnd> {
+    this.running ??= this.converse(line);
+    return this.running;
+  }
+
+  /** Who answered and the call's end signal, from the call runtime (a cancel hangs up). */
+  bind(answer?: AnswerInfo, signal?: AbortSignal): void {
+    // A machine that answered is not greeted: the agent waits for its beep.
+    if (answer?.machine()) this.toMachine();
+    if (signal) {
+      const hangUp = () => this.line?.hangUp();
+      if (signal.aborted) queueMicrotask(hangUp);
+      else signal.addEventListener('abort', hangUp, { once: true });
+    }
+    void answer?.beepHeard.then(() => {
+      if (answer.machine() && !this.closed) this.onBeep();
+    });
+  }
+
+  private async converse(line: AudioLine): Promise<SessionEnd> {
+    this.prepare();
+    this.metrics.sessionOpened();
+    this.line = line;
+    const answeredAt = this.options.clock.now();
+    this.records.answered(answeredAt);
+    this.voice.playout.attach(line);
+    this.ready(answeredAt);
+    this.timers.start();
+    try {
+      for await (const frame of line.frames) {
+        if (frame.kind === 'audio') this.hear(frame);
+        else if (frame.kind === 'mark') this.voice.playout.onMark(frame.name);
+        else if (frame.kind === 'dtmf') {
+          this.timers.activity(true);
+          this.push({ kind: 'cue', cue: { type: 'dtmf', digits: frame.digit } });
+        } else if (frame.kind === 'end') break;
+      }
+    } finally {
+      await this.close();
+      this.metrics.sessionClosed();
+    }
+    return this.ended ?? { reason: 'contact_hung_up' };
+  }
+
+  /** Ends a session that never ran (the call was not answered) or is over. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.timers.stop();
+    this.inputs = [];
+    this.controller.abort();
+    await Promise.all([this.listener?.close(), this.voice.close()]);
+    await this.loop;
+    await this.records.flush();
+  }
+
+  private hear(frame: AudioFrame): void {
+    this.listener?.push(frame);
+    if (this.voice.turn && this.listener?.speaking) this.considerBargeIn();
+  }
+
+  private onSpeechStart(): void {
+    if (!this.contact) this.contact = { overAgent: false, bargedIn: false };
+    if (this.voice.turn) this.contact.overAgent = true;
+    this.updateBusy();
+  }
+
+  private considerBargeIn(): void {
+    const turn = this.voice.turn;
+    const listener = this.listener;
+    if (!turn || !listener?.speaking || !this.contact || this.contact.bargedIn || this.apologising || this.machine) return;
+    if (this.policy.decide(listener.speechMs(), listener.words) !== 'interrupt') return;
+    this.contact.bargedIn = true;
+    const audible = turn.audible;
+    const heard = turn.interrupt();
+    this.metrics.interruption();
+    if (audible) this.records.event('agent.interrupted', { heard_chars: heard.length, speech_ms: Math.round(listener.speechMs()) });
+  }
+
+  private onUtterance(utterance: Utterance): void {
+    const contact = this.contact ?? { overAgent: false, bargedIn: false };
+    this.contact = this.listener?.speaking ? { overAgent: Boolean(this.voice.turn), bargedIn: false } : undefined;
+    this.timers.activity(true);
+    if (this.machine || this.closed) return this.recordContact(utterance);
+    if (contact.overAgent && !contact.bargedIn && this.policy.isBackchannel(utterance.text)) {
+      this.records.event('contact.backchannel', { words: utterance.text.split(/\s+/).length });
+      return;
+    }
+    const timer = new TurnTimer(utterance.endedAt);
+    timer.mark('endpoint', utterance.endpointAt);
+    timer.mark('stt_final', utterance.finalAt);
+    this.push({ kind: 'contact', utterance, timer });
+  }
+
+  private push(input: Input): void {
+    if (this.closed || this.ended) return;
+    this.inputs.push(input);
+    if (this.loop) return;
+    this.loop = (async () => {
+      try {
+        while (!this.ended && !this.closed && this.inputs.length > 0) await this.handle(this.inputs.shift()!);
+      } catch {
+        await this.end({ reason: 'engine_error', status: 'failed' });
+      } finally {
+        this.loop = undefined;
+        this.updateBusy();
+      }
+    })();
+    this.updateBusy();
+  }
+
+  private async handle(input: Input): Promise<void> {
+    switch (input.kind) {
+      case 'contact': {
+        let timer = input.timer;
+        this.recordContact(input.utterance);
+        // Several utterances queued while the agent spoke are answered once.
+        while (this.inputs[0]?.kind === 'contact') {
+          const next = this.inputs.shift() as Extract<Input, { kind: 'contact' }>;
+          this.recordContact(next.utterance);
+          timer = next.timer;
+        }
+        await this.speak({ type: 'contact_turn' }, this.options.conversation, timer);
+        return;
+      }
+      case 'cue':
+        await this.speak(input.cue, this.options.conversation);
+        if (input.cue.type === 'wrap_up') await this.end({ reason: input.cue.reason });
+        return;
+      case 'apology':
+        if (input.reason === 'tts_failed') this.voice.use(this.options.offlineTts);
+        await this.speak({ type: 'contact_turn' }, fixed(apologyText(this.options.settings.language)));
+        await this.end({ reason: 'provider_error', status: 'failed' });
+        return;
+    }
+  }
+
+  /** One agent turn, then what it asked for. */
+  private async speak(cue: Cue, conversation: Conversation, timer?: TurnTimer): Promise<void> {
+    if (this.closed || this.ended) return;
+    const result = await this.voice.speak(cue, conversation, timer);
+    this.timers.activity(false);
+    if (!result.interrupted && !this.closed) await this.act(result.actions, cue);
+  }
+
+  private async act(actions: readonly AgentAction[], cue: Cue): Promise<void> {
+    for (const action of actions) {
+      this.records.brain({ type: 'action', action });
+      switch (action.type) {
+        case 'end_call':
+          return this.end(cue.type === 'voicemail' ? { reason: 'voicemail_detected', status: 'voicemail' } : { reason: 'agent_ended' });
+        case 'transfer_call':
+          // A Media Stream cannot redirect the call; like the text lane, the agent hangs up.
+          return this.end({ reason: 'transferred' });
+        case 'leave_voicemail':
+          await this.speak({ type: 'voicemail' }, fixed(action.message));
+          return this.end({ reason: 'voicemail_message_left', status: 'completed' });
+        case 'send_dtmf':
+          // Media Streams carry no outbound tones: the action stays on record only.
+          break;
+      }
+    }
+  }
+
+  private recordContact(utterance: Utterance): void {
+    this.records.turn('contact', utterance.text, utterance.startedAt ?? utterance.endedAt);
+  }
+
+  private providerFailed(kind: 'stt' | 'tts', error: ProviderError | null): void {
+    if (this.apologising || this.closed || this.ended) return;
+    const provider = error?.provider ?? (kind === 'tts' ? this.voice.providerId : 'stt');
+    this.metrics.providerFailure(kind, provider);
+    this.records.event('voice.provider_failed', { kind, provider, category: error?.category ?? 'timeout' });
+    this.apologising = true;
+    this.inputs = [];
+    this.voice.turn?.interrupt();
+    if (kind === 'tts') this.voice.playout.clear();
+    this.push({ kind: 'apology', reason: kind === 'stt' ? 'stt_failed' : 'tts_failed' });
+  }
+
+  private toMachine(): void {
+    this.machine = true;
+    this.inputs = [];
+    this.voice.turn?.interrupt();
+  }
+
+  private onBeep(): void {
+    this.toMachine();
+    this.push({ kind: 'cue', cue: { type: 'voicemail' } });
+  }
+
+  private async end(end: SessionEnd): Promise<void> {
+    if (this.ended) return;
+    this.ended = end;
+    this.options.hooks.endAs(end);
+    this.timers.stop();
+    // The transcript and latency are on the call before it ends.
+    await this.records.flush();
+    this.line?.hangUp();
+  }
+
+  private updateBusy(): void {
+    this.timers.setBusy(Boolean(this.loop || this.listener?.speaking || this.voice.busy()));
+  }
+}

@@ -1,0 +1,21 @@
+// Against the real ElevenLabs: opt-in, runs only when ELEVENLABS_API_KEY is set (shows as skipped otherwise).
+import { describe, expect, it } from 'vitest';
+import { recordEvents } from '../../stt/contract.js';
+import { createElevenLabsTts } from './index.js';
+
+const apiKey = process.env.ELEVENLABS_API_KEY;
+
+describe('elevenlabs (live)', () => {
+  it.skipIf(!apiKey)('speaks a sentence as μ-law audio and reports flushed', async () => {
+    const voiceId = process.env.ELEVENLABS_VOICE_ID;
+    const stream = createElevenLabsTts({ apiKey: apiKey!, ...(voiceId ? { voiceId } : {}) }).openStream({}, new AbortController().signal);
+    const recorder = recordEvents(stream);
+    stream.pushText('Hello from Parley. ');
+    stream.flush();
+    const events = await recorder.until((e) => e.some((x) => x.type === 'flushed' || x.type === 'error'), 15_000);
+    expect(events.filter((e) => e.type === 'error')).toEqual([]);
+    const bytes = events.reduce((sum, e) => sum + (e.type === 'audio' ? e.payload.length : 0), 0);
+    expect(bytes).toBeGreaterThan(4000);
+    await stream.close();
+  }, 20_000);
+});
