@@ -1,0 +1,64 @@
+/** The HTTP server: plugins, schema compilers, errors, routes, health, OpenAPI and metrics. */
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import formbody from '@fastify/formbody';
+import websocket from '@fastify/websocket';
+import swagger from '@fastify/swagger';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { Registry } from 'prom-client';
+import type { Logger } from '../shared/logger.js';
+import { registerErrorHandling } from './error-handler.js';
+import type { ApiServices } from './services.js';
+import { callRoutes } from './routes/calls.js';
+import { agentRoutes } from './routes/agents.js';
+import { adminRoutes } from './routes/admin.js';
+import { contactRoutes } from './routes/contacts.js';
+
+/** Request bodies above this are refused with 413 (the largest legitimate body is an agent with a flow). */
+export const bodyLimitBytes = 512 * 1024;
+
+export interface ApiOptions {
+  readonly logger: Logger;
+  readonly metrics: Registry;
+  /** Extra route plugins (carriers' callbacks, compat dialects, chat), registered after the native API. */
+  readonly plugins?: readonly ((app: FastifyInstance) => void | Promise<void>)[];
+}
+
+export async function buildApi(services: ApiServices, options: ApiOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: options.logger as FastifyBaseLogger,
+    bodyLimit: bodyLimitBytes,
+    trustProxy: true,
+    return503OnClosing: true,
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  registerErrorHandling(app);
+  // JSON only (and forms, for carriers' callbacks): a text body is refused with 415, not parsed.
+  app.removeContentTypeParser('text/plain');
+  await app.register(formbody, { bodyLimit: bodyLimitBytes });
+  await app.register(websocket, { options: { maxPayload: 1024 * 1024 } });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Parley API', version: '1.0.0', description: 'Self-hosted AI phone agents that place outbound calls.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+
+  app.get('/healthz', { schema: { hide: true } }, async (_request, reply) =>
+    services.ready() ? { status: 'ok' } : reply.status(503).send({ status: 'starting' }),
+  );
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
+    reply.header('content-type', options.metrics.contentType).send(await options.metrics.metrics()),
+  );
+
+  callRoutes(app, services);
+  agentRoutes(app, services);
+  adminRoutes(app, services);
+  contactRoutes(app, services);
+  for (const plugin of options.plugins ?? []) await plugin(app);
+  return app;
+}

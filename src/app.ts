@@ -1,0 +1,164 @@
+/** Builds a whole Parley process from a Config: store, queue, carriers, runtime and API. */
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Config } from './config/config.js';
+import { createLogger, type Logger } from './shared/logger.js';
+import { openDatabase, setPoolErrorHandler, type Database } from './store/database.js';
+import { ApiKeyService } from './keys/api-keys.js';
+import { bootstrapDefaultOrganization } from './orgs/organizations.js';
+import { AgentService } from './agents/agent-service.js';
+import { PhoneNumberService } from './numbers/phone-number-service.js';
+import { CallService } from './calls/call-service.js';
+import { HookService } from './hooks/hook-service.js';
+import { PersonaService } from './telephony/sim/persona-service.js';
+import { createSimCarrier } from './telephony/sim/sim-carrier.js';
+import { createSimClock } from './telephony/sim/pace.js';
+import type { Carrier } from './telephony/types.js';
+import { createBoss, Dispatcher } from './dispatch/dispatcher.js';
+import { CallRuntime } from './calls/live/call-runtime.js';
+import type { ConversationEngine } from './brain/types.js';
+import { agentLlm, agentRequiredVariables, createConversationEngine } from './brain/engine.js';
+import { resolveLlm, type AgentLlmSettings } from './voice/llm/registry.js';
+import { agentSettingsChecks, maskLlmKey, unsealLlmKey } from './agents/agent-checks.js';
+import { CallAnalyzer } from './calls/call-analyzer.js';
+import { createSecretBox, loadEncryptionKey } from './shared/secret-box.js';
+import { checkTarget } from './webhooks/safe-target.js';
+import { AppError } from './shared/errors.js';
+import { ContactService } from './contacts/contact-service.js';
+import { buildApi } from './api/server.js';
+import { createModules } from './modules.js';
+import type { ApiServices } from './api/services.js';
+
+export interface Parley {
+  readonly app: FastifyInstance;
+  /** Base URL the API listens on, e.g. http://127.0.0.1:3000. */
+  readonly url: string;
+  readonly database: Database;
+  readonly services: ApiServices;
+  readonly runtime: CallRuntime;
+  /** The admin key generated on the first start, if one was. */
+  readonly generatedKey: string | undefined;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  readonly logger?: Logger;
+  /** Replace the conversation engine (tests, benchmarks). */
+  readonly engine?: ConversationEngine;
+  /** Listen on the configured port (default) or only build the app for inject(). */
+  readonly listen?: boolean;
+  /** Handed to modules as `ModuleContext.overrides` (tests, embedding). */
+  readonly moduleOverrides?: Readonly<Record<string, unknown>>;
+}
+
+export async function startParley(config: Config, options: StartOptions = {}): Promise<Parley> {
+  const log = options.logger ?? createLogger({ level: config.logLevel });
+  setPoolErrorHandler((error) => log.warn({ err: error }, 'a pooled database connection failed; it will be replaced'));
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const { db } = database;
+  const keys = new ApiKeyService(db);
+  const { generatedKey } = await bootstrapDefaultOrganization(db, keys, config.initApiKey);
+
+  const box = createSecretBox(loadEncryptionKey(config.encryptionKey, config.dataDir));
+  const resolve = (settings: AgentLlmSettings) => resolveLlm(settings, config.llm);
+  const agents = new AgentService(db, agentSettingsChecks(box), [maskLlmKey], (settings) => unsealLlmKey(box, settings));
+  const assertAgent = (orgId: string, agentId: string) => agents.get(orgId, agentId);
+  const numbers = new PhoneNumberService(db, assertAgent);
+  const carriers = new Map<string, Carrier>();
+  const calls = new CallService(db, agents, numbers, {
+    carrierAvailable: (carrier) => carriers.has(carrier),
+    requiredVariables: (agent) => agentRequiredVariables(agent.settings),
+    assertReady: (agent) => {
+      if (agent.settings.kind === 'flow') return;
+      const llm = agentLlm(agents.spec(agent).settings, resolve);
+      if (!llm.ok) throw new AppError('LLM_NOT_CONFIGURED', llm.message, { details: { missing: llm.missing, provider: llm.providerName } });
+    },
+  }, (plain) => box.seal(plain));
+  const contacts = new ContactService(db);
+  const analyzer = new CallAnalyzer(db, calls, agents, (settings) => agentLlm(settings, resolve), log);
+  const hooks = new HookService(db, calls, assertAgent);
+  const personas = new PersonaService(db, () => {
+    const llm = resolve({});
+    return llm.ok ? { provider: llm.provider, model: llm.model } : undefined;
+  });
+
+  const boss = createBoss({ connectionString: database.connectionString, executeSql: database.sql.executeSql });
+  boss.on('error', (error: unknown) => log.warn({ err: error }, 'queue error'));
+  await boss.start();
+  const dispatcher = new Dispatcher({ boss, log });
+  await dispatcher.prepare();
+
+  const workerId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const simClock = createSimClock(config.simSpeed);
+  let runtime: CallRuntime | undefined;
+  const sink = (callId: string, event: Parameters<CallRuntime['sink']>[1]) => runtime?.sink(callId, event);
+  carriers.set('sim', createSimCarrier({ sink, clock: simClock, personas: personas.lookup }));
+  const engine = options.engine ?? createConversationEngine({
+    resolveLlm: resolve,
+    checkToolUrl: async (url) => {
+      const checked = await checkTarget(url, { allowPrivate: config.webhookAllowPrivate });
+      return checked.ok ? null : checked.message;
+    },
+  });
+
+  const metrics = new Registry();
+  collectDefaultMetrics({ register: metrics });
+  const transitions = new Counter({ name: 'parley_call_transitions_total', help: 'Call status changes', labelNames: ['status'], registers: [metrics] });
+  calls.onTransition((row) => transitions.inc({ status: row.status }));
+
+  let ready = false;
+  const services: ApiServices = {
+    keys, agents, numbers, calls, hooks, personas, analyzer, contacts,
+    enqueueCall: async (call) => {
+      try {
+        await dispatcher.enqueue(call.id, call.scheduledFor);
+      } catch (error) {
+        // The call is stored; the runtime's sweep re-sends its job.
+        log.warn({ err: error, callId: call.id }, 'enqueue failed; the sweep will retry');
+      }
+    },
+    ready: () => ready,
+  };
+  const modules = createModules({ config, log, database, boss, box, services, engine, resolveLlm: resolve, sink, simClock, metrics, ...(options.moduleOverrides ? { overrides: options.moduleOverrides } : {}) });
+  for (const module of modules) for (const carrier of module.carriers ?? []) carriers.set(carrier.id, carrier);
+  const audioSession = modules.find((module) => module.audioSession)?.audioSession;
+  runtime = new CallRuntime({
+    db, calls, agents, carriers, dispatcher, workerId, log, simClock, engine,
+    ...(audioSession ? { audioSession } : {}),
+    onCallEnded: async (row) => {
+      if (analyzer.shouldAnalyze(row)) await analyzer.analyze(row);
+    },
+    defaultConcurrency: config.maxConcurrentCalls,
+  });
+  const app = await buildApi(services, { logger: log, metrics, plugins: modules.filter((m) => m.routes).map((m) => (fastify) => m.routes!(fastify)) });
+  for (const module of modules) await module.start?.();
+  if (config.worker) {
+    await dispatcher.work(runtime);
+    runtime.start();
+  }
+  let url = '';
+  if (options.listen !== false) {
+    url = await app.listen({ port: config.port, host: config.host });
+    url = url.replace('://0.0.0.0', '://127.0.0.1').replace('://[::]', '://127.0.0.1');
+  } else {
+    await app.ready();
+  }
+  ready = true;
+
+  let closing: Promise<void> | undefined;
+  const liveRuntime = runtime;
+  return {
+    app, url, database, services, runtime: liveRuntime, generatedKey,
+    close: () =>
+      (closing ??= (async () => {
+        ready = false;
+        await app.close();
+        await liveRuntime.stop();
+        for (const module of [...modules].reverse()) await module.stop?.();
+        await boss.stop({ graceful: true, wait: true, timeout: 5_000 });
+        await database.close();
+      })()),
+  };
+}

@@ -1,0 +1,10 @@
+/** The capabilities a Parley process runs, in order. */
+import type { ModuleContext, ParleyModule } from './module.js';
+import { chatModule } from './chat/module.js';
+import { compatModule } from './api/compat/module.js';
+import { webhooksModule } from './webhooks/module.js';
+import { voiceModule } from './voice/module.js';
+
+export function createModules(context: ModuleContext): ParleyModule[] {
+  return [chatModule(context), compatModule(context), webhooksModule(context), voiceModule(context)];
+}

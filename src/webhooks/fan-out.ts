@@ -1,0 +1,75 @@
+/**
+ * Turns a call event into webhook deliveries inside the event's own transaction: one row per
+ * enabled endpoint of the organisation that wants the event, and one for the call's own
+ * webhook_url. The event and its deliveries commit together, so a crash loses neither.
+ */
+import { and, eq, notInArray } from 'drizzle-orm';
+import type { Db } from '../store/database.js';
+import { webhookDeliveries, webhookEndpoints } from '../store/schema.js';
+import { newId } from '../shared/ids.js';
+import { callView, type CallRow } from '../calls/call-view.js';
+import { eventForCallEvent, webhookPayload } from './events.js';
+
+/** Statuses after which a delivery no longer holds back later ones of its call and target. */
+export const finishedStatuses = ['delivered', 'abandoned'] as const;
+
+/** A delivery of the event that may go out at once (nothing earlier to the same target is waiting). */
+export interface CreatedDelivery {
+  readonly id: string;
+  readonly endpointId: string | null;
+}
+
+/**
+ * Writes the deliveries for one call event and returns those at the head of their
+ * (call, target) line: the ones to send now. The rest wait for the delivery before them,
+ * which hands over to its successor when it is delivered or abandoned.
+ */
+export async function fanOutEvent(tx: Db, call: CallRow, callEventType: string, now: Date): Promise<CreatedDelivery[]> {
+  const type = eventForCallEvent(callEventType);
+  if (!type) return [];
+  // KEY SHARE: an endpoint being disabled or deleted meanwhile (which takes FOR UPDATE) either
+  // commits first, and is skipped here, or waits for this event, and then abandons its delivery
+  // with the rest. Ordinary writes to the endpoint (its health) take weaker locks and never wait.
+  const endpoints = await tx
+    .select({ id: webhookEndpoints.id, url: webhookEndpoints.url, events: webhookEndpoints.events })
+    .from(webhookEndpoints)
+    .where(and(eq(webhookEndpoints.orgId, call.orgId), eq(webhookEndpoints.enabled, true)))
+    .for('key share');
+  const targets: { endpointId: string | null; url: string }[] = endpoints
+    .filter((endpoint) => endpoint.events.length === 0 || endpoint.events.includes(type))
+    .map((endpoint) => ({ endpointId: endpoint.id, url: endpoint.url }));
+  if (call.webhookUrl) targets.push({ endpointId: null, url: call.webhookUrl });
+  if (targets.length === 0) return [];
+
+  const payload = webhookPayload(type, callView(call), now) as unknown as Record<string, unknown>;
+  const created = await tx
+    .insert(webhookDeliveries)
+    .values(
+      targets.map((target) => ({
+        id: newId('msg'),
+        orgId: call.orgId,
+        endpointId: target.endpointId,
+        callId: call.id,
+        eventType: type,
+        payload,
+        targetUrl: target.url,
+        nextAttemptAt: now,
+      })),
+    )
+    .returning({ id: webhookDeliveries.id, endpointId: webhookDeliveries.endpointId });
+
+  // Every event of a call runs with the call's row locked (its transition or update), so no
+  // other transaction adds deliveries for this call meanwhile: "earlier" is everything else.
+  const waiting = await tx
+    .select({ endpointId: webhookDeliveries.endpointId })
+    .from(webhookDeliveries)
+    .where(
+      and(
+        eq(webhookDeliveries.callId, call.id),
+        notInArray(webhookDeliveries.status, [...finishedStatuses]),
+        notInArray(webhookDeliveries.id, created.map((row) => row.id)),
+      ),
+    );
+  const busyTargets = new Set(waiting.map((row) => row.endpointId ?? ''));
+  return created.filter((row) => !busyTargets.has(row.endpointId ?? ''));
+}
