@@ -70,7 +70,10 @@ export interface AudioLine {
   readonly mode: 'audio';
   /** Inbound audio, dtmf, echoed marks, end. */
   readonly frames: AsyncIterable<Frame>;
-  /** Outbound audio and marks; an interruption frame clears what is buffered at the carrier. */
+  /**
+   * Outbound audio (whole 20 ms frames, one or several per payload) and marks; an interruption
+   * frame clears what is buffered at the carrier.
+   */
   send(frame: Frame): void;
   hangUp(): void;
 }

@@ -15,22 +15,29 @@ beforeEach(() => vi.useFakeTimers());
 afterEach(() => vi.useRealTimers());
 
 describe('Playout', () => {
-  it('sends a lead of frames at once, then one frame per 20 ms, and a mark after each segment', async () => {
+  it('sends lead and batch at once, refills by a batch when the carrier is down to the lead, marks each segment', async () => {
     const clock = realClock();
     const line = recordingLine();
     const lateness: number[] = [];
-    const playout = new Playout({ clock, pacer: new FramePacer(clock), leadMs: 100, onFrame: (ms) => lateness.push(ms) });
+    const playout = new Playout({ clock, pacer: new FramePacer(clock), leadMs: 100, batchMs: 100, onFrame: (ms) => lateness.push(ms) });
     playout.attach(line);
     const segment = playout.open('Hello there. ');
     playout.audio(Buffer.alloc(8000, 0x55)); // one second, all at once as fast TTS delivers it
     playout.complete();
-    // The first 100 ms (+ one tick) go out immediately: first audio is not held back.
-    expect(line.sent.filter((f) => f.kind === 'audio')).toHaveLength(6);
+    const audio = () => line.sent.flatMap((f) => (f.kind === 'audio' ? [f.payload] : []));
+    const sentMs = () => audio().reduce((sum, payload) => sum + payload.length, 0) / 8;
+    // The first 200 ms go out immediately, in one message: first audio is not held back.
+    expect(audio()).toHaveLength(1);
+    expect(sentMs()).toBe(200);
     await vi.advanceTimersByTimeAsync(500);
-    expect(line.sent.filter((f) => f.kind === 'audio').length).toBeGreaterThanOrEqual(30);
-    expect(line.sent.filter((f) => f.kind === 'audio').length).toBeLessThanOrEqual(32);
+    // Refills of 100 ms keep 100 to 200 ms buffered ahead of real time.
+    expect(sentMs()).toBeGreaterThanOrEqual(600);
+    expect(sentMs()).toBeLessThanOrEqual(700);
+    expect(audio().length).toBeLessThanOrEqual(6);
+    expect(audio().every((payload) => payload.length % 160 === 0)).toBe(true);
     await vi.advanceTimersByTimeAsync(600);
-    expect(line.sent.filter((f) => f.kind === 'audio')).toHaveLength(50);
+    expect(sentMs()).toBe(1000);
+    expect(Buffer.concat(audio())).toEqual(Buffer.alloc(8000, 0x55));
     expect(line.sent.at(-1)).toEqual({ kind: 'mark', name: segment.id });
     expect(Math.max(...lateness)).toBeLessThan(10);
     // Heard so far follows real time until the mark says all of it was.

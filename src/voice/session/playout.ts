@@ -1,8 +1,10 @@
 /**
  * The agent's outbound audio on one call. TTS audio of any chunking becomes exact 20 ms frames;
  * each utterance segment (a sentence) is followed by a mark. Frames go out a little ahead of
- * real time (`leadMs`), topped up by the shared pacer, so the carrier never runs dry while a
- * barge-in can only ever drop the lead. The playout models the carrier's buffer (what was sent
+ * real time, topped up by the shared pacer: when the carrier's buffer falls to `leadMs`, the
+ * playout refills it by `batchMs` in one message, so the carrier never runs dry and a call
+ * costs a few socket writes a second rather than fifty. A barge-in can only ever drop what is
+ * buffered (the carrier's `clear` empties it). The playout models the carrier's buffer (what was sent
  * and is still to play) and corrects it with every echoed mark, which is how it knows what the
  * callee actually heard when the agent is cut off.
  */
@@ -48,6 +50,8 @@ export interface PlayoutOptions {
   readonly pacer: FramePacer;
   /** Audio kept buffered at the carrier. 100 ms rides out event-loop stalls several times longer than a tick. */
   readonly leadMs?: number;
+  /** How much one top-up adds above the lead, sent as one audio frame (whole 20 ms frames). */
+  readonly batchMs?: number;
   /** A mark not echoed this long after its audio should have played counts as played (a line that drops marks). */
   readonly markGraceMs?: number;
   /** Each frame sent, with how late it went out (ms after it was due). */
@@ -69,11 +73,13 @@ export class Playout implements Pumpable {
   private enqueuedMs = 0;
   private count = 0;
   private readonly leadMs: number;
+  private readonly batchMs: number;
   private readonly markGraceMs: number;
   private readonly graceTimers = new Set<() => void>();
 
   constructor(private readonly options: PlayoutOptions) {
     this.leadMs = options.leadMs ?? 100;
+    this.batchMs = Math.max(FRAME_DURATION_MS, options.batchMs ?? 100);
     this.markGraceMs = options.markGraceMs ?? 1500;
   }
 
@@ -200,23 +206,27 @@ export class Playout implements Pumpable {
   pump(now: number): boolean {
     const line = this.line;
     if (!line) return false;
-    const horizon = this.leadMs + this.options.pacer.tickMs;
+    // Refill only once the carrier's buffer is down to the lead, then by a whole batch.
+    const refill = this.bufferedUntil - now < this.leadMs + this.options.pacer.tickMs;
+    const fillTo = this.leadMs + this.batchMs;
+    const batch: Buffer[] = [];
     while (this.head < this.queue.length) {
       const item = this.queue[this.head]!;
       if (item.payload === null) {
+        this.sendAudio(line, batch);
         line.send({ kind: 'mark', name: item.segment.id });
         this.inFlight.set(item.segment.id, item.segment);
         this.armGrace(item.segment, now);
         this.head++;
         continue;
       }
-      if (this.bufferedUntil - now >= horizon) break;
+      if (!refill || this.bufferedUntil - now >= fillTo) break;
       const playAt = Math.max(this.bufferedUntil, now);
       // Due when the carrier's buffer fell to the lead, or when the audio arrived if later.
       const dueAt = Math.max(item.queuedAt, this.bufferedUntil - this.leadMs);
       this.bufferedUntil = playAt + FRAME_DURATION_MS;
       this.sentMs += FRAME_DURATION_MS;
-      line.send({ kind: 'audio', payload: item.payload });
+      batch.push(item.payload);
       this.options.onFrame?.(Math.max(0, now - dueAt));
       if (item.segment.firstFrameAt === undefined) {
         item.segment.firstFrameAt = now;
@@ -224,11 +234,19 @@ export class Playout implements Pumpable {
       }
       this.head++;
     }
+    this.sendAudio(line, batch);
     if (this.head >= 256 && this.head * 2 >= this.queue.length) {
       this.queue = this.queue.slice(this.head);
       this.head = 0;
     }
     return this.head < this.queue.length;
+  }
+
+  /** Sends the frames gathered so far as one audio frame, and empties `frames`. */
+  private sendAudio(line: AudioLine, frames: Buffer[]): void {
+    if (frames.length === 0) return;
+    line.send({ kind: 'audio', payload: frames.length === 1 ? frames[0]! : Buffer.concat(frames) });
+    frames.length = 0;
   }
 
   private enqueue(segment: SegmentState, payload: Buffer, now: number): void {

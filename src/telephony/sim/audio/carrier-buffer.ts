@@ -37,7 +37,10 @@ export class CarrierBuffer {
   accept(frame: Frame): void {
     switch (frame.kind) {
       case 'audio':
-        this.items.push({ audio: frame.payload });
+        // Sent audio may hold several frames (Twilio takes any length); it plays 20 ms at a time.
+        for (let offset = 0; offset < frame.payload.length; offset += FRAME_BYTES) {
+          this.items.push({ audio: frame.payload.subarray(offset, offset + FRAME_BYTES) });
+        }
         return;
       case 'mark':
         // Nothing buffered: the audio before the mark has already played.
