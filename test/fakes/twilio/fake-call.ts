@@ -5,6 +5,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { FakeMediaStream, type ScheduledDigit, type ScheduledSpeech } from './fake-stream.js';
+import type { StreamTicker } from './stream-ticker.js';
 import { signTwilio, type ParsedTwiml } from './wire.js';
 
 /** AnsweredBy values answering-machine detection can report. */
@@ -68,6 +69,8 @@ interface CallEnv {
   readonly authToken: string;
   readonly speed: number;
   readonly streamSignatureOverride: string | undefined;
+  readonly ticker: StreamTicker;
+  readonly recordTraffic: boolean;
   readonly onChange: () => void;
 }
 
@@ -209,6 +212,8 @@ export class FakeTwilioCall {
       speech: script.speech ?? [],
       dtmf: script.dtmf ?? [],
       sendSilence: !script.quiet,
+      ticker: this.#env.ticker,
+      recordTraffic: this.#env.recordTraffic,
       ...(this.#env.streamSignatureOverride ? { signatureOverride: this.#env.streamSignatureOverride } : {}),
       onChange: this.#env.onChange,
       // <Connect> is the last verb: once its stream is over, so is the call.

@@ -5,7 +5,10 @@
  */
 import { performance } from 'node:perf_hooks';
 import { WebSocket, type RawData } from 'ws';
+import type { StreamTicker } from './stream-ticker.js';
 import { FRAME_BYTES, FRAME_MS, MULAW_SILENCE, newSid, signTwilio } from './wire.js';
+
+const silenceBase64 = Buffer.alloc(FRAME_BYTES, MULAW_SILENCE).toString('base64');
 
 /** Callee audio (μ-law 8 kHz) or a key press at a time after the stream started (stream ms). */
 export interface ScheduledSpeech { readonly atMs: number; readonly audio: Buffer }
@@ -34,6 +37,13 @@ export interface FakeStreamOptions {
   readonly dtmf: readonly ScheduledDigit[];
   /** Twilio sends silence frames while the callee says nothing; off sends audio only when there is some. */
   readonly sendSilence: boolean;
+  /** Times every open stream's frames (shared by the fake's streams). */
+  readonly ticker: StreamTicker;
+  /**
+   * Keeps every message Parley sent (`received`) and every chunk heard (`heard`). Off for
+   * long benchmarks: counters (`underruns`, marks, clears) are kept either way.
+   */
+  readonly recordTraffic: boolean;
   /** Replaces the signature header (to test that Parley refuses a bad one). */
   readonly signatureOverride?: string;
   readonly onChange: () => void;
@@ -55,6 +65,13 @@ export class FakeMediaStream {
   readonly received: string[] = [];
   /** Inbound media messages sent to Parley. */
   mediaSent = 0;
+  /** Bytes of Parley's audio played to the callee. */
+  heardBytes = 0;
+  /**
+   * Frames due while the agent was mid-sentence (audio played, its mark not yet reached) with
+   * nothing buffered: an audible gap, a dropped frame.
+   */
+  underruns = 0;
 
   readonly #options: FakeStreamOptions;
   readonly #frameMs: number;
@@ -62,7 +79,8 @@ export class FakeMediaStream {
   #openedAt = 0;
   #frames = 0;
   #sequence = 0;
-  #timer: NodeJS.Timeout | undefined;
+  #ticking = false;
+  #midSegment = false;
   #callerAudio: Buffer = Buffer.alloc(0);
   readonly #speech: ScheduledSpeech[];
   readonly #dtmf: ScheduledDigit[];
@@ -154,33 +172,37 @@ export class FakeMediaStream {
       },
     });
     this.#options.onChange();
-    this.#tick();
+    this.#ticking = true;
+    this.#options.ticker.add(this);
+    this.tick();
   }
 
-  /** Runs every frame that is due (catching up if the timer fired late), then waits for the next. */
-  #tick(): void {
+  /** Runs every frame that is due (catching up if the ticker came late); the fake's ticker calls it. */
+  tick(): void {
     if (this.state !== 'open') return;
     const due = Math.floor((performance.now() - this.#openedAt) / this.#frameMs) + 1;
     while (this.#frames < due && this.state === 'open') {
       this.#runFrame(this.#frames * FRAME_MS);
       this.#frames += 1;
     }
-    const nextAt = this.#openedAt + this.#frames * this.#frameMs;
-    this.#timer = setTimeout(() => this.#tick(), Math.max(0, nextAt - performance.now()));
   }
 
   #runFrame(atMs: number): void {
     while (this.#speech[0] && this.#speech[0].atMs <= atMs) this.say(this.#speech.shift()!.audio);
     while (this.#dtmf[0] && this.#dtmf[0].atMs <= atMs) this.pressDigit(this.#dtmf.shift()!.digit);
     if (this.#callerAudio.length > 0 || this.#options.sendSilence) {
-      const payload = Buffer.alloc(FRAME_BYTES, MULAW_SILENCE);
-      this.#callerAudio.copy(payload, 0, 0, Math.min(FRAME_BYTES, this.#callerAudio.length));
-      this.#callerAudio = this.#callerAudio.subarray(Math.min(FRAME_BYTES, this.#callerAudio.length));
+      let payload = silenceBase64;
+      if (this.#callerAudio.length > 0) {
+        const frame = Buffer.alloc(FRAME_BYTES, MULAW_SILENCE);
+        this.#callerAudio.copy(frame, 0, 0, Math.min(FRAME_BYTES, this.#callerAudio.length));
+        this.#callerAudio = this.#callerAudio.subarray(Math.min(FRAME_BYTES, this.#callerAudio.length));
+        payload = frame.toString('base64');
+      }
       this.mediaSent += 1;
       this.#send({
         event: 'media',
         streamSid: this.streamSid,
-        media: { track: 'inbound', chunk: String(this.mediaSent), timestamp: String(atMs), payload: payload.toString('base64') },
+        media: { track: 'inbound', chunk: String(this.mediaSent), timestamp: String(atMs), payload },
       });
     }
     this.#playFrame(atMs);
@@ -200,15 +222,20 @@ export class FakeMediaStream {
       if (head.bytes.length === 0) this.#playout.shift();
     }
     this.#playing = taken > 0;
-    if (taken > 0) {
-      this.heard.push({ atMs, bytes: Buffer.concat(parts) });
-      this.#options.onChange();
+    if (taken === 0) {
+      if (this.#midSegment) this.underruns += 1;
+      return;
     }
+    this.#midSegment = true;
+    this.heardBytes += taken;
+    if (this.#options.recordTraffic) this.heard.push({ atMs, bytes: parts.length === 1 ? parts[0]! : Buffer.concat(parts) });
+    this.#options.onChange();
   }
 
   #echoLeadingMarks(atMs: number): void {
     while (this.#playout[0]?.kind === 'mark') {
       const { name } = this.#playout.shift() as { name: string };
+      this.#midSegment = false;
       this.#echoMark(name, atMs, false);
     }
   }
@@ -221,7 +248,7 @@ export class FakeMediaStream {
 
   #onMessage(data: RawData, isBinary: boolean): void {
     const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as Buffer).toString('utf8');
-    this.received.push(text);
+    if (this.#options.recordTraffic) this.received.push(text);
     if (isBinary) return this.#invalid('a binary frame');
     let message: { event?: unknown; streamSid?: unknown; media?: { payload?: unknown }; mark?: { name?: unknown } };
     try {
@@ -251,6 +278,7 @@ export class FakeMediaStream {
         const pending = this.#playout.filter((item) => item.kind === 'mark').map((item) => (item as { name: string }).name);
         this.#playout = [];
         this.#playing = false;
+        this.#midSegment = false;
         this.clears.push({ atMs, droppedBytes, marks: pending });
         for (const name of pending) this.#echoMark(name, atMs, true);
         break;
@@ -281,8 +309,8 @@ export class FakeMediaStream {
   }
 
   #shutdown(): void {
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = undefined;
+    if (this.#ticking) this.#options.ticker.delete(this);
+    this.#ticking = false;
     if (this.state !== 'closed') {
       this.state = 'closed';
       this.#options.onChange();

@@ -7,7 +7,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FakeTwilioCall, type CalleeScript, type CallRequest } from './fake-call.js';
-import { first, isE164, newSid, parseForm, parseTwiml, twilioError, type FormFields } from './wire.js';
+import { StreamTicker } from './stream-ticker.js';
+import { FRAME_MS, first, isE164, newSid, parseForm, parseTwiml, twilioError, type FormFields } from './wire.js';
 
 /** Credentials, speed and default callee of a fake Twilio. */
 export interface FakeTwilioOptions {
@@ -19,6 +20,8 @@ export interface FakeTwilioOptions {
   readonly defaultScript?: CalleeScript;
   /** Signs Media Stream upgrades with this instead of the real signature (to test refusal). */
   readonly streamSignatureOverride?: string;
+  /** Keep every message and heard chunk of every stream (default true; benchmarks turn it off). */
+  readonly recordTraffic?: boolean;
 }
 
 /** A REST request the fake received. */
@@ -43,12 +46,14 @@ export class FakeTwilio {
   readonly #options: FakeTwilioOptions;
   readonly #scripts = new Map<string, CalleeScript>();
   readonly #listeners = new Set<() => void>();
+  readonly #ticker: StreamTicker;
   #baseUrl = '';
 
   private constructor(options: FakeTwilioOptions) {
     this.#options = options;
     this.accountSid = options.accountSid ?? 'AC' + '0123456789abcdef'.repeat(2);
     this.authToken = options.authToken ?? 'fake-twilio-auth-token';
+    this.#ticker = new StreamTicker(FRAME_MS / 4 / (options.speed ?? 1));
     this.#server = createServer((request, response) => void this.#handle(request, response));
   }
 
@@ -75,6 +80,11 @@ export class FakeTwilio {
   /** Scripts the callee of one number. */
   script(number: string, script: CalleeScript): void {
     this.#scripts.set(number, script);
+  }
+
+  /** How late the fake itself ran its streams' frames: if this is high, the fake is the bottleneck. */
+  get tickLateness(): { readonly p99Ms: number; readonly maxMs: number } {
+    return this.#ticker.lateness();
   }
 
   call(sid: string): FakeTwilioCall | undefined {
@@ -179,6 +189,8 @@ export class FakeTwilio {
       authToken: this.authToken,
       speed: this.#options.speed ?? 1,
       streamSignatureOverride: this.#options.streamSignatureOverride,
+      ticker: this.#ticker,
+      recordTraffic: this.#options.recordTraffic ?? true,
       onChange: this.#changed,
     });
     this.calls.push(call);
