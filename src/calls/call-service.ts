@@ -39,6 +39,9 @@ export interface CreateCallInput {
  */
 export type CallEventHook = (tx: Db, call: CallRow, eventType: string) => Promise<void>;
 
+/** Runs before a call is stored; throws an AppError (4xx) to refuse it. */
+export type CallCreateCheck = (input: CreateCallInput) => Promise<void>;
+
 export interface CreatedCall {
   readonly call: CallRow;
   readonly created: boolean;
@@ -84,6 +87,7 @@ export interface CallPolicy {
 export class CallService {
   private readonly listeners: TransitionListener[] = [];
   private readonly eventHooks: CallEventHook[] = [];
+  private readonly createChecks: CallCreateCheck[] = [];
 
   constructor(
     private readonly db: Db,
@@ -103,6 +107,11 @@ export class CallService {
   /** Registers a hook run inside every event's transaction (see CallEventHook). */
   addEventHook(hook: CallEventHook): void {
     this.eventHooks.push(hook);
+  }
+
+  /** Registers a check every new call must pass (a capability's own rules, e.g. webhook URL safety). */
+  addCreateCheck(check: CallCreateCheck): void {
+    this.createChecks.push(check);
   }
 
   private async runHooks(tx: Db, call: CallRow, eventType: string): Promise<void> {
@@ -136,6 +145,7 @@ export class CallService {
     if (scheduledFor && Number.isNaN(scheduledFor.getTime())) {
       throw new AppError('VALIDATION_FAILED', '"scheduled_for" must be an ISO 8601 date-time', { details: { field: 'scheduled_for' } });
     }
+    for (const check of this.createChecks) await check(input);
     const timers = (agent.settings.timers ?? {}) as { max_duration_s?: number };
     const values = {
       id: newId('call'),

@@ -180,14 +180,17 @@ export class WebhookEndpointService {
     return { endpoint: row!, secret, previousExpiresAt };
   }
 
-  /** Refuses at save time what delivery would refuse anyway; delivery checks again (DNS can change). */
-  private async assertDeliverable(url: string): Promise<void> {
+  /**
+   * Refuses at save time what delivery would refuse anyway (an endpoint's URL, a call's own
+   * `webhook_url`); delivery checks again, since DNS can change. `field` names it in the error.
+   */
+  async assertDeliverable(url: string, field = 'url'): Promise<void> {
     const checked = await checkTarget(url, { allowPrivate: this.options.allowPrivate, ...(this.options.lookup ? { lookup: this.options.lookup } : {}) });
     // A name that does not resolve yet is accepted: DNS may not have propagated, and every
     // delivery re-checks the address it is about to use.
     if (checked.ok || checked.reason === 'dns_failed' || checked.reason === 'no_address') return;
     throw new AppError('WEBHOOK_URL_REFUSED', checked.message, {
-      details: { field: 'url', reason: checked.reason, ...(checked.range ? { range: checked.range } : {}), ...(checked.reason === 'blocked_address' ? { hint: 'Set PARLEY_WEBHOOK_ALLOW_PRIVATE=1 to allow receivers on private networks' } : {}) },
+      details: { field, reason: checked.reason, ...(checked.range ? { range: checked.range } : {}), ...(checked.reason === 'blocked_address' ? { hint: 'Set PARLEY_WEBHOOK_ALLOW_PRIVATE=1 to allow receivers on private networks' } : {}) },
     });
   }
 }

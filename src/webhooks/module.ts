@@ -76,6 +76,11 @@ export function webhooksModule(context: ModuleContext): ParleyModule {
     worker.wake();
   });
 
+  // A call's own webhook_url is held to the endpoints' rule when the call is placed.
+  services.calls.addCreateCheck(async (input) => {
+    if (input.webhook_url) await endpoints.assertDeliverable(input.webhook_url, 'webhook_url');
+  });
+
   // Inside every call event's transaction: the deliveries commit with the event or not at all.
   services.calls.addEventHook(async (tx, call, eventType) => {
     const heads = await fanOutEvent(tx, call, eventType, new Date());

@@ -15,7 +15,8 @@ let agentId: string;
 const receivers: WebhookReceiver[] = [];
 
 /** Public at save time, loopback at delivery time: a DNS rebinding attempt. */
-let rebindingAnswer = '93.184.216.34';
+let rebindChecks = 0;
+let rebindPublicChecks = 0;
 
 beforeAll(async () => {
   t = await startParley({
@@ -266,12 +267,22 @@ describe('SSRF, without PARLEY_WEBHOOK_ALLOW_PRIVATE', () => {
   let strict: TestParley;
   let admin: Tenant;
   beforeAll(async () => {
-    // DNS is the test's: a name answers whatever `rebindingAnswer` holds at that moment.
-    strict = await startParley({ moduleOverrides: { webhooks: { lookup: async () => [{ address: rebindingAnswer, family: 4 }] } } });
+    // DNS is the test's: every name answers a public address, except as below.
+    // `rebind.example.com` answers a public address the first time each URL is checked (save time), loopback after.
+    strict = await startParley({
+      moduleOverrides: {
+        webhooks: {
+          lookup: async (host: string) => {
+            if (host !== 'rebind.example.com') return [{ address: '93.184.216.34', family: 4 }];
+            const first = rebindChecks++ < rebindPublicChecks;
+            return [{ address: first ? '93.184.216.34' : '127.0.0.1', family: 4 }];
+          },
+        },
+      },
+    });
     admin = await strict.tenant();
   });
   afterAll(async () => {
-    rebindingAnswer = '93.184.216.34';
     await strict?.close();
   });
 
@@ -290,13 +301,26 @@ describe('SSRF, without PARLEY_WEBHOOK_ALLOW_PRIVATE', () => {
     await admin.request('DELETE', `/v1/webhook-endpoints/${created.body.id}`);
   });
 
+  it("refuses a call whose own webhook_url is private, naming the field, and stores nothing", async () => {
+    const agent = await admin.agent();
+    for (const url of ['http://127.0.0.1:9/own', 'http://169.254.169.254/latest/meta-data']) {
+      const refused = await admin.request('POST', '/v1/calls', { agent_id: agent.id, to: '+14155550102', webhook_url: url });
+      expect(refused.status, url).toBe(422);
+      expect(refused.body.error).toMatchObject({ code: 'WEBHOOK_URL_REFUSED', details: { field: 'webhook_url' } });
+    }
+    const listed = await admin.request('GET', '/v1/calls?number=%2B14155550102');
+    expect(listed.status).toBe(200);
+    expect(listed.body.data).toHaveLength(0);
+  });
+
   it('refuses at delivery time a host that resolved to a public address when saved and to loopback now', async () => {
     const agent = await admin.agent();
-    rebindingAnswer = '93.184.216.34';
+    // Public when the endpoint is saved and when the call is placed; loopback at every delivery.
+    rebindChecks = 0;
+    rebindPublicChecks = 2;
     const created = await admin.request('POST', '/v1/webhook-endpoints', { url: 'http://rebind.example.com/hook' });
     expect(created.status).toBe(201);
-    rebindingAnswer = '127.0.0.1';
-    const call = await admin.request('POST', '/v1/calls', { agent_id: agent.id, to: '+14155550101', webhook_url: 'http://127.0.0.1:9/own' });
+    const call = await admin.request('POST', '/v1/calls', { agent_id: agent.id, to: '+14155550101', webhook_url: 'http://rebind.example.com/own' });
     expect(call.status, JSON.stringify(call.body)).toBe(201);
     const refused = await until('the queued event to be refused at both targets', async () => {
       const { body } = await admin.request('GET', `/v1/webhook-deliveries?call_id=${call.body.id}&event_type=call.queued`);
