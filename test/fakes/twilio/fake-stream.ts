@@ -199,11 +199,7 @@ export class FakeMediaStream {
         payload = frame.toString('base64');
       }
       this.mediaSent += 1;
-      this.#send({
-        event: 'media',
-        streamSid: this.streamSid,
-        media: { track: 'inbound', chunk: String(this.mediaSent), timestamp: String(atMs), payload },
-      });
+      this.#sendMedia(atMs, payload);
     }
     this.#playFrame(atMs);
   }
@@ -300,6 +296,18 @@ export class FakeMediaStream {
     this.state = 'closed';
     this.#options.onChange();
     this.#options.onEnded('handshake_failed');
+  }
+
+  /**
+   * The callee's audio, 50 messages a second: written out by hand, in the same key order as
+   * `#send` would give, since every value is digits, a SID or base64 and needs no escaping.
+   */
+  #sendMedia(atMs: number, payload: string): void {
+    if (this.state !== 'open' || this.#socket?.readyState !== WebSocket.OPEN) return;
+    this.#sequence += 1;
+    this.#socket.send(
+      `{"event":"media","sequenceNumber":"${this.#sequence}","streamSid":"${this.streamSid}","media":{"track":"inbound","chunk":"${this.mediaSent}","timestamp":"${atMs}","payload":"${payload}"}}`,
+    );
   }
 
   #send(message: Record<string, unknown>): void {
