@@ -60,9 +60,26 @@ export class AgentService {
   }
 
   async create(orgId: string, input: AgentInput): Promise<AgentRow> {
+    return this.insert(this.db, orgId, input, await this.check(pickSettings(input), input.prompt, input.greeting ?? null));
+  }
+
+  /**
+   * The live agent whose metadata contains `match`, or a new one from `input` (whose metadata
+   * must contain `match`). Requests racing with the same `match` make one agent: the lookup and
+   * the insert run under a transaction lock on the organisation and `match`.
+   */
+  async findOrCreate(orgId: string, match: Record<string, unknown>, input: AgentInput): Promise<AgentRow> {
     const settings = await this.check(pickSettings(input), input.prompt, input.greeting ?? null);
+    return this.db.transaction(async (tx) => {
+      await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`${orgId}:${JSON.stringify(match)}`}, 0))`);
+      const existing = await this.findByMetadata(orgId, match, tx);
+      return existing ?? this.insert(tx, orgId, input, settings);
+    });
+  }
+
+  private async insert(db: Db, orgId: string, input: AgentInput, settings: Record<string, unknown>): Promise<AgentRow> {
     const template = typeof settings.template === 'string' ? flowTemplates[settings.template as FlowTemplateName] : undefined;
-    const [row] = await this.db
+    const [row] = await db
       .insert(agents)
       .values({
         id: newId('agent'),
@@ -106,8 +123,8 @@ export class AgentService {
    * The newest live agent whose metadata contains `match` (JSON containment), e.g.
    * `{external_ids: ['019addcc-…']}`: how the compat dialects find agents by a vendor's own ids.
    */
-  async findByMetadata(orgId: string, match: Record<string, unknown>): Promise<AgentRow | undefined> {
-    return this.db.query.agents.findFirst({
+  async findByMetadata(orgId: string, match: Record<string, unknown>, db: Db = this.db): Promise<AgentRow | undefined> {
+    return db.query.agents.findFirst({
       where: and(eq(agents.orgId, orgId), isNull(agents.deletedAt), sql`${agents.metadata} @> ${JSON.stringify(match)}::jsonb`),
       orderBy: desc(agents.createdAt),
     });

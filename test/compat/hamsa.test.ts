@@ -144,6 +144,24 @@ describe('an inline agentDetails', () => {
     expect(ended.max_duration_s).toBe(300);
   });
 
+  it('makes one agent for identical definitions arriving at the same moment', async () => {
+    const details = inlineDetails({ agentName: 'Raced inline' });
+    const answers = await Promise.all(
+      ['+14155550111', '+14155550112', '+14155550113', '+14155550114', '+14155550115'].map((toNumber) =>
+        hamsa({ toNumber, fromNumber: agent.number, params: { name: 'Ana' }, agentDetails: details }),
+      ),
+    );
+    for (const answer of answers) expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+    expect(new Set(answers.map((answer) => answer.body.data.voiceAgentId)).size).toBe(1);
+    const agents = await tenant.request('GET', '/v1/agents?limit=100');
+    expect(agents.body.data.filter((row: { name: string }) => row.name === 'Raced inline')).toHaveLength(1);
+    // The store's guarantee, without HTTP spacing the requests out: all five look before any inserts.
+    const marker = { compat: { vendor: 'hamsa', content_hash: 'raced' } };
+    const input = { name: 'Raced direct', prompt: 'p', first_speaker: 'agent', language: 'en', default_variables: {}, metadata: marker } as const;
+    const rows = await Promise.all(Array.from({ length: 5 }, () => t.parley.services.agents.findOrCreate(tenant.orgId, marker, input as never)));
+    expect(new Set(rows.map((row) => row.id)).size).toBe(1);
+  });
+
   it('needs agents:write to create an agent, but not to reuse one', async () => {
     const callsOnly = (await tenant.request('POST', '/v1/api-keys', { name: 'calls', scopes: ['calls:write'] })).body.key;
     const fresh = await hamsa({ toNumber: '+14155550100', fromNumber: agent.number, agentDetails: inlineDetails({ agentName: 'Never made' }) }, `Token ${callsOnly}`);

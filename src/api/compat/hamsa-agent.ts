@@ -120,7 +120,8 @@ export async function inlineAgent(services: ApiServices, orgId: string, details:
     throw invalidField(field, `"${field}" ${issue.message}`);
   }
   try {
-    return await services.agents.create(orgId, parsed.data);
+    // Two identical inline agents arriving at once still make one agent.
+    return await services.agents.findOrCreate(orgId, marker, parsed.data);
   } catch (error) {
     if (error instanceof AppError) throw new AppError(error.code, `agentDetails: ${error.message}`, { details: error.details, cause: error });
     throw error;
