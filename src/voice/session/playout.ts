@@ -147,10 +147,12 @@ export class Playout implements Pumpable {
     const segment = this.inFlight.get(name);
     if (!segment) return false;
     this.inFlight.delete(name);
-    // The carrier is exactly at the end of this segment now: resynchronise the model.
+    // The carrier has played up to the end of this segment by now, so it holds at most what was
+    // sent after it. Only ever lower the model: an echo that arrives late (a slow network, a busy
+    // carrier) must not make the playout believe more is buffered and refill too late.
     const end = segment.startOffsetMs + segment.audioMs;
     const now = this.options.clock.now();
-    if (resync && this.sentMs >= end) this.bufferedUntil = now + (this.sentMs - end);
+    if (resync && this.sentMs >= end) this.bufferedUntil = Math.min(this.bufferedUntil, now + (this.sentMs - end));
     for (const [earlier, other] of this.inFlight) {
       if (other.startOffsetMs + other.audioMs <= end) {
         this.inFlight.delete(earlier);
