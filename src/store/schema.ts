@@ -21,6 +21,11 @@ export const organizations = pgTable('organizations', {
   /** Per-organisation cap on live calls; null uses the server default. */
   maxConcurrentCalls: integer('max_concurrent_calls'),
   isDefault: boolean('is_default').notNull().default(false),
+  /**
+   * Secrets signing deliveries to calls' own webhook_url, sealed (as an endpoint's are), once
+   * rotated; null until then, when a secret derived from the server key signs.
+   */
+  callWebhookSecretSealed: text('call_webhook_secret_sealed'),
   createdAt: createdAt(),
 });
 

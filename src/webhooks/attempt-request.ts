@@ -4,7 +4,7 @@ import type { Db } from '../store/database.js';
 import { calls, webhookEndpoints } from '../store/schema.js';
 import type { SecretBox } from '../shared/secret-box.js';
 import { signWebhook } from './signer.js';
-import { openEndpointSecrets, signingSecrets } from './endpoint-secrets.js';
+import { openEndpointSecrets, signingSecrets, type EndpointSecrets } from './endpoint-secrets.js';
 import { openHeaders } from './custom-headers.js';
 import type { WebhookEventType } from './events.js';
 import type { DeliveryRow } from './delivery-store.js';
@@ -20,8 +20,8 @@ export interface AttemptRequestDeps {
   readonly box: SecretBox;
   /** Decides whether a rotated-out secret still signs. */
   readonly now: () => Date;
-  /** The secret for deliveries to a call's own webhook_url. */
-  readonly callSecret: (orgId: string) => string;
+  /** The organisation's secrets for deliveries to a call's own webhook_url. */
+  readonly callSecrets: (orgId: string) => Promise<EndpointSecrets>;
 }
 
 /**
@@ -44,7 +44,7 @@ export async function prepareAttempt(deps: AttemptRequestDeps, row: DeliveryRow)
     extra = openHeaders(box, endpoint.headersSealed);
   } else {
     const call = row.callId ? await db.query.calls.findFirst({ where: eq(calls.id, row.callId), columns: { webhookHeadersSealed: true } }) : undefined;
-    secrets = [deps.callSecret(row.orgId)];
+    secrets = signingSecrets(await deps.callSecrets(row.orgId), deps.now());
     extra = openHeaders(box, call?.webhookHeadersSealed ?? null);
   }
   const payload = row.payload as { type: WebhookEventType; timestamp: string; data: unknown };

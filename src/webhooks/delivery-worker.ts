@@ -5,6 +5,7 @@
  * or the next delivery of the same call to the same target. A periodic sweep re-enqueues
  * anything due whose job was lost (a crash between commit and enqueue, a lease that ran out).
  */
+import type { EndpointSecrets } from './endpoint-secrets.js';
 import type PgBoss from 'pg-boss';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { Db } from '../store/database.js';
@@ -32,7 +33,8 @@ export interface DeliveryWorkerOptions {
   /** Clock of endpoint health (failing since, last success, the disabling rule). */
   readonly now: () => Date;
   /** The secret for deliveries to a call's own webhook_url. */
-  readonly callSecret: (orgId: string) => string;
+  /** The organisation's secrets for calls' own webhook_url. */
+  readonly callSecrets: (orgId: string) => Promise<EndpointSecrets>;
   readonly lookup?: HostLookup;
 }
 

@@ -5,7 +5,7 @@ import { webhookRoutes } from '../api/routes/webhooks.js';
 import { DEFAULT_DISABLE_AFTER_MS, RETRY_SCHEDULE_MS, nextAttemptDelayMs } from './backoff.js';
 import type { HostLookup } from './safe-target.js';
 import { WebhookEndpointService } from './endpoint-service.js';
-import { callWebhookSecret } from './endpoint-secrets.js';
+import { CallWebhookSecrets } from './call-secrets.js';
 import { fanOutEvent } from './fan-out.js';
 import { DeliveryWorker } from './delivery-worker.js';
 import { DeliveryLog } from './delivery-log.js';
@@ -44,7 +44,7 @@ export function webhooksModule(context: ModuleContext): ParleyModule {
   const schedule = options.retryScheduleMs ?? RETRY_SCHEDULE_MS;
   const random = options.random ?? Math.random;
   const serverKey = loadEncryptionKey(config.encryptionKey, config.dataDir);
-  const callSecret = (orgId: string) => callWebhookSecret(serverKey, orgId);
+  const callSecrets = new CallWebhookSecrets(database.db, box, serverKey, now);
 
   const endpoints = new WebhookEndpointService(database.db, box, {
     allowPrivate: config.webhookAllowPrivate,
@@ -64,7 +64,7 @@ export function webhooksModule(context: ModuleContext): ParleyModule {
     sweepIntervalMs: options.sweepIntervalMs ?? defaultSweepIntervalMs,
     maxInFlight: options.maxInFlight ?? defaultMaxInFlight,
     now,
-    callSecret,
+    callSecrets: (orgId) => callSecrets.secrets(orgId),
     ...(options.lookup ? { lookup: options.lookup } : {}),
   });
   const deliveries = new DeliveryLog(database.db, async (attempt, { replace }) => {
@@ -89,7 +89,7 @@ export function webhooksModule(context: ModuleContext): ParleyModule {
 
   return {
     name: 'webhooks',
-    routes: (app) => webhookRoutes(app, services, { endpoints, deliveries, callSecret }),
+    routes: (app) => webhookRoutes(app, services, { endpoints, deliveries, callSecrets }),
     async start() {
       await prepareDeliveryQueue(boss);
       // An API-only process (PARLEY_WORKER=off) records deliveries; worker processes send them.

@@ -120,7 +120,7 @@ describe('webhook endpoints API', () => {
 
   it('are in the OpenAPI document', async () => {
     const spec = await (await fetch(`${t.url}/openapi.json`)).json();
-    for (const path of ['/v1/webhook-endpoints', '/v1/webhook-endpoints/{id}', '/v1/webhook-endpoints/{id}/rotate-secret', '/v1/webhook-deliveries', '/v1/webhook-deliveries/{id}/replay', '/v1/call-webhook-secret']) {
+    for (const path of ['/v1/webhook-endpoints', '/v1/webhook-endpoints/{id}', '/v1/webhook-endpoints/{id}/rotate-secret', '/v1/webhook-deliveries', '/v1/webhook-deliveries/{id}/replay', '/v1/call-webhook-secret', '/v1/call-webhook-secret/rotate']) {
       expect(spec.paths[path], path).toBeDefined();
     }
     expect(JSON.stringify(spec.paths['/v1/calls'].post)).toContain('webhook_headers');
@@ -232,6 +232,45 @@ describe('call events', () => {
     for (const row of own) expect(row).toMatchObject({ endpoint_id: null, status: 'delivered', url: `${receiver.url}?call=1` });
     // The call shows its URL but never the header.
     expect(JSON.stringify((await tenant.request('GET', `/v1/calls/${callId}`)).body)).not.toContain('hamsa-secret');
+  });
+
+  it("rotate the calls' secret: the old one signs beside the new one for the overlap, then no more", async () => {
+    // An organisation of its own: rotating must not change the secret other tests verify with.
+    const own = await t.tenant();
+    const ownAgent = (await own.agent()).id;
+    const placeOwn = async (webhookUrl: string): Promise<string> => {
+      const created = await own.request('POST', '/v1/calls', { agent_id: ownAgent, to: '+14155550100', webhook_url: webhookUrl });
+      expect(created.status, JSON.stringify(created.body)).toBe(201);
+      return created.body.id;
+    };
+    const old = (await own.request('GET', '/v1/call-webhook-secret')).body.secret as string;
+    const rotated = await own.request('POST', '/v1/call-webhook-secret/rotate', { previous_secret_expires_in_s: 3600 });
+    expect(rotated.status).toBe(200);
+    expect(rotated.body.secret).toMatch(/^whsec_/);
+    expect(rotated.body.secret).not.toBe(old);
+    expect(new Date(rotated.body.previous_secret_expires_at).getTime()).toBeGreaterThan(Date.now() + 3500_000);
+    expect((await own.request('GET', '/v1/call-webhook-secret')).body.secret).toBe(rotated.body.secret);
+
+    // During the overlap a receiver holding either secret verifies every delivery.
+    const holdsOld = await startWebhookReceiver({ secret: old });
+    const holdsNew = await startWebhookReceiver({ secret: rotated.body.secret });
+    receivers.push(holdsOld, holdsNew);
+    const [viaOld, viaNew] = await Promise.all([
+      placeOwn(holdsOld.url), placeOwn(holdsNew.url),
+    ]);
+    for (const [callId, receiver] of [[viaOld, holdsOld], [viaNew, holdsNew]] as const) {
+      const got = await deliveriesOf(callId, answeredCallEvents.length, receiver);
+      expect(got.every((delivery) => delivery.verified)).toBe(true);
+    }
+
+    // Rotated with no overlap: the secret before it no longer signs.
+    const again = await own.request('POST', '/v1/call-webhook-secret/rotate', { previous_secret_expires_in_s: 0 });
+    expect(again.body.previous_secret_expires_at).toBeNull();
+    const stale = await startWebhookReceiver({ secret: rotated.body.secret });
+    receivers.push(stale);
+    await placeOwn(stale.url);
+    const [first] = await stale.waitForDeliveries(1, 10_000);
+    expect(first!.verified).toBe(false);
   });
 });
 

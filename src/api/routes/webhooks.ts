@@ -11,6 +11,7 @@ import type { ApiServices } from '../services.js';
 import { webhookEventTypes } from '../../webhooks/events.js';
 import { customHeadersSchema } from '../../webhooks/custom-headers.js';
 import { DEFAULT_ROTATION_OVERLAP_S, type WebhookEndpointService } from '../../webhooks/endpoint-service.js';
+import type { CallWebhookSecrets } from '../../webhooks/call-secrets.js';
 import { deliveryView, type DeliveryLog } from '../../webhooks/delivery-log.js';
 import { deliveryStatuses, type DeliveryStatus } from '../../webhooks/delivery-store.js';
 
@@ -18,7 +19,7 @@ export interface WebhookRouteServices {
   readonly endpoints: WebhookEndpointService;
   readonly deliveries: DeliveryLog;
   /** The secret that signs deliveries to calls' own webhook_url, for an organisation. */
-  readonly callSecret: (orgId: string) => string;
+  readonly callSecrets: CallWebhookSecrets;
 }
 
 const url = z.url({ protocol: /^https?$/, message: 'must be an http or https URL' }).max(2048);
@@ -119,7 +120,16 @@ export function webhookRoutes(app: FastifyInstance, services: ApiServices, webho
   api.get(
     '/v1/call-webhook-secret',
     { schema: { tags, summary: "The whsec_ secret that signs deliveries to calls' own webhook_url" }, preHandler: authenticate(keys, 'admin') },
-    async (request) => ({ secret: webhooks.callSecret(principalOf(request).orgId) }),
+    async (request) => ({ secret: (await webhooks.callSecrets.secrets(principalOf(request).orgId)).current }),
+  );
+  api.post(
+    '/v1/call-webhook-secret/rotate',
+    { schema: { tags, summary: "Replace the secret for calls' own webhook_url; the old one keeps signing beside it for the overlap", body: rotateBody }, preHandler: authenticate(keys, 'admin') },
+    async (request) => {
+      const overlapS = request.body?.previous_secret_expires_in_s ?? DEFAULT_ROTATION_OVERLAP_S;
+      const { secret, previousExpiresAt } = await webhooks.callSecrets.rotate(principalOf(request).orgId, overlapS);
+      return { secret, previous_secret_expires_at: previousExpiresAt?.toISOString() ?? null };
+    },
   );
 
   api.get(

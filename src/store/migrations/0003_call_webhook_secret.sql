@@ -1,0 +1,1 @@
+ALTER TABLE "organizations" ADD COLUMN "call_webhook_secret_sealed" text;
