@@ -6,7 +6,7 @@
  * Parley runs in this process, or (`--processes 2`) in several worker processes, each with its
  * own port, carrier and public URL, as several Parley processes on one machine are deployed:
  * Node runs JavaScript on one core, so one process cannot use a second one. The calls are
- * split between them and their samples merged.
+ * split between them and their samples merged; each has a fake Twilio process of its own.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
@@ -143,26 +143,33 @@ export async function twilioStep(calls: number, seconds: number, processes: numb
   const killAll = () => children.forEach((child) => child.kill());
   process.once('exit', killAll);
   try {
-    const fakeChild = spawn('--fake-twilio');
-    const fake = await request<FakeInfo>(fakeChild, { type: 'start' });
+    // One fake Twilio per Parley process, so no single load generator is what saturates.
+    const fakeChildren = Array.from({ length: processes }, () => spawn('--fake-twilio'));
+    const fakes = await Promise.all(fakeChildren.map((child) => request<FakeInfo>(child, { type: 'start' })));
     const parts = Array.from({ length: processes }, (_, i) => Math.floor(calls / processes) + (i < calls % processes ? 1 : 0));
-    const workers: RemoteWorker[] = processes === 1 ? [localWorker(await TwilioWorker.start(fake))] : parts.map(() => remoteWorker(spawn('--parley-worker')));
-    await Promise.all(workers.map((worker, i) => worker.dial(fake, parts[i]!, parts.slice(0, i).reduce((a, b) => a + b, 0))));
-    await request(fakeChild, { type: 'mark' });
+    const workers: RemoteWorker[] = processes === 1 ? [localWorker(await TwilioWorker.start(fakes[0]!))] : parts.map(() => remoteWorker(spawn('--parley-worker')));
+    await Promise.all(workers.map((worker, i) => worker.dial(fakes[i]!, parts[i]!, parts.slice(0, i).reduce((a, b) => a + b, 0))));
+    await Promise.all(fakeChildren.map((child) => request(child, { type: 'mark' })));
     workers.forEach((worker) => worker.begin());
     await sleep(seconds * 1000);
     const reports = await Promise.all(workers.map((worker) => worker.end()));
-    const fakeReport = await request<FakeReport>(fakeChild, { type: 'report' });
+    const fakeReports = await Promise.all(fakeChildren.map((child) => request<FakeReport>(child, { type: 'report' })));
     await Promise.all(workers.map((worker) => worker.stop()));
-    await request(fakeChild, { type: 'stop' });
-    return merge(calls, processes, reports, fakeReport);
+    await Promise.all(fakeChildren.map((child) => request(child, { type: 'stop' })));
+    return merge(calls, processes, reports, fakeReports);
   } finally {
     process.off('exit', killAll);
     killAll();
   }
 }
 
-function merge(calls: number, processes: number, reports: WorkerReport[], fake: FakeReport): StepResult {
+function merge(calls: number, processes: number, reports: WorkerReport[], fakes: FakeReport[]): StepResult {
+  const fake: FakeReport = {
+    dropped: fakes.reduce((sum, report) => sum + report.dropped, 0),
+    cpuPct: fakes.reduce((sum, report) => sum + report.cpuPct, 0),
+    errors: fakes.reduce((sum, report) => sum + report.errors, 0),
+    tickLateP99Ms: Math.max(...fakes.map((report) => report.tickLateP99Ms)),
+  };
   const samples = new Samples();
   for (const report of reports) for (const value of report.samples) samples.push(value);
   const add = (pick: (report: WorkerReport) => number) => reports.reduce((sum, report) => sum + pick(report), 0);
@@ -173,7 +180,7 @@ function merge(calls: number, processes: number, reports: WorkerReport[], fake: 
   const streams = add((r) => r.streams);
   const note = [
     processes > 1 ? `${processes} Parley processes` : '',
-    `fake Twilio process: ${fake.cpuPct.toFixed(0)}% CPU, its ticks p99 ${fake.tickLateP99Ms.toFixed(0)} ms late`,
+    `fake Twilio ${fakes.length > 1 ? `processes (${fakes.length})` : 'process'}: ${fake.cpuPct.toFixed(0)}% CPU, ticks p99 ${fake.tickLateP99Ms.toFixed(0)} ms late`,
     fake.errors ? `${fake.errors} stream errors` : '',
     streams < calls ? `${streams}/${calls} streams up` : '',
   ].filter(Boolean).join('; ');
