@@ -1,6 +1,7 @@
 /** The Anthropic chat provider: the streaming Messages API through the official SDK. */
 import Anthropic from '@anthropic-ai/sdk';
 import { ProviderError } from '../../../shared/errors.js';
+import { keepAliveFetch } from '../http-fetch.js';
 import type { LlmEvent, LlmProvider, LlmRequest } from '../types.js';
 import { abortReason, toProviderError } from './errors.js';
 import { anthropicLlmOptionsSchema, type AnthropicLlmOptions, type AnthropicLlmOptionsInput } from './options.js';
@@ -20,6 +21,8 @@ export function createAnthropicLlm(input: AnthropicLlmOptionsInput): LlmProvider
     baseURL: options.baseUrl,
     timeout: options.timeoutMs,
     maxRetries: 0,
+    // Shared keep-alive connections: a turn's request does not pay a handshake (see http-fetch.ts).
+    fetch: keepAliveFetch,
   });
   return { id: 'anthropic', stream: (request, signal) => streamMessages(client, options, request, signal) };
 }

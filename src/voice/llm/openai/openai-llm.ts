@@ -1,6 +1,7 @@
 /** The OpenAI-compatible chat provider: streaming chat completions through the official SDK. */
 import OpenAI from 'openai';
 import { ProviderError } from '../../../shared/errors.js';
+import { keepAliveFetch } from '../http-fetch.js';
 import type { LlmEvent, LlmProvider, LlmRequest } from '../types.js';
 import { abortReason, toProviderError } from './errors.js';
 import { openAiLlmOptionsSchema, type OpenAiLlmOptions, type OpenAiLlmOptionsInput } from './options.js';
@@ -21,6 +22,8 @@ export function createOpenAiLlm(input: OpenAiLlmOptionsInput): LlmProvider {
     webhookSecret: null,
     timeout: options.timeoutMs,
     maxRetries: 0,
+    // Shared keep-alive connections: a turn's request does not pay a handshake (see http-fetch.ts).
+    fetch: keepAliveFetch,
   });
   return { id: 'openai', stream: (request, signal) => streamChat(client, options, request, signal) };
 }
