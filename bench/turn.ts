@@ -2,16 +2,29 @@
  * `npm run bench -- turn`: how long the voice pipeline itself adds to an agent's reaction time.
  * Each call runs the production stack over loopback: Deepgram's live STT client against the
  * Deepgram fake, the prompt engine and OpenAI client against the fake OpenAI server, ElevenLabs'
- * client against the ElevenLabs fake, on a line paced like Twilio. The callee's line knows when
+ * client against the ElevenLabs fake, on a line paced like Twilio. The fakes share one child
+ * process, so their work is not the pipeline's (a process of its own for the model fake measured
+ * worse on 2 cores: an idle process wakes later than a busy one). The callee's line knows when
  * its speech really ended (the first silent frame it delivered); the first agent frame coming
- * back to the line ends the measurement. What the fakes were told to take is subtracted:
- * the STT's endpointing (300 ms of silence), the model's time to first token and the TTS's time
- * to first byte. What is left is the pipeline's own overhead (and the fakes' real work).
+ * back to the line ends the measurement.
+ *
+ * Subtracted from that: the STT's endpointing (300 ms of silence, as configured), and what the
+ * model and TTS fakes actually took, timed by the fakes on their own clock for each reply: the
+ * model from having the whole request to writing its first token, the TTS from the flush of the
+ * first sentence to its first audio. That is the configured delay (60 ms, 40 ms) plus the fakes'
+ * own lateness (a timer firing late in the fakes' busy process, their parsing); the table shows
+ * that part on its own row. Everything else stays in: Parley's work in both directions, the
+ * loopback hops, the STT fake's answer, and any garbage collection or scheduling stall of the
+ * Parley process; a line under the table says how many GC pauses and how much CPU time the
+ * hypervisor took (/proc/stat steal) during the run, the usual cause of a bad p99 on a shared VM.
  *
  *   --calls 10      concurrent calls     --turns 15    agent turns measured per call
  *   --llm-ms 60     the model's time to first token
  *   --tts-ms 40     the TTS's time to first byte
  */
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { PerformanceObserver } from 'node:perf_hooks';
 import type { AgentSpec } from '../src/brain/types.js';
 import { createConversationEngine } from '../src/brain/engine.js';
 import { LineTicker, PacedLine } from '../src/telephony/sim/audio/paced-line.js';
@@ -40,6 +53,58 @@ interface Turn {
   /** Wall time the callee's speech ended. */
   readonly endedAt: number;
   firstAudioAt?: number;
+  /** The number the fake model gave its reply (it says "... number 7."). */
+  reply?: number;
+}
+
+/** One measured turn's stages, as the session recorded them (ms past the configured delays). */
+interface Stages {
+  readonly reply: number | undefined;
+  readonly stt: number;
+  readonly llm: number;
+  readonly tts: number;
+  readonly out: number;
+}
+
+/** What the fakes took past their configured delays, per reply number (see the child). */
+type OwnTimes = Record<number, { llmMs?: number; ttsMs?: number }>;
+
+const replyNumber = (text: string): number | undefined => {
+  const match = /number (\d+)\./.exec(text);
+  return match ? Number(match[1]) : undefined;
+};
+
+/** CPU time the hypervisor gave to other guests (Linux /proc/stat `steal`), in ms; null elsewhere. */
+function stolenMs(): number | null {
+  try {
+    const steal = Number(readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/)[8]);
+    return Number.isFinite(steal) ? steal * 10 : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * What the run could not help: the Parley process's garbage-collection pauses and CPU the
+ * machine's hypervisor took away. Neither is subtracted; both land on whichever turn they hit.
+ */
+function watchConditions(): () => string {
+  const pauses: number[] = [];
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) pauses.push(entry.duration);
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  const stolenAtStart = stolenMs();
+  const startedAt = performance.now();
+  return () => {
+    observer.disconnect();
+    const stolen = stolenMs();
+    const seconds = (performance.now() - startedAt) / 1000;
+    const long = pauses.filter((ms) => ms >= 5);
+    const gc = `Parley process: ${pauses.length} GC pauses, ${long.length} of 5 ms or more (longest ${Math.max(0, ...pauses).toFixed(1)} ms)`;
+    const steal = stolen !== null && stolenAtStart !== null ? `; CPU stolen by the hypervisor: ${stolen - stolenAtStart} ms in ${seconds.toFixed(0)} s` : '';
+    return `${gc}${steal}. Not subtracted.`;
+  };
 }
 
 function option(args: string[], name: string, fallback: number): number {
@@ -54,8 +119,14 @@ function stats(values: number[]): [string, string, string] {
 
 interface RunResult {
   readonly measured: number[];
+  /** The fakes' own time per measured turn (model + TTS past their delays). */
+  readonly fakes: number[];
   readonly overhead: number[];
-  readonly stages: Record<string, number[]>;
+  readonly stages: Record<keyof Omit<Stages, 'reply'>, number[]>;
+  /** Turns whose reply number was not found: nothing was subtracted for them. */
+  readonly unmatched: number;
+  /** GC pauses and stolen CPU during the run. */
+  readonly conditions: string;
 }
 
 export async function main(args: string[]): Promise<void> {
@@ -65,19 +136,22 @@ export async function main(args: string[]): Promise<void> {
   const ttsMs = option(args, 'tts-ms', 40);
   // A short unmeasured run first: JIT, the clients' first connections and lazy imports are not the pipeline.
   await run({ calls: 2, turnsPerCall: 3, llmMs, ttsMs });
-  const { measured, overhead, stages } = await run({ calls, turnsPerCall, llmMs, ttsMs });
+  const { measured, fakes, overhead, stages, unmatched, conditions } = await run({ calls, turnsPerCall, llmMs, ttsMs });
   printTable(
-    `End of the callee's speech to the agent's first audio frame: ${calls} concurrent calls, ${measured.length} turns (loopback fakes: Deepgram endpointing ${endpointingMs} ms, model first token ${llmMs} ms, TTS first byte ${ttsMs} ms)`,
+    `End of the callee's speech to the agent's first audio frame: ${calls} concurrent calls on ${availableParallelism()} cores, ${measured.length} turns (fakes in one child process over loopback: Deepgram endpointing ${endpointingMs} ms, model first token ${llmMs} ms, TTS first byte ${ttsMs} ms)`,
     ['measure', 'p50 ms', 'p99 ms', 'max ms'],
     [
       ['speech end -> first frame out (total)', ...stats(measured)],
-      ['pipeline overhead (total - configured)', ...stats(overhead)],
-      ['  STT endpoint after the 300 ms', ...stats(stages.stt!)],
-      ['  model request + first token after its delay', ...stats(stages.llm!)],
-      ['  first sentence -> TTS first byte after its delay', ...stats(stages.tts!)],
-      ['  TTS first byte -> frame out', ...stats(stages.out!)],
+      ["fakes' own time past their delays (subtracted)", ...stats(fakes)],
+      ['pipeline overhead (total - endpointing - fakes)', ...stats(overhead)],
+      ['  STT endpoint after the 300 ms', ...stats(stages.stt)],
+      ['  model request -> first token, less the fake', ...stats(stages.llm)],
+      ['  first sentence -> TTS first byte, less the fake', ...stats(stages.tts)],
+      ['  TTS first byte -> frame out', ...stats(stages.out)],
     ],
   );
+  process.stdout.write(`${conditions}\n`);
+  if (unmatched > 0) process.stdout.write(`${unmatched} turns had no reply number: nothing was subtracted for them.\n`);
   const p99 = percentile([...overhead].sort((a, b) => a - b), 99);
   process.stdout.write(`Pipeline overhead p99: ${p99.toFixed(1)} ms (goal < 10 ms)\n`);
 }
@@ -85,11 +159,11 @@ export async function main(args: string[]): Promise<void> {
 async function run(options: { calls: number; turnsPerCall: number; llmMs: number; ttsMs: number }): Promise<RunResult> {
   const { calls, turnsPerCall, llmMs, ttsMs } = options;
   // The vendors' fakes run in their own process, so their work is not counted as the pipeline's.
-  const fakes = await startChild<{ deepgram: { apiKey: string; url: string }; elevenlabs: { apiKey: string; url: string }; llm: { baseUrl: string } }>(
+  const vendors = await startChild<{ deepgram: { apiKey: string; url: string }; elevenlabs: { apiKey: string; url: string }; llm: { baseUrl: string } }>(
     './_speech-fakes-process.ts',
     { FAKE_LLM_MS: String(llmMs), FAKE_TTS_MS: String(ttsMs) },
   );
-  const { deepgram, elevenlabs, llm } = fakes.ready;
+  const { deepgram, elevenlabs, llm } = vendors.ready;
   const providers = new SpeechProviders({
     deepgramApiKey: deepgram.apiKey, deepgramBaseUrl: deepgram.url, elevenlabsApiKey: elevenlabs.apiKey, elevenlabsBaseUrl: elevenlabs.url,
   });
@@ -101,8 +175,9 @@ async function run(options: { calls: number; turnsPerCall: number; llmMs: number
   const pacer = new FramePacer(clock);
   const ticker = new LineTicker();
   const turns: Turn[] = [];
-  const stages: Record<string, number[]> = { stt: [], llm: [], tts: [], out: [] };
+  const recorded: Stages[] = [];
   const runs: Promise<unknown>[] = [];
+  const conditions = watchConditions();
 
   for (let i = 0; i < calls; i++) {
     let asked = 0;
@@ -110,6 +185,7 @@ async function run(options: { calls: number; turnsPerCall: number; llmMs: number
     let quietMs = 0;
     let speaking = false;
     let current: Turn | undefined;
+    let agentSaid = '';
     const line: PacedLine = new PacedLine({
       onDelivered: (speech) => {
         if (speaking && !speech) {
@@ -143,15 +219,23 @@ async function run(options: { calls: number; turnsPerCall: number; llmMs: number
       offlineTts: providers.offlineTts,
       timers: { silenceRepromptMs: 0, inactivityTimeoutMs: 0, wrapUpAtMs: 0, responseDelayMs: 0 },
       hooks: {
-        recordTurn: async () => undefined,
+        recordTurn: async (turn) => {
+          if (turn.role === 'agent') agentSaid = turn.text;
+        },
         recordBrainEvent: async () => undefined,
         recordEvent: async (type, data) => {
           if (type !== 'agent.turn_latency') return;
+          // The turn's words are recorded just before its latency, and the line has not spoken again yet.
+          const reply = replyNumber(agentSaid);
+          if (current) current.reply = reply;
           const d = data as Record<string, number>;
-          stages.stt!.push(d.endpoint_ms! - endpointingMs);
-          stages.llm!.push(d.llm_first_token_ms! - d.endpoint_ms! - llmMs);
-          stages.tts!.push(d.tts_first_byte_ms! - d.llm_first_token_ms! - ttsMs);
-          stages.out!.push(d.first_audio_ms! - d.tts_first_byte_ms!);
+          recorded.push({
+            reply,
+            stt: d.endpoint_ms! - endpointingMs,
+            llm: d.llm_first_token_ms! - d.endpoint_ms! - llmMs,
+            tts: d.tts_first_byte_ms! - d.llm_first_token_ms! - ttsMs,
+            out: d.first_audio_ms! - d.tts_first_byte_ms!,
+          });
         },
         endAs: () => undefined,
         storeLatency: async () => undefined,
@@ -167,8 +251,25 @@ async function run(options: { calls: number; turnsPerCall: number; llmMs: number
   await Promise.race([Promise.all(runs), deadline]);
   ticker.stop();
   pacer.stop();
-  await fakes.stop();
+  const during = conditions();
+  const { ownTimes } = await vendors.ask<{ ownTimes: OwnTimes }>('own-times');
+  await vendors.stop();
 
-  const measured = turns.filter((turn) => turn.firstAudioAt !== undefined).map((turn) => turn.firstAudioAt! - turn.endedAt);
-  return { measured, overhead: measured.map((ms) => ms - endpointingMs - llmMs - ttsMs), stages };
+  const own = (reply: number | undefined) => (reply === undefined ? undefined : ownTimes[reply]);
+  const done = turns.filter((turn) => turn.firstAudioAt !== undefined);
+  const measured = done.map((turn) => turn.firstAudioAt! - turn.endedAt);
+  const fakes = done.map((turn) => (own(turn.reply)?.llmMs ?? 0) + (own(turn.reply)?.ttsMs ?? 0));
+  return {
+    measured,
+    fakes,
+    overhead: measured.map((ms, i) => ms - endpointingMs - llmMs - ttsMs - fakes[i]!),
+    stages: {
+      stt: recorded.map((r) => r.stt),
+      llm: recorded.map((r) => r.llm - (own(r.reply)?.llmMs ?? 0)),
+      tts: recorded.map((r) => r.tts - (own(r.reply)?.ttsMs ?? 0)),
+      out: recorded.map((r) => r.out),
+    },
+    unmatched: done.filter((turn) => own(turn.reply)?.llmMs === undefined || own(turn.reply)?.ttsMs === undefined).length,
+    conditions: during,
+  };
 }

@@ -34,6 +34,12 @@ export interface ElevenLabsFakeConnection {
   readonly voiceId: string;
   readonly multiContext: boolean;
   readonly received: Array<Record<string, unknown>>;
+  /**
+   * Each flushed text the fake started to speak, on its own `performance.now()` clock: when it
+   * started and when its first audio went out. A benchmark subtracts what went past the
+   * configured first-byte delay (a late timer, the fake's own work), which is not the client's.
+   */
+  readonly generations: Array<{ readonly contextId: string; readonly text: string; readonly startedAt: number; firstAudioAt?: number }>;
   audioChunks: number;
   closed: boolean;
   closeCode?: number;
@@ -88,7 +94,7 @@ export async function startElevenLabsFake(
   function serve(socket: WebSocket, request: UpgradeRequest): void {
     const [, voiceId = '', kind] = PATH.exec(request.path) ?? [];
     const multiContext = kind === 'multi-stream-input';
-    const record: ElevenLabsFakeConnection = { request, voiceId, multiContext, received: [], audioChunks: 0, closed: false };
+    const record: ElevenLabsFakeConnection = { request, voiceId, multiContext, received: [], generations: [], audioChunks: 0, closed: false };
     connections.push(record);
     waiters.notify();
     const contexts = new Map<string, FakeContext>();
@@ -109,6 +115,8 @@ export async function startElevenLabsFake(
     const sendChunk = (contextId: string, chunk: Buffer): boolean => {
       if (socket.readyState !== socket.OPEN) return false;
       record.audioChunks++;
+      const generation = record.generations.find((g) => g.contextId === contextId && g.firstAudioAt === undefined);
+      if (generation) generation.firstAudioAt = performance.now();
       const base = { audio: chunk.toString('base64'), isFinal: null, normalizedAlignment: null, alignment: null };
       sendJson(multiContext ? { ...base, contextId } : base);
       waiters.notify();
@@ -142,8 +150,10 @@ export async function startElevenLabsFake(
       }
       return context;
     };
-    const generate = (context: FakeContext) => {
-      if (context.text) context.audio.enqueue(context.encoder.encode(context.text));
+    const generate = (id: string, context: FakeContext) => {
+      if (!context.text) return;
+      record.generations.push({ contextId: id, text: context.text, startedAt: performance.now() });
+      context.audio.enqueue(context.encoder.encode(context.text));
       context.text = '';
     };
     const finish = (id: string, context: FakeContext, then?: () => void) => {
@@ -201,9 +211,9 @@ export async function startElevenLabsFake(
       const context = contextOf(id);
       // The BOS message (a single space) only opens the context.
       if (!(isNew && message.text === ' ')) context.text += message.text;
-      if (message.flush === true) generate(context);
+      if (message.flush === true) generate(id, context);
       if (!multiContext && message.text === '' && !isNew) {
-        generate(context);
+        generate(id, context);
         finish(id, context, () => socket.close(1000));
       }
     });

@@ -54,6 +54,13 @@ export interface RecordedLlmRequest {
   /** Parsed JSON body (undefined when the body was not JSON). */
   readonly body: unknown;
   readonly receivedAtMs: number;
+  /**
+   * What the fake itself took, on its own `performance.now()` clock: when it had the whole
+   * request, and (the OpenAI fake) when it wrote the first piece of a streamed answer. A
+   * benchmark subtracts the part past the scripted delay (a timer firing late, the fake's own
+   * parsing), which is not the client's.
+   */
+  readonly timing: { readonly bodyAt: number; firstPieceAt?: number };
 }
 
 /** Picks the script for a request. */
@@ -193,6 +200,7 @@ export async function startFakeLlmServer(
     res.once('close', () => openResponses--);
     void (async () => {
       const raw = await readBody(req);
+      const bodyAt = performance.now();
       let body: unknown;
       try {
         body = raw ? JSON.parse(raw) : undefined;
@@ -209,6 +217,7 @@ export async function startFakeLlmServer(
         headers,
         body,
         receivedAtMs: Date.now(),
+        timing: { bodyAt },
       };
       requests.push(recorded);
       await route(recorded, res, async () => withLatency(queue.shift() ?? (await handler(recorded))));

@@ -193,6 +193,7 @@ async function sendStream(res: ServerResponse, request: RecordedLlmRequest, body
       const fragment = { index: piece.callIndex, id: piece.id, type: 'function', function: { name: piece.name, arguments: '' } };
       write([choice({ ...role, tool_calls: [fragment] })]);
     } else write([choice({ tool_calls: [{ index: piece.callIndex, function: { arguments: piece.text } }] })]);
+    request.timing.firstPieceAt ??= performance.now();
   }
   write([choice({}, finishReasonOf(script))]);
   if (includeUsage) write([], usageOf(script, request));
