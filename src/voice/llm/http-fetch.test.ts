@@ -115,6 +115,15 @@ describe('keepAliveFetch', () => {
     expect(response.body).toBeNull();
   });
 
+  it('follows a redirect, keeping the method and body of a 307', async () => {
+    handler = (req, body, res) => {
+      if (req.url === '/old') res.writeHead(307, { location: '/new' }).end();
+      else res.end(JSON.stringify({ path: req.url, method: req.method, body }));
+    };
+    const response = await keepAliveFetch(`${base}/old`, { method: 'POST', body: '{"a":1}' });
+    expect(await response.json()).toEqual({ path: '/new', method: 'POST', body: '{"a":1}' });
+  });
+
   it('hands a streamed upload to the global fetch', async () => {
     const body = new ReadableStream({
       start(controller) {

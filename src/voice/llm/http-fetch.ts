@@ -11,7 +11,7 @@
  *
  * Behaves like fetch where the SDKs look: a failed connection rejects with
  * `TypeError('fetch failed', { cause })`, a body cut short errors with `TypeError('terminated')`,
- * an abort rejects (or errors the body) with the signal's reason, redirects are followed by the
+ * an abort rejects (or errors the body) with the signal's reason, a redirect is redone by the
  * global fetch. Nothing asks for compression; a compressed answer is inflated anyway. Like
  * undici, an idle socket is dropped a second before the server's `Keep-Alive: timeout=N`, so a
  * request does not race the server closing it.
@@ -72,8 +72,9 @@ export const keepAliveFetch: typeof fetch = async (input, init = {}) => {
   const status = res.statusCode ?? 0;
   const location = res.headers.location;
   if (REDIRECTS.has(status) && location) {
+    // Rare for a model API: the global fetch redoes the request and follows it by the rules.
     res.resume();
-    return fetch(new URL(location, url), init);
+    return fetch(input, init);
   }
   const responseHeaders = new Headers();
   for (const [name, value] of Object.entries(res.headers)) {
