@@ -60,6 +60,8 @@ export interface PlayoutOptions {
 
 export class Playout implements Pumpable {
   private line: AudioLine | undefined;
+  /** Frames gathered by one pump for one message; kept, since the pacer pumps every call every tick. */
+  private readonly batch: Buffer[] = [];
   private readonly chunker = new FrameChunker();
   private queue: Item[] = [];
   private head = 0;
@@ -211,7 +213,7 @@ export class Playout implements Pumpable {
     // Refill only once the carrier's buffer is down to the lead, then by a whole batch.
     const refill = this.bufferedUntil - now < this.leadMs + this.options.pacer.tickMs;
     const fillTo = this.leadMs + this.batchMs;
-    const batch: Buffer[] = [];
+    const batch = this.batch;
     while (this.head < this.queue.length) {
       const item = this.queue[this.head]!;
       if (item.payload === null) {
