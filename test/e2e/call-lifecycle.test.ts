@@ -45,7 +45,7 @@ describe('a call to a person on the simulated network', () => {
 
   it('persists every transition as an event, in order', async () => {
     const created = await call('+14155550106');
-    await tenant.waitForEnd(created.id);
+    await tenant.waitForAnalysis(created.id);
     const { body } = await tenant.request('GET', `/v1/calls/${created.id}/events`);
     const statuses = body.data.filter((event: { data: { status?: string } }) => event.data.status).map((event: { type: string }) => event.type);
     expect(statuses).toEqual(['call.queued', 'call.dialing', 'call.ringing', 'call.in_progress', 'call.completed']);

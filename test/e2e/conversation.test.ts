@@ -24,7 +24,7 @@ describe('with no model configured anywhere', () => {
     expect(ended.transcript[0].role).toBe('agent');
     expect(ended.transcript[0].text).toContain('Ana');
     expect(ended.transcript[1]).toMatchObject({ role: 'contact', text: 'Yes, that works for me.' });
-    await waitFor(async () => (await tenant.request('GET', `/v1/calls/${ended.id}`)).body.analysis !== null);
+    await tenant.waitForAnalysis(ended.id);
     const analysed = (await tenant.request('GET', `/v1/calls/${ended.id}`)).body;
     expect(analysed.outcome).toMatchObject({ confirmed: true });
     expect(analysed.tags).toContain('confirmed');
@@ -90,7 +90,7 @@ describe('with a model (a fake OpenAI-compatible server)', () => {
     const ended = await tenant.waitForEnd(created.body.id);
     expect(ended).toMatchObject({ status: 'completed', end_reason: 'agent_ended' });
     expect(ended.transcript.map((turn: { text: string }) => turn.text)).toEqual(['Hi Ana, want a quote?', 'Yes, that works for me.', 'Great, I will send it. Goodbye!']);
-    await waitFor(async () => (await tenant.request('GET', `/v1/calls/${ended.id}`)).body.analysis !== null);
+    await tenant.waitForAnalysis(ended.id);
     const analysed = (await tenant.request('GET', `/v1/calls/${ended.id}`)).body;
     expect(analysed.outcome).toEqual({ interested: true });
     expect(analysed.tags).toEqual(['hot_lead']);
@@ -111,7 +111,7 @@ describe('with a model (a fake OpenAI-compatible server)', () => {
     const agent = await tenant.agent({ greeting: 'Hello!', outcome: { schema: outcomeSchema } });
     const created = await tenant.request('POST', '/v1/calls', { agent_id: agent.id, to: '+14155550100' });
     const ended = await tenant.waitForEnd(created.body.id);
-    await waitFor(async () => (await tenant.request('GET', `/v1/calls/${ended.id}`)).body.analysis !== null);
+    await tenant.waitForAnalysis(ended.id);
     const failed = (await tenant.request('GET', `/v1/calls/${ended.id}`)).body;
     expect(failed.outcome).toBeNull();
     expect(failed.analysis.error.code).toBe('OUTCOME_INVALID');
@@ -143,14 +143,6 @@ describe('with a model (a fake OpenAI-compatible server)', () => {
     expect(messages.some((m) => m.type === 'agent_delta')).toBe(true);
   });
 });
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 /** Opens a chat, sends each line after the agent's previous message, collects every event. */
 async function chat(url: string, key: string, agentId: string, variables: Record<string, string>, lines: string[], expectedAgentMessages?: number): Promise<any[]> {

@@ -86,6 +86,8 @@ export interface Tenant {
   agent(input?: Record<string, unknown>): Promise<{ id: string; number: string }>;
   /** Polls a call until it is terminal (or the timeout passes) and returns it. */
   waitForEnd(callId: string, timeoutMs?: number): Promise<any>;
+  /** Polls an answered call until its after-call analysis (and `call.analyzed`) is stored, and returns it. */
+  waitForAnalysis(callId: string, timeoutMs?: number): Promise<any>;
 }
 
 let numberSeq = 0;
@@ -108,6 +110,15 @@ export async function createTenant(parley: Parley, options: { maxConcurrentCalls
     const text = await response.text();
     return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: response.headers };
   };
+  const pollCall = async (callId: string, timeoutMs: number, done: (body: any) => boolean, what: string) => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const { body } = await request('GET', `/v1/calls/${callId}`);
+      if (done(body)) return body;
+      if (Date.now() > deadline) throw new Error(`call ${callId} not ${what} after ${timeoutMs} ms (status ${body.status})`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
   return {
     orgId,
     key,
@@ -122,14 +133,10 @@ export async function createTenant(parley: Parley, options: { maxConcurrentCalls
       }
       throw new Error('could not add a phone number');
     },
-    async waitForEnd(callId, timeoutMs = 20_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const { body } = await request('GET', `/v1/calls/${callId}`);
-        if (['completed', 'busy', 'no_answer', 'failed', 'canceled', 'voicemail'].includes(body.status)) return body;
-        if (Date.now() > deadline) throw new Error(`call ${callId} still ${body.status} after ${timeoutMs} ms`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    },
+    waitForEnd: (callId, timeoutMs = 20_000) =>
+      pollCall(callId, timeoutMs, (body) => ['completed', 'busy', 'no_answer', 'failed', 'canceled', 'voicemail'].includes(body.status), 'terminal'),
+    // The analysis runs after the terminal status is stored, so a terminal call may not have it yet.
+    waitForAnalysis: (callId, timeoutMs = 20_000) =>
+      pollCall(callId, timeoutMs, (body) => typeof body.analysis?.analyzed_at === 'string', 'analysed'),
   };
 }
