@@ -13,6 +13,7 @@ import { percentile } from '../src/voice/session/latency.js';
 import type { FramePacer } from '../src/voice/session/pacer.js';
 import { VoiceSession } from '../src/voice/session/session.js';
 import { resolveVoiceSettings } from '../src/voice/session/settings.js';
+import type { Conditions } from './_conditions.js';
 
 export const greeting = 'Hello, this is Parley calling about your appointment next Tuesday. I have a few details to go through with you.';
 const answer = 'Thanks. Here is the next part of what you asked about. It takes a few sentences to explain it well.';
@@ -48,6 +49,8 @@ export interface StepResult {
   readonly rssPerCallKb: number;
   readonly heapPerCallKb: number;
   readonly turns: number;
+  /** Parley's GC pauses and the hypervisor's steal over the measured window. */
+  readonly conditions: Conditions;
   readonly note: string;
 }
 
@@ -114,7 +117,7 @@ export function callee(line: { say(audio: Buffer): void }) {
 
 export function summarize(
   calls: number, samples: Samples, dropped: number, cpu: NodeJS.CpuUsage, wallMs: number,
-  memory0: NodeJS.MemoryUsage, memory1: NodeJS.MemoryUsage, turns: number, note: string,
+  memory0: NodeJS.MemoryUsage, memory1: NodeJS.MemoryUsage, turns: number, conditions: Conditions, note: string,
 ): StepResult {
   const sorted = samples.sorted();
   const cpuTotalPct = ((cpu.user + cpu.system) / 1000 / wallMs) * 100;
@@ -130,6 +133,7 @@ export function summarize(
     rssPerCallKb: (memory1.rss - memory0.rss) / 1024 / calls,
     heapPerCallKb: (memory1.heapUsed - memory0.heapUsed) / 1024 / calls,
     turns,
+    conditions,
     note,
   };
 }

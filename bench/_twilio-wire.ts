@@ -13,6 +13,7 @@ import { createServer, type Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { realClock } from '../src/voice/session/clock.js';
 import { FramePacer } from '../src/voice/session/pacer.js';
+import { type Conditions, watchConditions } from './_conditions.js';
 import { calleeReply, collect, newSession, rampMs, Samples, sleep, summarize, type StepResult } from './_media-shared.js';
 
 interface FakeInfo {
@@ -38,6 +39,7 @@ interface WorkerReport {
   readonly memory1: NodeJS.MemoryUsage;
   readonly turns: number;
   readonly streams: number;
+  readonly conditions: Conditions;
 }
 
 /** One Parley process's part: a server with the Twilio routes, the carrier, a session per call. */
@@ -52,6 +54,7 @@ class TwilioWorker {
   private memory1: NodeJS.MemoryUsage | undefined;
   private cpu0: NodeJS.CpuUsage | undefined;
   private t0 = 0;
+  private watching: (() => Conditions) | undefined;
 
   private constructor(
     private readonly server: Server,
@@ -105,6 +108,7 @@ class TwilioWorker {
   beginMeasure(): void {
     this.cpu0 = process.cpuUsage();
     this.t0 = performance.now();
+    this.watching = watchConditions();
     this.measuring = true;
   }
 
@@ -113,7 +117,7 @@ class TwilioWorker {
     const cpu = process.cpuUsage(this.cpu0);
     return {
       samples: Array.from(this.samples.sorted()), cpu, wallMs: performance.now() - this.t0,
-      memory0: this.memory0!, memory1: this.memory1!, turns: this.turns, streams: this.runs.length,
+      memory0: this.memory0!, memory1: this.memory1!, turns: this.turns, streams: this.runs.length, conditions: this.watching!(),
     };
   }
 
@@ -184,7 +188,15 @@ function merge(calls: number, processes: number, reports: WorkerReport[], fakes:
     fake.errors ? `${fake.errors} stream errors` : '',
     streams < calls ? `${streams}/${calls} streams up` : '',
   ].filter(Boolean).join('; ');
-  return summarize(calls, samples, fake.dropped, cpu, wallMs, memory((r) => r.memory0), memory((r) => r.memory1), add((r) => r.turns), note);
+  const conditions: Conditions = {
+    gcPauses: add((r) => r.conditions.gcPauses),
+    longGcPauses: add((r) => r.conditions.longGcPauses),
+    longestGcMs: Math.max(...reports.map((r) => r.conditions.longestGcMs)),
+    // Steal is the machine's, the same for every process.
+    stolenMs: reports[0]!.conditions.stolenMs,
+    seconds: wallMs / 1000,
+  };
+  return summarize(calls, samples, fake.dropped, cpu, wallMs, memory((r) => r.memory0), memory((r) => r.memory1), add((r) => r.turns), conditions, note);
 }
 
 /** A Parley process of the bench, here or in a child. */

@@ -7,7 +7,8 @@
  *
  * Per N it reports the outbound frame lateness (how long after it was due each frame left the
  * session), dropped frames, CPU and memory per call, and finds the largest N with p99 lateness
- * under 20 ms and no dropped frame.
+ * under 20 ms and no dropped frame. Beside each N: Parley's GC pauses of 5 ms or more and the CPU
+ * time the hypervisor took (/proc/stat steal) in the window, which explain most bad runs on a VM.
  *
  *   --line inproc   (default) in-process lines paced like Twilio: measures the pipeline itself.
  *   --line twilio   the Twilio wire: a fake Twilio in a child process opens a real Media Streams
@@ -25,6 +26,7 @@ import { FramePacer } from '../src/voice/session/pacer.js';
 import { callee, collect, newSession, rampMs, Samples, sleep, summarize, type StepResult } from './_media-shared.js';
 import { twilioStep } from './_twilio-wire.js';
 import { printTable } from './_table.js';
+import { watchConditions } from './_conditions.js';
 
 async function inprocStep(calls: number, seconds: number): Promise<StepResult> {
   const clock = realClock();
@@ -53,9 +55,11 @@ async function inprocStep(calls: number, seconds: number): Promise<StepResult> {
   const dropped0 = lines.reduce((sum, line) => sum + line.buffer.counters().underruns, 0);
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
+  const watching = watchConditions();
   measuring = true;
   await sleep(seconds * 1000);
   measuring = false;
+  const conditions = watching();
   const cpu = process.cpuUsage(cpu0);
   const wallMs = performance.now() - t0;
   const dropped = lines.reduce((sum, line) => sum + line.buffer.counters().underruns, 0) - dropped0;
@@ -64,7 +68,7 @@ async function inprocStep(calls: number, seconds: number): Promise<StepResult> {
   ticker.stop();
   pacer.stop();
   const tickLate = percentile([...ticker.lateness].sort((a, b) => a - b), 99);
-  return summarize(calls, samples, dropped, cpu, wallMs, memory0, memory1, turns, tickLate > 20 ? `line ticker itself ${tickLate.toFixed(0)} ms late (p99)` : '');
+  return summarize(calls, samples, dropped, cpu, wallMs, memory0, memory1, turns, conditions, tickLate > 20 ? `line ticker itself ${tickLate.toFixed(0)} ms late (p99)` : '');
 }
 
 function option(args: string[], name: string): string | undefined {
@@ -86,6 +90,7 @@ export async function main(args: string[]): Promise<void> {
     rows.push([
       result.calls, result.frames, result.p50.toFixed(2), result.p99.toFixed(2), result.max.toFixed(1), result.dropped,
       result.cpuTotalPct.toFixed(0), result.cpuPerCallPct.toFixed(3), result.rssPerCallKb.toFixed(0), result.heapPerCallKb.toFixed(0), result.turns,
+      `${result.conditions.longGcPauses} (${result.conditions.longestGcMs.toFixed(0)})`, result.conditions.stolenMs ?? '-',
       ok ? 'yes' : 'no', result.note,
     ]);
     process.stderr.write(`${calls} calls: p99 ${result.p99.toFixed(2)} ms, dropped ${result.dropped}, CPU ${result.cpuTotalPct.toFixed(0)}%\n`);
@@ -94,7 +99,7 @@ export async function main(args: string[]): Promise<void> {
   }
   printTable(
     `Voice sessions on ${line === 'twilio' ? `the Twilio Media Streams wire (fake Twilio in a child process, Parley in ${processes} process${processes > 1 ? 'es' : ''})` : 'in-process lines paced like Twilio'}, ${seconds} s measured per N`,
-    ['calls', 'frames out', 'lateness p50 ms', 'p99 ms', 'max ms', 'dropped', 'CPU % (1 core = 100)', 'CPU %/call', 'RSS KB/call', 'heap KB/call', 'agent turns', 'ok', 'note'],
+    ['calls', 'frames out', 'lateness p50 ms', 'p99 ms', 'max ms', 'dropped', 'CPU % (1 core = 100)', 'CPU %/call', 'RSS KB/call', 'heap KB/call', 'agent turns', 'GC pauses >= 5 ms (longest)', 'CPU stolen ms', 'ok', 'note'],
     rows,
   );
   process.stdout.write(`Largest N with p99 lateness < 20 ms and no dropped frame: ${best}\n`);

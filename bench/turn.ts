@@ -22,9 +22,7 @@
  *   --llm-ms 60     the model's time to first token
  *   --tts-ms 40     the TTS's time to first byte
  */
-import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { PerformanceObserver } from 'node:perf_hooks';
 import type { AgentSpec } from '../src/brain/types.js';
 import { createConversationEngine } from '../src/brain/engine.js';
 import { LineTicker, PacedLine } from '../src/telephony/sim/audio/paced-line.js';
@@ -38,6 +36,7 @@ import { VoiceSession } from '../src/voice/session/session.js';
 import { resolveVoiceSettings } from '../src/voice/session/settings.js';
 import { FAKE_OPENAI_KEY } from '../test/fakes/openai/server.js';
 import { startChild } from './_child.js';
+import { describeConditions, watchConditions } from './_conditions.js';
 import { printTable } from './_table.js';
 
 /** Deepgram's endpointing as the client asks for it (the provider's default). */
@@ -73,39 +72,6 @@ const replyNumber = (text: string): number | undefined => {
   const match = /number (\d+)\./.exec(text);
   return match ? Number(match[1]) : undefined;
 };
-
-/** CPU time the hypervisor gave to other guests (Linux /proc/stat `steal`), in ms; null elsewhere. */
-function stolenMs(): number | null {
-  try {
-    const steal = Number(readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/)[8]);
-    return Number.isFinite(steal) ? steal * 10 : null;
-  } catch {
-    return null;
-  }
-}
-
-/**
- * What the run could not help: the Parley process's garbage-collection pauses and CPU the
- * machine's hypervisor took away. Neither is subtracted; both land on whichever turn they hit.
- */
-function watchConditions(): () => string {
-  const pauses: number[] = [];
-  const observer = new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) pauses.push(entry.duration);
-  });
-  observer.observe({ entryTypes: ['gc'] });
-  const stolenAtStart = stolenMs();
-  const startedAt = performance.now();
-  return () => {
-    observer.disconnect();
-    const stolen = stolenMs();
-    const seconds = (performance.now() - startedAt) / 1000;
-    const long = pauses.filter((ms) => ms >= 5);
-    const gc = `Parley process: ${pauses.length} GC pauses, ${long.length} of 5 ms or more (longest ${Math.max(0, ...pauses).toFixed(1)} ms)`;
-    const steal = stolen !== null && stolenAtStart !== null ? `; CPU stolen by the hypervisor: ${stolen - stolenAtStart} ms in ${seconds.toFixed(0)} s` : '';
-    return `${gc}${steal}. Not subtracted.`;
-  };
-}
 
 function option(args: string[], name: string, fallback: number): number {
   const index = args.indexOf(`--${name}`);
@@ -251,7 +217,7 @@ async function run(options: { calls: number; turnsPerCall: number; llmMs: number
   await Promise.race([Promise.all(runs), deadline]);
   ticker.stop();
   pacer.stop();
-  const during = conditions();
+  const during = `${describeConditions(conditions())}. Not subtracted.`;
   const { ownTimes } = await vendors.ask<{ ownTimes: OwnTimes }>('own-times');
   await vendors.stop();
 
