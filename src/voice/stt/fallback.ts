@@ -7,7 +7,7 @@
  */
 import type { ProviderError } from '../../shared/errors.js';
 import type { AudioFrame } from '../frames.js';
-import { EventChannel } from './event-channel.js';
+import { EventChannel } from '../shared/event-channel.js';
 import type { SttEvent, SttProvider, SttStream, SttStreamOptions } from './types.js';
 
 /** Settings of the fallback wrapper. */

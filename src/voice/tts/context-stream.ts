@@ -9,8 +9,8 @@
  * reopened and the utterances' messages replayed, once, without an error.
  */
 import { ProviderError } from '../../shared/errors.js';
-import { EventChannel } from '../stt/event-channel.js';
-import { VendorSocket, type VendorSocketOptions } from '../stt/vendor-socket.js';
+import { EventChannel } from '../shared/event-channel.js';
+import { VendorSocket, type VendorSocketOptions } from '../shared/vendor-socket.js';
 import { ContextSequencer } from './context-sequencer.js';
 import type { TtsEvent, TtsStream } from './types.js';
 

@@ -8,7 +8,7 @@
  * passed on so the session can end the call politely.
  */
 import type { ProviderError } from '../../shared/errors.js';
-import { EventChannel } from '../stt/event-channel.js';
+import { EventChannel } from '../shared/event-channel.js';
 import { isFallbackWorthy } from '../stt/fallback.js';
 import type { TtsEvent, TtsProvider, TtsStream, TtsStreamOptions } from './types.js';
 

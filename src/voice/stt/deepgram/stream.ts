@@ -1,9 +1,9 @@
 /** One Deepgram live transcription: audio up as binary frames, results down as JSON. */
 import { ProviderError } from '../../../shared/errors.js';
 import type { AudioFrame } from '../../frames.js';
-import { EventChannel } from '../event-channel.js';
+import { EventChannel } from '../../shared/event-channel.js';
 import type { SttEvent, SttStream, SttStreamOptions } from '../types.js';
-import { VendorSocket } from '../vendor-socket.js';
+import { VendorSocket } from '../../shared/vendor-socket.js';
 import type { DeepgramSttOptions } from './options.js';
 import { DEEPGRAM_LISTEN_PATH, type DeepgramClientMessage, type DeepgramServerMessage } from './protocol.js';
 

@@ -11,7 +11,7 @@
  */
 import { ProviderError, type ProviderErrorCategory } from '../../../shared/errors.js';
 import type { AudioFrame } from '../../frames.js';
-import { EventChannel } from '../event-channel.js';
+import { EventChannel } from '../../shared/event-channel.js';
 import type { SttEvent, SttProvider, SttStream, SttStreamOptions } from '../types.js';
 import { ScriptedRecognizer, type ScriptedRecognizerOptions } from './recognizer.js';
 

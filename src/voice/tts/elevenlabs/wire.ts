@@ -1,6 +1,6 @@
 /** The ElevenLabs half of a ContextTtsStream: URL, headers and the JSON of each message. */
 import { ProviderError, type ProviderErrorCategory } from '../../../shared/errors.js';
-import type { VendorSocketOptions } from '../../stt/vendor-socket.js';
+import type { VendorSocketOptions } from '../../shared/vendor-socket.js';
 import type { ContextWire, WireEvent } from '../context-stream.js';
 import type { TtsStreamOptions } from '../types.js';
 import type { ElevenLabsTtsOptions } from './options.js';

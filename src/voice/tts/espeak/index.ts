@@ -10,7 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { ProviderError } from '../../../shared/errors.js';
 import { encodeMulaw } from '../../audio/mulaw.js';
 import { resamplePcm16 } from '../../audio/resample.js';
-import { EventChannel } from '../../stt/event-channel.js';
+import { EventChannel } from '../../shared/event-channel.js';
 import type { TtsEvent, TtsProvider, TtsStream, TtsStreamOptions } from '../types.js';
 import { parseWav } from './wav.js';
 

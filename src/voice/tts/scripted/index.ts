@@ -11,7 +11,7 @@
  */
 import { ProviderError, type ProviderErrorCategory } from '../../../shared/errors.js';
 import { ScriptedSpeechEncoder, type ScriptedSpeechPace } from '../../audio/scripted-speech.js';
-import { EventChannel } from '../../stt/event-channel.js';
+import { EventChannel } from '../../shared/event-channel.js';
 import type { TtsEvent, TtsProvider, TtsStream } from '../types.js';
 
 /** A failure the scripted provider produces on purpose. */
