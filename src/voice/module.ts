@@ -44,7 +44,7 @@ export function voiceModule(context: ModuleContext): ParleyModule {
     // The simulated line runs PARLEY_SIM_SPEED times faster, but models and timers of the event
     // loop do not: the lead, the filler and the TTS stall keep their real-time budgets.
     const speed = clock.speed;
-    const tuning = { leadMs: 2 * defaultTuning.leadMs * speed, fillerAfterMs: defaultTuning.fillerAfterMs * speed, ttsStallMs: defaultTuning.ttsStallMs * speed };
+    const tuning = { leadMs: defaultTuning.leadMs * speed, fillerAfterMs: defaultTuning.fillerAfterMs * speed, ttsStallMs: defaultTuning.ttsStallMs * speed };
     return { clock, pacer: new FramePacer(clock), tuning };
   })();
   const sessions = new VoiceSessions({

@@ -13,6 +13,7 @@ import { FrameChunker } from '../audio/frame-chunker.js';
 import type { AudioLine } from '../../telephony/types.js';
 import type { SessionClock } from './clock.js';
 import type { FramePacer, Pumpable } from './pacer.js';
+import { defaultTuning } from './types.js';
 
 /** One sentence of agent speech, from the TTS to the callee's ear. */
 export interface Segment {
@@ -48,7 +49,11 @@ type Item = { readonly segment: SegmentState; readonly payload: Buffer; readonly
 export interface PlayoutOptions {
   readonly clock: SessionClock;
   readonly pacer: FramePacer;
-  /** Audio kept buffered at the carrier. 100 ms rides out event-loop stalls several times longer than a tick. */
+  /**
+   * Audio kept buffered at the carrier: what rides out a stall of this process or of the path to
+   * the carrier. It costs no latency (the first frame leaves at once) and no barge-in accuracy
+   * (a clear empties it; marks say what was heard).
+   */
   readonly leadMs?: number;
   /** How much one top-up adds above the lead, sent as one audio frame (whole 20 ms frames). */
   readonly batchMs?: number;
@@ -80,7 +85,7 @@ export class Playout implements Pumpable {
   private readonly graceTimers = new Set<() => void>();
 
   constructor(private readonly options: PlayoutOptions) {
-    this.leadMs = options.leadMs ?? 100;
+    this.leadMs = options.leadMs ?? defaultTuning.leadMs;
     this.batchMs = Math.max(FRAME_DURATION_MS, options.batchMs ?? 100);
     this.markGraceMs = options.markGraceMs ?? 1500;
   }

@@ -45,7 +45,7 @@ export interface SessionTuning {
  * the offline voice): either way the callee hears something within 2 s. Vendors answer in
  * 75-300 ms, so neither fires on a healthy line.
  */
-export const defaultTuning: SessionTuning = { leadMs: 100, fillerAfterMs: 1200, ttsStallMs: 1500 };
+export const defaultTuning: SessionTuning = { leadMs: 200, fillerAfterMs: 1200, ttsStallMs: 1500 };
 
 export interface VoiceSessionOptions {
   readonly conversation: Conversation;
