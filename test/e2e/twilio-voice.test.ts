@@ -11,6 +11,8 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { encodeScriptedSpeech } from '../../src/voice/audio/scripted-speech.js';
+import { loadPhraseRecordings, phraseSentences } from '../../src/voice/session/phrase-recordings.js';
+import { apologyText } from '../../src/voice/session/phrases.js';
 import { ScriptedRecognizer } from '../../src/voice/stt/scripted/recognizer.js';
 import { startCartesiaFake, type CartesiaFake } from '../fakes/cartesia/server.js';
 import { startDeepgramFake, type DeepgramFake } from '../fakes/deepgram/server.js';
@@ -221,6 +223,28 @@ describe('Twilio calls through the voice pipeline', () => {
       expect(ended.transcript.at(-1)).toMatchObject({ role: 'agent', text: 'Thank you, goodbye!' });
     } finally {
       delete elevenlabs.behaviour.dropAfterChunks;
+    }
+  });
+
+  it('apologises in recorded speech and ends the call when every TTS fails', async () => {
+    elevenlabs.behaviour.dropAfterChunks = 4;
+    cartesia.behaviour.dropAfterChunks = 4;
+    try {
+      const { ended, placed } = await twilioCall('Hello Ana, this is Parley calling about your appointment on Tuesday.', '+14155550185', []);
+      expect(ended).toMatchObject({ status: 'failed', end_reason: 'provider_error' });
+      expect(ended.transcript.at(-1)).toMatchObject({ role: 'agent', text: expect.stringContaining('technical trouble') });
+      // What Twilio played to the callee holds the recorded apology, sentence by sentence, not the scripted tone.
+      const recordings = loadPhraseRecordings();
+      const heard = Buffer.concat(placed.stream!.heard.map((chunk) => chunk.bytes));
+      for (const sentence of phraseSentences(apologyText('en'))) {
+        const recording = recordings.get(sentence)!;
+        expect(heard.includes(recording.subarray(0, Math.min(recording.length, 4000))), sentence).toBe(true);
+      }
+      const events = (await tenant.request('GET', `/v1/calls/${ended.id}/events`)).body.data as { type: string; data: Record<string, unknown> }[];
+      expect(events.some((e) => e.type === 'voice.provider_failed' && e.data.kind === 'tts')).toBe(true);
+    } finally {
+      delete elevenlabs.behaviour.dropAfterChunks;
+      delete cartesia.behaviour.dropAfterChunks;
     }
   });
 

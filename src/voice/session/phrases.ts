@@ -27,6 +27,9 @@ export function fillerText(language: string): string {
   return fillers[base(language)] ?? fillers.en!;
 }
 
+/** The languages the apology is written in (each has a recording: see phrase-recordings.ts). */
+export const apologyLanguages: readonly string[] = Object.keys(apologies);
+
 /** Said before hanging up when speech recognition or synthesis failed for good. */
 export function apologyText(language: string): string {
   return apologies[base(language)] ?? apologies.en!;

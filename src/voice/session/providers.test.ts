@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../shared/errors.js';
+import { recordEvents } from '../stt/contract.js';
+import { loadPhraseRecordings, phraseSentences } from './phrase-recordings.js';
+import { apologyText } from './phrases.js';
 import { SpeechProviders } from './providers.js';
 import { checkVoiceSettings, resolveVoiceSettings } from './settings.js';
 
@@ -19,6 +22,26 @@ describe('speech providers for a call', () => {
     expect(cartesiaFirst.ids).toEqual(['cartesia', 'elevenlabs']);
     expect(cartesiaFirst.provider.id).toBe('fallback(cartesia,elevenlabs)');
     expect(providers.tts({ provider: 'scripted' }).ids).toEqual(['scripted']);
+  });
+
+  it('has an offline voice that speaks the apology from its recordings, in the call\'s language', async () => {
+    const providers = new SpeechProviders({});
+    const recordings = loadPhraseRecordings();
+    for (const language of ['en-US', 'es-MX']) {
+      const stream = providers.offlineTts.openStream({ language }, new AbortController().signal);
+      const recorder = recordEvents(stream);
+      // The session hands its TTS one sentence at a time.
+      const sentences = phraseSentences(apologyText(language));
+      for (const [index, sentence] of sentences.entries()) {
+        const start = recorder.events.length;
+        stream.pushText(`${sentence} `);
+        stream.flush();
+        const events = await recorder.until((all) => all.filter((e) => e.type === 'flushed').length === index + 1);
+        const audio = Buffer.concat(events.slice(start).flatMap((e) => (e.type === 'audio' ? [e.payload] : [])));
+        expect(audio.equals(recordings.get(sentence)!), sentence).toBe(true);
+      }
+      await stream.close();
+    }
   });
 
   it('says so when the agent asks for a vendor the server has no key for', () => {

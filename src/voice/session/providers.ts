@@ -5,7 +5,7 @@
  * key at all the scripted (offline) providers are the defaults, so the whole pipeline runs with
  * no accounts. An agent naming a vendor with no key gets the default chain (and the call says so
  * in its events). The scripted TTS is also the offline voice that apologises when every
- * configured TTS has failed.
+ * configured TTS has failed: the apology itself is recorded speech (phrase-recordings.ts).
  */
 import type { ScriptedSttOptions } from '../stt/scripted/index.js';
 import { createSttChain, sttProviderIds, type SttProviderId, type SttProvidersConfig } from '../stt/registry.js';
@@ -14,6 +14,7 @@ import type { ScriptedTtsOptions } from '../tts/scripted/index.js';
 import { createScriptedTts } from '../tts/scripted/index.js';
 import { createTtsChain, ttsProviderIds, type TtsProviderId, type TtsProvidersConfig } from '../tts/registry.js';
 import type { TtsProvider } from '../tts/types.js';
+import { loadPhraseRecordings } from './phrase-recordings.js';
 import type { SttSettings, TtsSettings } from './settings.js';
 
 /** The server's speech credentials (from the config module). */
@@ -61,7 +62,7 @@ export class SpeechProviders {
     };
     this.sttVendors = sttProviderIds.filter((id) => id !== 'scripted' && this.sttConfig[id] !== undefined);
     this.ttsVendors = ttsProviderIds.filter((id) => id !== 'scripted' && this.ttsConfig[id] !== undefined);
-    this.offlineTts = createScriptedTts({ ...scripted.tts, id: 'offline' });
+    this.offlineTts = createScriptedTts({ ...scripted.tts, id: 'offline', recordings: loadPhraseRecordings() });
   }
 
   /** The STT for an agent's settings. */

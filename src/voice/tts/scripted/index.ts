@@ -8,6 +8,8 @@
  * Each flush() synthesises the text pushed since the last one after `firstByteDelayMs`, as
  * audio events of `chunkMs`, `chunkIntervalMs` apart (0: all at once, like a vendor faster
  * than real time), then `flushed`. `failure` makes it fail on purpose for fallback tests.
+ * A text with an entry in `recordings` (the offline voice's apology) plays that recorded
+ * speech instead, so a person on a real phone hears words rather than the scripted tone.
  */
 import { ProviderError, type ProviderErrorCategory } from '../../../shared/errors.js';
 import { ScriptedSpeechEncoder, type ScriptedSpeechPace } from '../../audio/scripted-speech.js';
@@ -32,6 +34,8 @@ export interface ScriptedTtsOptions extends ScriptedSpeechPace {
   /** Time between audio events. Default 0. */
   readonly chunkIntervalMs?: number;
   readonly failure?: ScriptedTtsFailure;
+  /** Recorded μ-law 8 kHz speech by exact text (trimmed), played instead of scripted speech. */
+  readonly recordings?: ReadonlyMap<string, Buffer>;
 }
 
 /** Creates the scripted TTS provider. */
@@ -107,7 +111,7 @@ class ScriptedTtsStream implements TtsStream {
     const generation = this.generation;
     this.timer = setTimeout(() => {
       if (generation !== this.generation) return;
-      this.emitChunks(this.encoder.encode(text), 0, generation);
+      this.emitChunks(this.options.recordings?.get(text.trim()) ?? this.encoder.encode(text), 0, generation);
     }, this.options.firstByteDelayMs ?? 0);
   }
 

@@ -49,3 +49,21 @@ describe('scripted TTS', () => {
     expect(heardIn(recorder.events)).toBe('This ');
   });
 });
+
+describe('scripted TTS with recordings', () => {
+  it('plays the recording of a text it has one for, and scripted speech for any other', async () => {
+    const recording = Buffer.alloc(1234, 0x55);
+    const stream = createScriptedTts({ recordings: new Map([['Goodbye.', recording]]) }).openStream({}, new AbortController().signal);
+    const recorder = recordEvents(stream);
+    stream.pushText(' Goodbye. ');
+    stream.flush();
+    let events = await recorder.until((e) => e.filter((x) => x.type === 'flushed').length === 1);
+    const played = Buffer.concat(events.flatMap((e) => (e.type === 'audio' ? [e.payload] : [])));
+    expect(played.equals(recording)).toBe(true);
+    stream.pushText('Hello.');
+    stream.flush();
+    events = await recorder.until((e) => e.filter((x) => x.type === 'flushed').length === 2);
+    expect(heardIn(events.slice(events.findIndex((e) => e.type === 'flushed') + 1))).toBe('Hello.');
+    await stream.close();
+  });
+});
