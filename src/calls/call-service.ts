@@ -39,8 +39,14 @@ export interface CreateCallInput {
  */
 export type CallEventHook = (tx: Db, call: CallRow, eventType: string) => Promise<void>;
 
+/** What a call would be placed with: its agent, and the carrier of the number it calls from. */
+export interface CallCreateTarget {
+  readonly agent: AgentRow;
+  readonly carrier: string;
+}
+
 /** Runs before a call is stored; throws an AppError (4xx) to refuse it. */
-export type CallCreateCheck = (input: CreateCallInput) => Promise<void>;
+export type CallCreateCheck = (input: CreateCallInput, target: CallCreateTarget) => Promise<void>;
 
 export interface CreatedCall {
   readonly call: CallRow;
@@ -145,7 +151,7 @@ export class CallService {
     if (scheduledFor && Number.isNaN(scheduledFor.getTime())) {
       throw new AppError('VALIDATION_FAILED', '"scheduled_for" must be an ISO 8601 date-time', { details: { field: 'scheduled_for' } });
     }
-    for (const check of this.createChecks) await check(input);
+    for (const check of this.createChecks) await check(input, { agent, carrier: caller.carrier });
     const timers = (agent.settings.timers ?? {}) as { max_duration_s?: number };
     const values = {
       id: newId('call'),

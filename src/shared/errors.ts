@@ -23,6 +23,7 @@ export const errorCodes = {
   LLM_NOT_CONFIGURED: { httpStatus: 422, message: 'The agent needs an LLM and none is configured for it' },
   NO_CALLER_NUMBER: { httpStatus: 422, message: 'The call has no "from" number and its agent has none assigned' },
   CARRIER_NOT_CONFIGURED: { httpStatus: 422, message: 'The number\'s carrier is not configured on this server' },
+  SPEECH_NOT_CONFIGURED: { httpStatus: 422, message: 'Calls on this carrier need speech providers that are not configured on this server' },
   CALL_NOT_ENDED: { httpStatus: 409, message: 'The call has not ended yet' },
   CALL_NOT_CANCELABLE: { httpStatus: 409, message: 'The call has already ended' },
   IDEMPOTENCY_KEY_REUSED: { httpStatus: 422, message: 'The Idempotency-Key was used with a different request' },

@@ -5,13 +5,16 @@
  *     CARRIER_NOT_CONFIGURED);
  *   - the simulated network with its audio lane, when PARLEY_SIM_AUDIO=1;
  *   - the audio session runner: one VoiceSession per answered audio line, prewarmed while the
- *     phone rings, on the server's speech keys (scripted, offline providers when none are set);
+ *     phone rings, on the server's speech keys (scripted, offline providers when none are set:
+ *     fine for the simulated network, so a Twilio call without them is refused with
+ *     SPEECH_NOT_CONFIGURED);
  *   - the voice metrics on /metrics.
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { ZodError } from 'zod';
 import type { ModuleContext, ParleyModule } from '../module.js';
 import type { Config } from '../config/config.js';
+import { AppError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { isTerminal, type CallStatus } from '../calls/call-status.js';
 import type { CallRow } from '../calls/call-view.js';
@@ -22,7 +25,8 @@ import { createTwilioCarrier, twilioRoutes, type TwilioCarrier } from '../teleph
 import { realClock, simSessionClock } from './session/clock.js';
 import { promVoiceMetrics } from './session/metrics.js';
 import { FramePacer } from './session/pacer.js';
-import { SpeechProviders } from './session/providers.js';
+import { missingForPhoneCalls, SpeechProviders } from './session/providers.js';
+import { resolveVoiceSettings } from './session/settings.js';
 import { VoiceSessions, type SessionCall } from './session/sessions.js';
 import { defaultTuning } from './session/session.js';
 
@@ -73,6 +77,18 @@ export function voiceModule(context: ModuleContext): ParleyModule {
   if (config.simAudio) {
     // Replaces the text-lane simulator the app registers under the same id.
     carriers.push(createSimCarrier({ sink: lineFirst, clock: simClock, personas: services.personas.lookup, createLine: (options) => new SimAudioLine(options) }));
+  }
+  if (twilio) {
+    // A call to a person's phone with scripted speech would reach them and never hear them.
+    services.calls.addCreateCheck(async (_input, { agent, carrier }) => {
+      if (carrier !== twilio.id) return;
+      const spec = services.agents.spec(agent);
+      const missing = missingForPhoneCalls(providers, resolveVoiceSettings({ settings: spec.settings, voice: agent.voice, language: spec.language }));
+      if (missing.length === 0) return;
+      throw new AppError('SPEECH_NOT_CONFIGURED', `Calls on ${carrier} need ${missing.join(' and ')} configured on this server, and an agent that does not choose the scripted providers`, {
+        details: { carrier, missing },
+      });
+    });
   }
   const withAudio = audioCarriers(config, twilio);
   services.calls.onTransition((row, from) => {

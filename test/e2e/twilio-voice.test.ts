@@ -261,6 +261,24 @@ describe('Twilio calls through the voice pipeline', () => {
     }
   });
 
+  it('refuses a Twilio call whose agent would speak and hear only scripted speech, naming what is missing', async () => {
+    const agent = await tenant.request('POST', '/v1/agents', { name: 'Scripted', prompt: 'You confirm appointments.', greeting: 'Hi.', tts: { provider: 'scripted' }, stt: { provider: 'scripted' } });
+    expect(agent.status).toBe(201);
+    const number = await tenant.request('POST', '/v1/phone-numbers', { number: '+14155550144', carrier: 'twilio', agent_id: agent.body.id });
+    expect(number.status).toBe(201);
+    const callsBefore = fake.calls.length;
+    const refused = await tenant.request('POST', '/v1/calls', { agent_id: agent.body.id, to: '+14155550100', from: '+14155550144' });
+    expect(refused.status).toBe(422);
+    expect(refused.body.error).toMatchObject({
+      code: 'SPEECH_NOT_CONFIGURED',
+      details: { carrier: 'twilio', missing: ['speech recognition (DEEPGRAM_API_KEY)', 'speech synthesis (ELEVENLABS_API_KEY or CARTESIA_API_KEY)'] },
+    });
+    expect(refused.body.error.message).toContain('DEEPGRAM_API_KEY');
+    const listed = await tenant.request('GET', `/v1/calls?agent_id=${agent.body.id}`);
+    expect(listed.body.data).toEqual([]);
+    expect(fake.calls.length).toBe(callsBefore);
+  });
+
   it('refuses unsigned and wrongly signed Twilio requests with 403, and logs them', async () => {
     const unsigned = await fetch(`${t.url}/twilio/status?callId=call_x`, {
       method: 'POST',

@@ -3,7 +3,7 @@ import { AppError } from '../../shared/errors.js';
 import { recordEvents } from '../stt/contract.js';
 import { loadPhraseRecordings, phraseSentences } from './phrase-recordings.js';
 import { apologyText } from './phrases.js';
-import { SpeechProviders } from './providers.js';
+import { missingForPhoneCalls, SpeechProviders } from './providers.js';
 import { checkVoiceSettings, resolveVoiceSettings } from './settings.js';
 
 describe('speech providers for a call', () => {
@@ -42,6 +42,18 @@ describe('speech providers for a call', () => {
       }
       await stream.close();
     }
+  });
+
+  it('says what a call to a person\'s phone lacks: a vendor to hear with and one to speak with', () => {
+    const none = new SpeechProviders({});
+    expect(missingForPhoneCalls(none, { stt: {}, tts: {} })).toEqual([
+      'speech recognition (DEEPGRAM_API_KEY)', 'speech synthesis (ELEVENLABS_API_KEY or CARTESIA_API_KEY)',
+    ]);
+    const keyed = new SpeechProviders({ deepgramApiKey: 'dg', cartesiaApiKey: 'ca' });
+    expect(missingForPhoneCalls(keyed, { stt: {}, tts: {} })).toEqual([]);
+    // An agent that picks the scripted voice on a keyed server still cannot talk to a person.
+    expect(missingForPhoneCalls(keyed, { stt: {}, tts: { provider: 'scripted' } })).toEqual(['speech synthesis (ELEVENLABS_API_KEY or CARTESIA_API_KEY)']);
+    expect(missingForPhoneCalls(new SpeechProviders({ elevenlabsApiKey: 'el' }), { stt: {}, tts: {} })).toEqual(['speech recognition (DEEPGRAM_API_KEY)']);
   });
 
   it('says so when the agent asks for a vendor the server has no key for', () => {

@@ -90,6 +90,18 @@ export class SpeechProviders {
   }
 }
 
+/**
+ * What a call on a real phone line lacks: the scripted providers carry text in-band, which no
+ * person can understand and no caller's speech contains, so a person's call needs a vendor for
+ * both directions. Empty when the settings get one each.
+ */
+export function missingForPhoneCalls(providers: SpeechProviders, settings: { readonly stt: SttSettings; readonly tts: TtsSettings }): string[] {
+  const missing: string[] = [];
+  if (providers.stt(settings.stt).ids.every((id) => id === 'scripted')) missing.push('speech recognition (DEEPGRAM_API_KEY)');
+  if (providers.tts(settings.tts).ids.every((id) => id === 'scripted')) missing.push('speech synthesis (ELEVENLABS_API_KEY or CARTESIA_API_KEY)');
+  return missing;
+}
+
 /** The chosen vendor first, the other configured vendors after it; scripted when nothing else is there. */
 function chain<Id extends string>(chosen: Id | undefined, vendors: readonly Id[]): { ids: Id[]; unavailable?: Id } {
   const scripted = 'scripted' as Id;
