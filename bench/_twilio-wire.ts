@@ -9,10 +9,10 @@
  * split between them and their samples merged; each has a fake Twilio process of its own.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { createServer, type Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { realClock } from '../src/voice/session/clock.js';
 import { FramePacer } from '../src/voice/session/pacer.js';
+import type { TwilioApp } from '../test/fakes/twilio/harness.js';
 import { type Conditions, watchConditions } from './_conditions.js';
 import { calleeReply, collect, newSession, rampMs, Samples, sleep, summarize, type StepResult } from './_media-shared.js';
 
@@ -56,36 +56,20 @@ class TwilioWorker {
   private t0 = 0;
   private watching: (() => Conditions) | undefined;
 
-  private constructor(
-    private readonly server: Server,
-    private readonly app: import('fastify').FastifyInstance,
-    private readonly carrier: import('../src/telephony/types.js').Carrier,
-  ) {}
+  private constructor(private readonly twilioApp: TwilioApp) {}
 
   static async start(fake: FakeInfo): Promise<TwilioWorker> {
-    const [{ default: Fastify }, { default: formbody }, { default: websocket }, twilio] = await Promise.all([
-      import('fastify'), import('@fastify/formbody'), import('@fastify/websocket'), import('../src/telephony/twilio/index.js'),
+    const [{ startTwilioApp }, { createTwilioCarrier }] = await Promise.all([
+      import('../test/fakes/twilio/harness.js'), import('../src/telephony/twilio/index.js'),
     ]);
-    let server: Server | undefined;
-    const app = Fastify({
-      serverFactory: (handler) => {
-        server = createServer(handler);
-        return server;
-      },
-    });
-    // Listen before the routes exist: the carrier's public URL must name the port.
-    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
-    const address = `http://127.0.0.1:${(server!.address() as { port: number }).port}`;
-    await app.register(formbody);
-    await app.register(websocket, { options: { maxPayload: 1024 * 1024 } });
     let worker: TwilioWorker | undefined;
-    const carrier = twilio.createTwilioCarrier(
-      { accountSid: fake.accountSid, authToken: fake.authToken, apiBaseUrl: fake.baseUrl, publicUrl: address, streamStartTimeoutMs: 30_000 },
-      { sink: (_callId, event) => (event.type === 'line' && event.line.mode === 'audio' ? worker?.attach(event.line) : undefined) },
+    const twilioApp = await startTwilioApp((publicUrl) =>
+      createTwilioCarrier(
+        { accountSid: fake.accountSid, authToken: fake.authToken, apiBaseUrl: fake.baseUrl, publicUrl, streamStartTimeoutMs: 30_000 },
+        { sink: (_callId, event) => (event.type === 'line' && event.line.mode === 'audio' ? worker?.attach(event.line) : undefined) },
+      ),
     );
-    await app.register(twilio.twilioRoutes(carrier));
-    await app.ready();
-    worker = new TwilioWorker(server!, app, carrier);
+    worker = new TwilioWorker(twilioApp);
     return worker;
   }
 
@@ -95,7 +79,7 @@ class TwilioWorker {
     this.memory0 = process.memoryUsage();
     for (let i = 0; i < count; i++) {
       setTimeout(() => {
-        void this.carrier
+        void this.twilioApp.carrier
           .dial({ callId: `call_${firstIndex + i}`, orgId: 'org', to: '+14155550100', from: '+14155550142', ringTimeoutS: 30, timeLimitS: 3600, detectVoicemail: false })
           .then(({ providerCallId }) => this.placed.push(providerCallId));
       }, (i * rampMs) / count);
@@ -122,11 +106,9 @@ class TwilioWorker {
   }
 
   async stop(): Promise<void> {
-    await Promise.all(this.placed.map((sid) => this.carrier.hangUp(sid).catch(() => undefined)));
+    await Promise.all(this.placed.map((sid) => this.twilioApp.carrier.hangUp(sid).catch(() => undefined)));
     await Promise.race([Promise.all(this.runs), sleep(5000)]);
-    this.server.closeAllConnections();
-    await this.app.close();
-    if (this.server.listening) await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await this.twilioApp.close();
     this.pacer.stop();
   }
 

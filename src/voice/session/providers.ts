@@ -97,8 +97,10 @@ export class SpeechProviders {
  */
 export function missingForPhoneCalls(providers: SpeechProviders, settings: { readonly stt: SttSettings; readonly tts: TtsSettings }): string[] {
   const missing: string[] = [];
-  if (providers.stt(settings.stt).ids.every((id) => id === 'scripted')) missing.push('speech recognition (DEEPGRAM_API_KEY)');
-  if (providers.tts(settings.tts).ids.every((id) => id === 'scripted')) missing.push('speech synthesis (ELEVENLABS_API_KEY or CARTESIA_API_KEY)');
+  // The chains' ids only: building the providers is the call's business, not its creation's.
+  const scriptedOnly = (ids: readonly string[]) => ids.every((id) => id === 'scripted');
+  if (scriptedOnly(chain(settings.stt.provider, providers.sttVendors).ids)) missing.push('speech recognition (DEEPGRAM_API_KEY)');
+  if (scriptedOnly(chain(settings.tts.provider, providers.ttsVendors).ids)) missing.push('speech synthesis (ELEVENLABS_API_KEY or CARTESIA_API_KEY)');
   return missing;
 }
 

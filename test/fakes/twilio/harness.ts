@@ -75,13 +75,21 @@ export function readFrames(line: AudioLine): FrameReader {
   return { frames, done, waitFor: waitFor as FrameReader['waitFor'] };
 }
 
-/** Starts the fake and a Parley app on loopback; `options` override the carrier's options, `hooks.onEvent` sees each event after it is recorded. */
-export async function startTwilioHarness(
-  fakeOptions: FakeTwilioOptions = {},
-  options: Partial<TwilioOptionsInput> = {},
-  hooks: { readonly onEvent?: (callId: string, event: CarrierEvent) => void } = {},
-): Promise<TwilioHarness> {
-  const fake = await FakeTwilio.start(fakeOptions);
+/** Parley's side of a Twilio test or benchmark: an app on loopback serving one carrier's routes. */
+export interface TwilioApp {
+  readonly app: FastifyInstance;
+  readonly carrier: TwilioCarrier;
+  /** http://127.0.0.1:<port>, the carrier's public URL. */
+  readonly publicUrl: string;
+  close(): Promise<void>;
+}
+
+/**
+ * A Fastify app with formbody, websocket (as the API server sets it) and the Twilio routes of
+ * the carrier `makeCarrier` builds for the app's address. The app listens before the routes
+ * exist, since the carrier's public URL must name the port.
+ */
+export async function startTwilioApp(makeCarrier: (publicUrl: string) => TwilioCarrier): Promise<TwilioApp> {
   let server: Server | undefined;
   const app = Fastify({
     serverFactory: (handler) => {
@@ -89,26 +97,46 @@ export async function startTwilioHarness(
       return server;
     },
   });
-  // Listen before the routes exist: the carrier's public URL must name the port.
   await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
   const publicUrl = `http://127.0.0.1:${(server!.address() as AddressInfo).port}`;
-
-  const events: Array<{ callId: string; event: CarrierEvent }> = [];
-  const listeners = new Set<() => void>();
-  const carrier = createTwilioCarrier(
-    { accountSid: fake.accountSid, authToken: fake.authToken, apiBaseUrl: fake.baseUrl, publicUrl, ...options },
-    {
-      sink: (callId, event) => {
-        events.push({ callId, event });
-        for (const listener of [...listeners]) listener();
-        hooks.onEvent?.(callId, event);
-      },
-    },
-  );
+  const carrier = makeCarrier(publicUrl);
   await app.register(formbody);
-  await app.register(websocket);
+  await app.register(websocket, { options: { maxPayload: 1024 * 1024 } });
   await app.register(twilioRoutes(carrier));
   await app.ready();
+  return {
+    app,
+    carrier,
+    publicUrl,
+    async close() {
+      server!.closeAllConnections();
+      await app.close();
+      if (server!.listening) await new Promise<void>((resolve) => server!.close(() => resolve()));
+    },
+  };
+}
+
+/** Starts the fake and a Parley app on loopback; `options` override the carrier's options, `hooks.onEvent` sees each event after it is recorded. */
+export async function startTwilioHarness(
+  fakeOptions: FakeTwilioOptions = {},
+  options: Partial<TwilioOptionsInput> = {},
+  hooks: { readonly onEvent?: (callId: string, event: CarrierEvent) => void } = {},
+): Promise<TwilioHarness> {
+  const fake = await FakeTwilio.start(fakeOptions);
+  const events: Array<{ callId: string; event: CarrierEvent }> = [];
+  const listeners = new Set<() => void>();
+  const { app, carrier, publicUrl, close } = await startTwilioApp((publicUrl) =>
+    createTwilioCarrier(
+      { accountSid: fake.accountSid, authToken: fake.authToken, apiBaseUrl: fake.baseUrl, publicUrl, ...options },
+      {
+        sink: (callId, event) => {
+          events.push({ callId, event });
+          for (const listener of [...listeners]) listener();
+          hooks.onEvent?.(callId, event);
+        },
+      },
+    ),
+  );
 
   function waitForEvent<T extends CarrierEvent['type']>(callId: string, type: T, timeoutMs = 5_000) {
     return new Promise<Extract<CarrierEvent, { type: T }>>((resolve, reject) => {
@@ -141,9 +169,7 @@ export async function startTwilioHarness(
     waitForEvent,
     async close() {
       await fake.stop();
-      server!.closeAllConnections();
-      await app.close();
-      if (server!.listening) await new Promise<void>((resolve) => server!.close(() => resolve()));
+      await close();
     },
   };
 }
