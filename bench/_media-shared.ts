@@ -5,8 +5,8 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { BrainEvent, Conversation } from '../src/brain/types.js';
-import type { AudioLine } from '../src/telephony/types.js';
-import { encodeScriptedSpeech } from '../src/voice/audio/scripted-speech.js';
+import type { AudioLine } from '../src/media/audio-line.js';
+import { encodeScriptedSpeech } from '../src/media/scripted-speech.js';
 import { createScriptedStt } from '../src/voice/stt/scripted/index.js';
 import { createScriptedTts } from '../src/voice/tts/scripted/index.js';
 import { percentile } from '../src/voice/session/latency.js';

@@ -112,7 +112,7 @@ class TwilioWorker {
     this.pacer.stop();
   }
 
-  private attach(line: import('../src/telephony/types.js').AudioLine): void {
+  private attach(line: import('../src/media/audio-line.js').AudioLine): void {
     this.runs.push(newSession(line, this.pacer, (lateness) => this.measuring && this.samples.push(lateness), () => this.measuring && this.turns++));
   }
 }

@@ -7,8 +7,8 @@
 import { performance } from 'node:perf_hooks';
 import { createConversationEngine } from '../src/brain/engine.js';
 import type { AgentSpec, ConversationTurn } from '../src/brain/types.js';
-import { resolveLlm } from '../src/voice/llm/registry.js';
-import { SentenceSplitter } from '../src/voice/llm/sentences.js';
+import { resolveLlm } from '../src/llm/registry.js';
+import { SentenceSplitter } from '../src/llm/sentences.js';
 import { flowTemplates } from '../src/brain/flow/templates.js';
 import { FAKE_OPENAI_KEY } from '../test/fakes/openai/server.js';
 import { startChild } from './_child.js';

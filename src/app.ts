@@ -20,7 +20,7 @@ import { createBoss, Dispatcher } from './dispatch/dispatcher.js';
 import { CallRuntime } from './calls/live/call-runtime.js';
 import type { ConversationEngine } from './brain/types.js';
 import { agentLlm, agentRequiredVariables, createConversationEngine } from './brain/engine.js';
-import { resolveLlm, type AgentLlmSettings } from './voice/llm/registry.js';
+import { resolveLlm, type AgentLlmSettings } from './llm/registry.js';
 import { agentSettingsChecks, maskLlmKey, unsealLlmKey } from './agents/agent-checks.js';
 import { CallAnalyzer } from './calls/call-analyzer.js';
 import { createSecretBox, loadEncryptionKey } from './shared/secret-box.js';

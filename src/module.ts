@@ -12,7 +12,7 @@ import type { Database } from './store/database.js';
 import type { SecretBox } from './shared/secret-box.js';
 import type { ApiServices } from './api/services.js';
 import type { ConversationEngine } from './brain/types.js';
-import type { AgentLlmSettings, LlmResolution } from './voice/llm/registry.js';
+import type { AgentLlmSettings, LlmResolution } from './llm/registry.js';
 import type { Carrier, CarrierEventSink } from './telephony/types.js';
 import type { SimClock } from './telephony/sim/pace.js';
 import type { AudioSessionRunner } from './calls/live/call-runtime.js';

@@ -2,7 +2,7 @@
 import type { ConversationEngine } from './types.js';
 import { createFlowEngine, parseFlow, requiredFlowVariables } from './flow/index.js';
 import { createPromptEngine, type PromptEngineDeps } from './prompt/index.js';
-import { agentLlmSettings, type AgentLlmSettings, type LlmResolution } from '../voice/llm/registry.js';
+import { agentLlmSettings, type AgentLlmSettings, type LlmResolution } from '../llm/registry.js';
 
 export interface EngineDeps extends PromptEngineDeps {
   readonly resolveLlm: (settings: AgentLlmSettings) => LlmResolution;

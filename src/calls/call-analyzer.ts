@@ -6,7 +6,7 @@ import type { Logger } from '../shared/logger.js';
 import type { AgentService } from '../agents/agent-service.js';
 import type { ConversationTurn } from '../brain/types.js';
 import { analyzeCall } from '../brain/outcome/index.js';
-import type { LlmResolution } from '../voice/llm/registry.js';
+import type { LlmResolution } from '../llm/registry.js';
 import type { CallService } from './call-service.js';
 import type { CallRow } from './call-view.js';
 

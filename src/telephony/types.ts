@@ -2,7 +2,10 @@
  * Telephony contracts. Call control (dial, hang up, verify callbacks) is kept apart from
  * media (the two-way line of an answered call, and codecs from a carrier's wire to frames).
  */
-import type { Frame } from '../voice/frames.js';
+import type { Frame } from '../media/frames.js';
+import type { AudioLine } from '../media/audio-line.js';
+
+export type { AudioLine } from '../media/audio-line.js';
 
 export const carrierIds = ['sim', 'twilio'] as const;
 export type CarrierId = (typeof carrierIds)[number];
@@ -62,19 +65,6 @@ export interface TextLine {
   readonly events: AsyncIterable<TextLineEvent>;
   /** Speaks to the contact; resolves when the words have been heard (or the contact cut in). */
   say(text: string, signal?: AbortSignal): Promise<{ readonly heard: string; readonly interrupted: boolean }>;
-  hangUp(): void;
-}
-
-/** A line carrying μ-law audio frames, with marks and clear (Twilio Media Streams semantics). */
-export interface AudioLine {
-  readonly mode: 'audio';
-  /** Inbound audio, dtmf, echoed marks, end. */
-  readonly frames: AsyncIterable<Frame>;
-  /**
-   * Outbound audio (whole 20 ms frames, one or several per payload) and marks; an interruption
-   * frame clears what is buffered at the carrier.
-   */
-  send(frame: Frame): void;
   hangUp(): void;
 }
 

@@ -21,6 +21,7 @@ import type { CallRow } from '../calls/call-view.js';
 import type { Carrier, CarrierEventSink } from '../telephony/types.js';
 import { createSimCarrier } from '../telephony/sim/sim-carrier.js';
 import { SimAudioLine } from '../telephony/sim/audio/sim-audio-line.js';
+import { ScriptedRecognizer } from './stt/scripted/recognizer.js';
 import { createTwilioCarrier, twilioRoutes, type TwilioCarrier } from '../telephony/twilio/index.js';
 import { realClock, simSessionClock } from './session/clock.js';
 import { promVoiceMetrics } from './session/metrics.js';
@@ -76,7 +77,7 @@ export function voiceModule(context: ModuleContext): ParleyModule {
   if (twilio) carriers.push(twilio);
   if (config.simAudio) {
     // Replaces the text-lane simulator the app registers under the same id.
-    carriers.push(createSimCarrier({ sink: lineFirst, clock: simClock, personas: services.personas.lookup, createLine: (options) => new SimAudioLine(options) }));
+    carriers.push(createSimCarrier({ sink: lineFirst, clock: simClock, personas: services.personas.lookup, createLine: (options) => new SimAudioLine({ ...options, ears: (ear) => new ScriptedRecognizer(ear) }) }));
   }
   if (twilio) {
     // A call to a person's phone with scripted speech would reach them and never hear them.

@@ -10,7 +10,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { encodeScriptedSpeech } from '../../src/voice/audio/scripted-speech.js';
+import { encodeScriptedSpeech } from '../../src/media/scripted-speech.js';
 import { loadPhraseRecordings, phraseSentences } from '../../src/voice/session/phrase-recordings.js';
 import { apologyText } from '../../src/voice/session/phrases.js';
 import { ScriptedRecognizer } from '../../src/voice/stt/scripted/recognizer.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../shared/errors.js';
-import { createScriptedLlm } from '../../voice/llm/scripted/index.js';
+import { createScriptedLlm } from '../../llm/scripted/index.js';
 import type { AgentSpec, BrainEvent, Conversation, ConversationTurn, Cue, Variables } from '../types.js';
 import { createFlowEngine, type FlowEngineDeps } from './engine.js';
 import { appointmentConfirmation } from './templates.js';

@@ -1,6 +1,6 @@
 /** The conversation engine for flow agents: scripted questions, offline understanding, an optional model as helper. */
 import { AppError, ProviderError, assertNever } from '../../shared/errors.js';
-import type { LlmProvider } from '../../voice/llm/types.js';
+import type { LlmProvider } from '../../llm/types.js';
 import { interpretWithLlm } from '../nlu/llm-assist.js';
 import { understandAnswer, understandDtmf, type Understanding } from '../nlu/understand.js';
 import type {

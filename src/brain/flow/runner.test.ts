@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createScriptedLlm } from '../../voice/llm/scripted/index.js';
+import { createScriptedLlm } from '../../llm/scripted/index.js';
 import type { BrainEvent } from '../types.js';
 import { matchesCondition } from './conditions.js';
 import { createFlowEngine } from './engine.js';

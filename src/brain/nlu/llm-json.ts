@@ -1,5 +1,5 @@
 /** Asks a chat model for one JSON object (structured output) and reads it back. */
-import type { LlmProvider, LlmRequest } from '../../voice/llm/types.js';
+import type { LlmProvider, LlmRequest } from '../../llm/types.js';
 
 /** A model to use: the provider and the model name it serves. */
 export interface LlmBinding {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createScriptedLlm } from '../../voice/llm/scripted/index.js';
+import { createScriptedLlm } from '../../llm/scripted/index.js';
 import { interpretWithLlm } from './llm-assist.js';
 import { completeJson } from './llm-json.js';
 import { understandAnswer, understandDtmf } from './understand.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createScriptedLlm } from '../../voice/llm/scripted/index.js';
+import { createScriptedLlm } from '../../llm/scripted/index.js';
 import { appointmentConfirmation } from '../flow/templates.js';
 import type { ConversationTurn } from '../types.js';
 import { analyzeCall } from './analyze.js';

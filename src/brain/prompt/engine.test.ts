@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { FAKE_ANTHROPIC_KEY, startFakeAnthropic } from '../../../test/fakes/anthropic/server.js';
 import { FAKE_OPENAI_KEY, startFakeOpenAi, type FakeLlmServer } from '../../../test/fakes/openai/server.js';
 import { AppError } from '../../shared/errors.js';
-import { resolveLlm, type LlmServerDefaults } from '../../voice/llm/registry.js';
+import { resolveLlm, type LlmServerDefaults } from '../../llm/registry.js';
 import type { AgentSpec, BrainEvent, ConversationContext, ConversationTurn, Cue } from '../types.js';
 import { APOLOGY, createPromptEngine, FALLBACK_GOODBYE, type PromptEngineDeps } from './index.js';
 

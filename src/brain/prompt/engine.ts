@@ -2,7 +2,7 @@
  * The prompt-agent brain: an LLM holds the conversation from the agent's prompt, streaming its
  * words as they come, running tools between rounds and turning call-control tools into actions.
  */
-import type { AgentLlmSettings, LlmResolution } from '../../voice/llm/registry.js';
+import type { AgentLlmSettings, LlmResolution } from '../../llm/registry.js';
 import { renderTemplate } from '../template.js';
 import { builtinToolNames } from '../tools/builtin.js';
 import type { UrlCheck } from '../tools/http-tool.js';

@@ -1,5 +1,5 @@
 /** The system prompt of a prompt agent: the author's prompt, rendered, plus how to behave on this channel. */
-import type { LlmToolSpec } from '../../voice/llm/types.js';
+import type { LlmToolSpec } from '../../llm/types.js';
 import { renderTemplate } from '../template.js';
 import type { ConversationContext } from '../types.js';
 

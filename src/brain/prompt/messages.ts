@@ -1,5 +1,5 @@
 /** The model's view of the call: transcript turns as chat messages, with notes for what the transcript cannot say. */
-import type { LlmMessage } from '../../voice/llm/types.js';
+import type { LlmMessage } from '../../llm/types.js';
 import type { ConversationTurn, Cue, Speaker } from '../types.js';
 import { NOTE_OPEN } from './instructions.js';
 

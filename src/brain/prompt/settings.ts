@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { AppError } from '../../shared/errors.js';
 import { toE164 } from '../../shared/phone.js';
-import { agentLlmSettings } from '../../voice/llm/registry.js';
+import { agentLlmSettings } from '../../llm/registry.js';
 import { builtinToolNames } from '../tools/builtin.js';
 import { httpToolSettings } from '../tools/http-tool.js';
 

@@ -1,6 +1,6 @@
 /** One model reply of a prompt agent: streamed model rounds with tool runs between them. */
-import type { LlmResolution } from '../../voice/llm/registry.js';
-import type { LlmMessage, LlmToolCall, LlmToolSpec } from '../../voice/llm/types.js';
+import type { LlmResolution } from '../../llm/registry.js';
+import type { LlmMessage, LlmToolCall, LlmToolSpec } from '../../llm/types.js';
 import type { Toolbox } from '../tools/toolbox.js';
 import type { AgentAction, BrainEvent } from '../types.js';
 import type { ToolExchange } from './messages.js';

@@ -1,5 +1,5 @@
 /** The built-in call-control tools (end, transfer, DTMF, voicemail): their specs and what a call of each does. */
-import type { LlmToolSpec } from '../../voice/llm/types.js';
+import type { LlmToolSpec } from '../../llm/types.js';
 import type { ToolOutcome } from './outcome.js';
 
 /** The built-ins, in the order they are offered. */

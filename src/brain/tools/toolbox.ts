@@ -1,5 +1,5 @@
 /** One conversation's tools: the specs the model is offered and how each of its calls is run. */
-import type { LlmToolCall, LlmToolSpec } from '../../voice/llm/types.js';
+import type { LlmToolCall, LlmToolSpec } from '../../llm/types.js';
 import type { Variables } from '../types.js';
 import { parseArguments } from './arguments.js';
 import { builtinToolSpec, runBuiltinTool, type BuiltinToolName } from './builtin.js';

@@ -1,5 +1,5 @@
 /** A simulated callee played by a model: a persona prompt makes a test call a real two-sided conversation. */
-import type { LlmMessage, LlmProvider } from '../../voice/llm/types.js';
+import type { LlmMessage, LlmProvider } from '../../llm/types.js';
 import type { Persona, PersonaDefinition, PersonaReply } from './personas.js';
 import { scriptedPersona } from './personas.js';
 

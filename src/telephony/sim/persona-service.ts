@@ -6,7 +6,7 @@ import { AppError } from '../../shared/errors.js';
 import { newId } from '../../shared/ids.js';
 import { personaDefinition, scriptedPersona, type Persona, type PersonaDefinition } from './personas.js';
 import { llmPersona } from './llm-persona.js';
-import type { LlmProvider } from '../../voice/llm/types.js';
+import type { LlmProvider } from '../../llm/types.js';
 
 /** The server's model for personas with a prompt, if one is configured. */
 export type PersonaModel = () => { provider: LlmProvider; model: string } | undefined;

@@ -1,7 +1,7 @@
 /** The Twilio carrier end to end against the fake Twilio, over real HTTP and WebSocket sockets. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFrames, startTwilioHarness, type TwilioHarness } from '../../../test/fakes/twilio/harness.js';
-import type { AudioFrame, Frame, MarkFrame } from '../../voice/frames.js';
+import type { AudioFrame, Frame, MarkFrame } from '../../media/frames.js';
 import type { DialRequest } from '../types.js';
 import type { TwilioMediaLine } from './media-line.js';
 

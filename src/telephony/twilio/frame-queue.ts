@@ -1,5 +1,5 @@
 /** A single-consumer async queue of frames: the socket pushes as messages arrive, the session pulls. */
-import type { Frame } from '../../voice/frames.js';
+import type { Frame } from '../../media/frames.js';
 
 /** Frames in arrival order; iteration ends once the queue is closed and drained. */
 export class FrameQueue implements AsyncIterable<Frame> {

@@ -1,6 +1,6 @@
 /** Replays Twilio's documented Media Streams messages through the codec and checks round trips. */
 import { describe, expect, it } from 'vitest';
-import type { Frame } from '../../voice/frames.js';
+import type { Frame } from '../../media/frames.js';
 import { TwilioMediaCodec } from './media-codec.js';
 import { parseTwilioInboundMessage, type TwilioMediaMessage } from './protocol.js';
 

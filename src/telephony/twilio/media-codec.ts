@@ -1,6 +1,6 @@
 /** Twilio Media Streams messages <-> frames: a carrier's media is only a codec (pipecat's serializer model). */
 import { assertNever } from '../../shared/errors.js';
-import type { Frame } from '../../voice/frames.js';
+import type { Frame } from '../../media/frames.js';
 import type { MediaCodec } from '../types.js';
 import type { TwilioMediaMessage, TwilioOutboundMessage } from './protocol.js';
 

@@ -1,8 +1,8 @@
 /** One Twilio Media Streams WebSocket as an AudioLine, tracking which marks were heard or cleared. */
 import type { RawData, WebSocket } from 'ws';
 import { ProviderError } from '../../shared/errors.js';
-import type { Frame } from '../../voice/frames.js';
-import type { AudioLine } from '../types.js';
+import type { Frame } from '../../media/frames.js';
+import type { AudioLine } from '../../media/audio-line.js';
 import { FrameQueue } from './frame-queue.js';
 import { TwilioMediaCodec } from './media-codec.js';
 import { parseTwilioInboundMessage, type TwilioStartMessage } from './protocol.js';

@@ -1,6 +1,6 @@
 /** Re-chunks arbitrary-length μ-law audio into exact 20 ms (160-byte) frames for the carrier. */
-import { FRAME_BYTES } from '../frames.js';
-import { MULAW_SILENCE } from './mulaw.js';
+import { FRAME_BYTES } from '../../media/frames.js';
+import { MULAW_SILENCE } from '../../media/mulaw.js';
 
 /**
  * Turns TTS output of any length into frames of exactly `frameBytes` (default 160 = 20 ms

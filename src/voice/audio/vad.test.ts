@@ -1,7 +1,7 @@
 // Energy VAD: onset and endpoint times, hysteresis in level and time.
 import { describe, expect, it } from 'vitest';
 import { createVad, type VadTransition } from './vad.js';
-import { silenceMulaw, sineMulaw, sliceFrames, speechLikeMulaw } from './signal.js';
+import { silenceMulaw, sineMulaw, sliceFrames, speechLikeMulaw } from '../../media/signal.js';
 
 function run(vad: ReturnType<typeof createVad>, audio: Buffer): Array<{ at: number; t: VadTransition }> {
   const events: Array<{ at: number; t: VadTransition }> = [];

@@ -1,6 +1,6 @@
 /** Energy VAD over 20 ms μ-law frames: cheap enough for hundreds of calls on two cores. */
-import { SAMPLE_RATE_HZ } from '../frames.js';
-import { MULAW_TO_LINEAR } from './mulaw.js';
+import { SAMPLE_RATE_HZ } from '../../media/frames.js';
+import { MULAW_TO_LINEAR } from '../../media/mulaw.js';
 
 /** Settings of the energy VAD; the defaults suit 8 kHz phone audio. */
 export interface VadOptions {

@@ -6,7 +6,7 @@
  * If nothing has been said a while into the turn, a filler ("One moment.") explains the wait.
  */
 import type { AgentAction, BrainEvent, Conversation, ConversationTurn, Cue } from '../../brain/types.js';
-import { SentenceSplitter } from '../llm/sentences.js';
+import { SentenceSplitter } from '../../llm/sentences.js';
 import type { SessionClock } from './clock.js';
 import type { TurnTimer } from './latency.js';
 import type { Playout, Segment } from './playout.js';

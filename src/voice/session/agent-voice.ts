@@ -5,7 +5,7 @@
  */
 import type { Conversation, Cue } from '../../brain/types.js';
 import type { ProviderError } from '../../shared/errors.js';
-import type { AudioLine } from '../../telephony/types.js';
+import type { AudioLine } from '../../media/audio-line.js';
 import type { TtsProvider } from '../tts/types.js';
 import { AgentTurn, type AgentTurnResult } from './agent-turn.js';
 import type { TurnTimer } from './latency.js';

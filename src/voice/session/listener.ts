@@ -4,7 +4,7 @@
  * `utterance_end` become utterances, each stamped with when the speech ended on the wall clock.
  */
 import type { ProviderError } from '../../shared/errors.js';
-import type { AudioFrame } from '../frames.js';
+import type { AudioFrame } from '../../media/frames.js';
 import { createVad, type Vad } from '../audio/vad.js';
 import type { SttStream } from '../stt/types.js';
 import type { SessionClock } from './clock.js';

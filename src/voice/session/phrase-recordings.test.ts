@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodeScriptedSpeech } from '../audio/scripted-speech.js';
-import { levelDbOf } from '../audio/signal.js';
+import { decodeScriptedSpeech } from '../../media/scripted-speech.js';
+import { levelDbOf } from '../../media/signal.js';
 import { createVad } from '../audio/vad.js';
 import { loadPhraseRecordings, phraseRecordingManifest, phraseSentences } from './phrase-recordings.js';
 import { apologyLanguages, apologyText } from './phrases.js';

@@ -7,7 +7,7 @@
  * and a test fails when a phrase changes and its recording was not rendered again.
  */
 import { readFileSync } from 'node:fs';
-import { SentenceSplitter } from '../llm/sentences.js';
+import { SentenceSplitter } from '../../llm/sentences.js';
 
 const folder = new URL('./recordings/', import.meta.url);
 

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Frame } from '../frames.js';
-import type { AudioLine } from '../../telephony/types.js';
+import type { Frame } from '../../media/frames.js';
+import type { AudioLine } from '../../media/audio-line.js';
 import { heardPrefix } from './agent-turn.js';
 import { realClock } from './clock.js';
 import { FramePacer } from './pacer.js';

@@ -8,9 +8,9 @@
  * and is still to play) and corrects it with every echoed mark, which is how it knows what the
  * callee actually heard when the agent is cut off.
  */
-import { FRAME_BYTES, FRAME_DURATION_MS } from '../frames.js';
+import { FRAME_BYTES, FRAME_DURATION_MS } from '../../media/frames.js';
 import { FrameChunker } from '../audio/frame-chunker.js';
-import type { AudioLine } from '../../telephony/types.js';
+import type { AudioLine } from '../../media/audio-line.js';
 import type { SessionClock } from './clock.js';
 import type { FramePacer, Pumpable } from './pacer.js';
 import { defaultTuning } from './types.js';

@@ -3,11 +3,12 @@ import type { AgentAction, BrainEvent, Conversation, ConversationTurn, Cue } fro
 import { createSimClock } from '../../telephony/sim/pace.js';
 import { personaDefinition, scriptedPersona } from '../../telephony/sim/personas.js';
 import { SimAudioLine } from '../../telephony/sim/audio/sim-audio-line.js';
-import { decodeScriptedSpeech } from '../audio/scripted-speech.js';
+import { ScriptedRecognizer } from '../stt/scripted/recognizer.js';
+import { decodeScriptedSpeech } from '../../media/scripted-speech.js';
 import { createScriptedStt, type ScriptedSttOptions } from '../stt/scripted/index.js';
 import { createScriptedTts, type ScriptedTtsOptions } from '../tts/scripted/index.js';
-import type { Frame } from '../frames.js';
-import type { AudioLine } from '../../telephony/types.js';
+import type { Frame } from '../../media/frames.js';
+import type { AudioLine } from '../../media/audio-line.js';
 import { realClock } from './clock.js';
 import type { LatencySummary } from './latency.js';
 import { FramePacer } from './pacer.js';
@@ -110,6 +111,7 @@ function start(options: {
       clock: simClock,
       onAgentHangUp: () => (h.hungUp ??= 'agent'),
       onContactHangUp: () => (h.hungUp ??= 'contact'),
+      ears: (ear) => new ScriptedRecognizer(ear),
     });
     const send = line.send.bind(line);
     line.send = (frame) => {

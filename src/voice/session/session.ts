@@ -8,8 +8,8 @@
  */
 import type { AgentAction, Conversation, Cue } from '../../brain/types.js';
 import type { ProviderError } from '../../shared/errors.js';
-import type { AudioLine } from '../../telephony/types.js';
-import type { AudioFrame } from '../frames.js';
+import type { AudioLine } from '../../media/audio-line.js';
+import type { AudioFrame } from '../../media/frames.js';
 import { AgentVoice, fixed } from './agent-voice.js';
 import { BargeInPolicy } from './barge-in.js';
 import { TurnTimer } from './latency.js';

@@ -7,7 +7,7 @@
  */
 import type { AgentSpec, BrainEvent, AgentAction, ConversationEngine, ConversationTurn, Variables } from '../../brain/types.js';
 import type { Logger } from '../../shared/logger.js';
-import type { AudioLine } from '../../telephony/types.js';
+import type { AudioLine } from '../../media/audio-line.js';
 import type { SessionClock } from './clock.js';
 import type { LatencySummary } from './latency.js';
 import type { VoiceMetrics } from './metrics.js';

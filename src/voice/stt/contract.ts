@@ -4,8 +4,8 @@
  * is scripted speech, so a fake can hear it and the expected words are known.
  */
 import { describe, expect, it } from 'vitest';
-import { encodeScriptedSpeech } from '../audio/scripted-speech.js';
-import { silenceMulaw, sliceFrames } from '../audio/signal.js';
+import { encodeScriptedSpeech } from '../../media/scripted-speech.js';
+import { silenceMulaw, sliceFrames } from '../../media/signal.js';
 import type { SttEvent, SttProvider, SttStream } from './types.js';
 
 /** What a provider's test hands the suite for each test. */

@@ -1,7 +1,7 @@
 // fallbackStt: switching providers on failure, replaying audio, one timeline.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startDeepgramFake, type DeepgramFake } from '../../../test/fakes/deepgram/server.js';
-import { silenceMulaw, sliceFrames } from '../audio/signal.js';
+import { silenceMulaw, sliceFrames } from '../../media/signal.js';
 import { recordEvents, runSttContract, speakInto } from './contract.js';
 import { createDeepgramStt } from './deepgram/index.js';
 import { fallbackStt } from './fallback.js';

@@ -6,7 +6,7 @@
  * passed on so the session can end the call politely.
  */
 import type { ProviderError } from '../../shared/errors.js';
-import type { AudioFrame } from '../frames.js';
+import type { AudioFrame } from '../../media/frames.js';
 import { EventChannel } from '../shared/event-channel.js';
 import type { SttEvent, SttProvider, SttStream, SttStreamOptions } from './types.js';
 

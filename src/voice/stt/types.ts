@@ -1,5 +1,5 @@
 /** Streaming speech-to-text: the contract every STT provider implements. */
-import type { AudioFrame } from '../frames.js';
+import type { AudioFrame } from '../../media/frames.js';
 import type { ProviderError } from '../../shared/errors.js';
 
 export interface SttStreamOptions {

@@ -6,7 +6,7 @@
  * can land mid-utterance as a barge-in does.
  */
 import { describe, expect, it } from 'vitest';
-import { decodeScriptedSpeech } from '../audio/scripted-speech.js';
+import { decodeScriptedSpeech } from '../../media/scripted-speech.js';
 import { recordEvents } from '../stt/contract.js';
 import type { TtsEvent, TtsProvider, TtsStream } from './types.js';
 

@@ -2,7 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startCartesiaFake, type CartesiaFake } from '../../../test/fakes/cartesia/server.js';
 import { startElevenLabsFake, type ElevenLabsFake } from '../../../test/fakes/elevenlabs/server.js';
-import { decodeScriptedSpeech } from '../audio/scripted-speech.js';
+import { decodeScriptedSpeech } from '../../media/scripted-speech.js';
 import { recordEvents } from '../stt/contract.js';
 import { createCartesiaTts } from './cartesia/index.js';
 import { heardIn, runTtsContract } from './contract.js';

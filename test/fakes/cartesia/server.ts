@@ -8,7 +8,7 @@
  * byte, pace chunks, drop the connection, or answer a context with an `error` message.
  */
 import type { WebSocket } from 'ws';
-import { ScriptedSpeechEncoder } from '../../../src/voice/audio/scripted-speech.js';
+import { ScriptedSpeechEncoder } from '../../../src/media/scripted-speech.js';
 import { Waiters, startWsFakeServer, type UpgradeRequest } from '../deepgram/ws-fake-server.js';
 import { PacedAudio, type AudioPacing } from '../elevenlabs/paced-audio.js';
 

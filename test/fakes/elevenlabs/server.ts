@@ -9,7 +9,7 @@
  * first byte, pace chunks, drop or close mid-stream, send an error, or time out when idle.
  */
 import type { WebSocket } from 'ws';
-import { ScriptedSpeechEncoder } from '../../../src/voice/audio/scripted-speech.js';
+import { ScriptedSpeechEncoder } from '../../../src/media/scripted-speech.js';
 import { Waiters, startWsFakeServer, type UpgradeRequest } from '../deepgram/ws-fake-server.js';
 import { PacedAudio, type AudioPacing } from './paced-audio.js';
 

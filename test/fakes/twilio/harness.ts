@@ -12,7 +12,7 @@ import { createTwilioCarrier, type TwilioCarrier } from '../../../src/telephony/
 import { twilioRoutes } from '../../../src/telephony/twilio/routes.js';
 import type { TwilioOptionsInput } from '../../../src/telephony/twilio/options.js';
 import type { AudioLine, CarrierEvent } from '../../../src/telephony/types.js';
-import type { Frame } from '../../../src/voice/frames.js';
+import type { Frame } from '../../../src/media/frames.js';
 import { FakeTwilio, type FakeTwilioOptions } from './fake-twilio.js';
 
 /** Frames read off a line as they arrive, with a way to wait for one. */

@@ -5,8 +5,8 @@
  * as heard. The simulated network plays the agent to its persona through this, and benchmarks
  * use it as an in-process Twilio.
  */
-import { FRAME_BYTES } from '../../../voice/frames.js';
-import type { Frame } from '../../../voice/frames.js';
+import { FRAME_BYTES } from '../../../media/frames.js';
+import type { Frame } from '../../../media/frames.js';
 
 type Item = { readonly audio: Buffer } | { readonly mark: string };
 

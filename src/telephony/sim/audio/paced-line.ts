@@ -6,9 +6,9 @@
  * would, so benchmarks can load hundreds of voice sessions without a network fake in the way.
  */
 import { AsyncQueue } from '../../../shared/async-queue.js';
-import { FRAME_BYTES, FRAME_DURATION_MS, type Frame } from '../../../voice/frames.js';
-import { MULAW_SILENCE } from '../../../voice/audio/mulaw.js';
-import type { AudioLine } from '../../types.js';
+import { FRAME_BYTES, FRAME_DURATION_MS, type Frame } from '../../../media/frames.js';
+import { MULAW_SILENCE } from '../../../media/mulaw.js';
+import type { AudioLine } from '../../../media/audio-line.js';
 import { CarrierBuffer } from './carrier-buffer.js';
 
 const silence = Buffer.alloc(FRAME_BYTES, MULAW_SILENCE);

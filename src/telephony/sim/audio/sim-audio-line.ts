@@ -6,12 +6,11 @@
  * the simulated clock, so PARLEY_SIM_SPEED speeds the audio up too.
  */
 import { AsyncQueue } from '../../../shared/async-queue.js';
-import { FRAME_BYTES, FRAME_DURATION_MS, type Frame } from '../../../voice/frames.js';
-import { MULAW_SILENCE } from '../../../voice/audio/mulaw.js';
-import { ScriptedSpeechEncoder } from '../../../voice/audio/scripted-speech.js';
-import { sineMulaw } from '../../../voice/audio/signal.js';
-import { ScriptedRecognizer } from '../../../voice/stt/scripted/recognizer.js';
-import type { AudioLine } from '../../types.js';
+import { FRAME_BYTES, FRAME_DURATION_MS, type Frame } from '../../../media/frames.js';
+import { MULAW_SILENCE } from '../../../media/mulaw.js';
+import { ScriptedSpeechEncoder } from '../../../media/scripted-speech.js';
+import { sineMulaw } from '../../../media/signal.js';
+import type { AudioLine } from '../../../media/audio-line.js';
 import type { SimLineOptions } from '../sim-line.js';
 import { CarrierBuffer, type CarrierBufferStats } from './carrier-buffer.js';
 
@@ -29,11 +28,27 @@ const silenceFrame = Buffer.alloc(FRAME_BYTES, MULAW_SILENCE);
 const machinePauseMs = 600;
 const beepTone = sineMulaw({ durationMs: 250, frequencyHz: 1000 });
 
+/** What the persona's ears report of the agent's audio, as a streaming recogniser does. */
+export type HeardEvent =
+  | { readonly type: 'speech_started' }
+  | { readonly type: 'transcript'; readonly text: string; readonly isFinal: boolean; readonly speechFinal: boolean }
+  | { readonly type: 'utterance_end' };
+
+/** The persona's ears: a recogniser of the scripted speech the agent plays (the voice lane's, handed in). */
+export interface SimEars {
+  push(audio: Buffer): readonly HeardEvent[];
+}
+
+export interface SimAudioLineOptions extends SimLineOptions {
+  /** Builds the persona's ears; endpointing is how long a pause ends the agent's turn for it. */
+  readonly ears: (options: { readonly endpointingMs: number; readonly interimResults: boolean }) => SimEars;
+}
+
 export class SimAudioLine implements AudioLine {
   readonly mode = 'audio' as const;
   private readonly queue = new AsyncQueue<Frame>();
   private readonly buffer: CarrierBuffer;
-  private readonly ears: ScriptedRecognizer;
+  private readonly ears: SimEars;
   private readonly mouth: ScriptedSpeechEncoder;
   private readonly abort = new AbortController();
   private speech: Buffer = Buffer.alloc(0);
@@ -53,10 +68,10 @@ export class SimAudioLine implements AudioLine {
   private anyoneSpoke = false;
   private onSpoken: (() => void) | undefined;
 
-  constructor(private readonly options: SimLineOptions) {
+  constructor(private readonly options: SimAudioLineOptions) {
     this.buffer = new CarrierBuffer((name) => this.queue.push({ kind: 'mark', name }));
     const endpointingMs = Math.max(earEndpointingMs, earEndpointingRealMs * options.clock.speed);
-    this.ears = new ScriptedRecognizer({ endpointingMs, interimResults: true });
+    this.ears = options.ears({ endpointingMs, interimResults: true });
     this.mouth = new ScriptedSpeechEncoder({ wordsPerMinute: options.persona.definition.words_per_minute });
     if (options.callee === 'answering_machine') {
       // Greeting, a pause, the tone; detection reports the beep once the tone has played.

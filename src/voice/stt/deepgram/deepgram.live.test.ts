@@ -1,6 +1,6 @@
 // Against the real Deepgram: opt-in, runs only when DEEPGRAM_API_KEY is set (shows as skipped otherwise).
 import { describe, expect, it } from 'vitest';
-import { silenceMulaw, sliceFrames } from '../../audio/signal.js';
+import { silenceMulaw, sliceFrames } from '../../../media/signal.js';
 import { recordEvents } from '../contract.js';
 import { createDeepgramStt } from './index.js';
 

@@ -2,8 +2,8 @@
 import { createServer, type Server } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startDeepgramFake, type DeepgramFake } from '../../../../test/fakes/deepgram/server.js';
-import { encodeScriptedSpeech } from '../../audio/scripted-speech.js';
-import { silenceMulaw, sliceFrames } from '../../audio/signal.js';
+import { encodeScriptedSpeech } from '../../../media/scripted-speech.js';
+import { silenceMulaw, sliceFrames } from '../../../media/signal.js';
 import { recordEvents, runSttContract, speakInto } from '../contract.js';
 import type { SttEvent } from '../types.js';
 import { createDeepgramStt, type DeepgramSttOptionsInput } from './index.js';

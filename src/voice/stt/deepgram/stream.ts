@@ -1,6 +1,6 @@
 /** One Deepgram live transcription: audio up as binary frames, results down as JSON. */
 import { ProviderError } from '../../../shared/errors.js';
-import type { AudioFrame } from '../../frames.js';
+import type { AudioFrame } from '../../../media/frames.js';
 import { EventChannel } from '../../shared/event-channel.js';
 import type { SttEvent, SttStream, SttStreamOptions } from '../types.js';
 import { VendorSocket } from '../../shared/vendor-socket.js';

@@ -1,7 +1,7 @@
 /**
  * Scripted speech-to-text for dev mode, the simulated network's audio lane
  * (PARLEY_SIM_AUDIO=1) and end-to-end tests: it hears the text that the scripted TTS carries
- * in its audio (see voice/audio/scripted-speech.ts), detects speech with the energy VAD and
+ * in its audio (see media/scripted-speech.ts), detects speech with the energy VAD and
  * reports Deepgram-shaped events, so the whole audio pipeline runs with no vendor account.
  *
  * Endpointing runs in audio time (silence frames count), so results do not depend on how fast
@@ -10,7 +10,7 @@
  * `failure` makes the provider fail on purpose, for fallback and error-path tests.
  */
 import { ProviderError, type ProviderErrorCategory } from '../../../shared/errors.js';
-import type { AudioFrame } from '../../frames.js';
+import type { AudioFrame } from '../../../media/frames.js';
 import { EventChannel } from '../../shared/event-channel.js';
 import type { SttEvent, SttProvider, SttStream, SttStreamOptions } from '../types.js';
 import { ScriptedRecognizer, type ScriptedRecognizerOptions } from './recognizer.js';

@@ -1,11 +1,11 @@
 /**
- * The scripted recognizer: hears scripted speech (voice/audio/scripted-speech.ts) in μ-law
+ * The scripted recognizer: hears scripted speech (media/scripted-speech.ts) in μ-law
  * audio and turns it into Deepgram-shaped events, all in audio time (no clocks), so results
  * are the same however fast the audio arrives. The scripted STT wraps it in a stream; the
  * Deepgram fake serialises its events as Deepgram JSON.
  */
-import { FRAME_BYTES } from '../../frames.js';
-import { ScriptedSpeechDecoder } from '../../audio/scripted-speech.js';
+import { FRAME_BYTES } from '../../../media/frames.js';
+import { ScriptedSpeechDecoder } from '../../../media/scripted-speech.js';
 import { createVad, type Vad, type VadOptions } from '../../audio/vad.js';
 import type { SttEvent } from '../types.js';
 

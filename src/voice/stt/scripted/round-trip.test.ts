@@ -2,7 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startDeepgramFake, type DeepgramFake } from '../../../../test/fakes/deepgram/server.js';
 import { FrameChunker } from '../../audio/frame-chunker.js';
-import { silenceMulaw, sliceFrames } from '../../audio/signal.js';
+import { silenceMulaw, sliceFrames } from '../../../media/signal.js';
 import { createScriptedTts } from '../../tts/scripted/index.js';
 import type { TtsEvent } from '../../tts/types.js';
 import { recordEvents } from '../contract.js';

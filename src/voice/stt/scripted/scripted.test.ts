@@ -3,8 +3,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { runSttContract, recordEvents, speakInto } from '../contract.js';
 import { createScriptedStt } from './index.js';
 import { ScriptedRecognizer } from './recognizer.js';
-import { encodeScriptedSpeech } from '../../audio/scripted-speech.js';
-import { silenceMulaw, speechLikeMulaw } from '../../audio/signal.js';
+import { encodeScriptedSpeech } from '../../../media/scripted-speech.js';
+import { silenceMulaw, speechLikeMulaw } from '../../../media/signal.js';
 
 runSttContract('scripted', async () => ({ provider: createScriptedStt() }));
 

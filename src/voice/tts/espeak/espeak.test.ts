@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { levelDbOf } from '../../audio/signal.js';
+import { levelDbOf } from '../../../media/signal.js';
 import { recordEvents } from '../../stt/contract.js';
 import type { TtsEvent } from '../types.js';
 import { createEspeakTts, isEspeakAvailable } from './index.js';

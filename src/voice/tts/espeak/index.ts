@@ -8,8 +8,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { ProviderError } from '../../../shared/errors.js';
-import { encodeMulaw } from '../../audio/mulaw.js';
-import { resamplePcm16 } from '../../audio/resample.js';
+import { encodeMulaw } from '../../../media/mulaw.js';
+import { resamplePcm16 } from '../../../media/resample.js';
 import { EventChannel } from '../../shared/event-channel.js';
 import type { TtsEvent, TtsProvider, TtsStream, TtsStreamOptions } from '../types.js';
 import { parseWav } from './wav.js';

@@ -2,7 +2,7 @@
  * Scripted text-to-speech for dev mode, the simulated network's audio lane (PARLEY_SIM_AUDIO=1)
  * and end-to-end tests. Text becomes deterministic μ-law audio that lasts as long as speaking it
  * would (65 ms a character by default, or `wordsPerMinute`) and carries the text in-band (see
- * voice/audio/scripted-speech.ts), so the scripted STT, or the Deepgram fake, hears exactly
+ * media/scripted-speech.ts), so the scripted STT, or the Deepgram fake, hears exactly
  * what was said, and after a barge-in exactly the part that was played.
  *
  * Each flush() synthesises the text pushed since the last one after `firstByteDelayMs`, as
@@ -12,7 +12,7 @@
  * speech instead, so a person on a real phone hears words rather than the scripted tone.
  */
 import { ProviderError, type ProviderErrorCategory } from '../../../shared/errors.js';
-import { ScriptedSpeechEncoder, type ScriptedSpeechPace } from '../../audio/scripted-speech.js';
+import { ScriptedSpeechEncoder, type ScriptedSpeechPace } from '../../../media/scripted-speech.js';
 import { EventChannel } from '../../shared/event-channel.js';
 import type { TtsEvent, TtsProvider, TtsStream } from '../types.js';
 

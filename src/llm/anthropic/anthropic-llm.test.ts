@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FAKE_ANTHROPIC_KEY, startFakeAnthropic, type FakeLlmServer } from '../../../../test/fakes/anthropic/server.js';
-import { ProviderError } from '../../../shared/errors.js';
+import { FAKE_ANTHROPIC_KEY, startFakeAnthropic, type FakeLlmServer } from '../../../test/fakes/anthropic/server.js';
+import { ProviderError } from '../../shared/errors.js';
 import { describeLlmContract } from '../contract.js';
 import type { LlmEvent, LlmProvider, LlmRequest } from '../types.js';
 import { createAnthropicLlm } from './index.js';

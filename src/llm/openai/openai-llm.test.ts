@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FAKE_OPENAI_KEY, startFakeOpenAi, type FakeLlmServer } from '../../../../test/fakes/openai/server.js';
-import { ProviderError } from '../../../shared/errors.js';
+import { FAKE_OPENAI_KEY, startFakeOpenAi, type FakeLlmServer } from '../../../test/fakes/openai/server.js';
+import { ProviderError } from '../../shared/errors.js';
 import { describeLlmContract } from '../contract.js';
 import type { LlmEvent, LlmProvider, LlmRequest } from '../types.js';
 import { createOpenAiLlm } from './index.js';

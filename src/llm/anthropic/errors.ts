@@ -1,6 +1,6 @@
 /** Maps the Anthropic SDK's failures onto ProviderError categories; messages carry no vendor text. */
 import { APIConnectionError, APIConnectionTimeoutError, APIError } from '@anthropic-ai/sdk';
-import { ProviderError, type ProviderErrorCategory } from '../../../shared/errors.js';
+import { ProviderError, type ProviderErrorCategory } from '../../shared/errors.js';
 
 const PROVIDER = 'anthropic';
 

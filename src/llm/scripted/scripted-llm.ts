@@ -1,5 +1,5 @@
 /** A chat model with no network: replies come from a script, for dev mode, e2e tests and benchmarks. */
-import { ProviderError, type ProviderErrorCategory } from '../../../shared/errors.js';
+import { ProviderError, type ProviderErrorCategory } from '../../shared/errors.js';
 import type { LlmEvent, LlmProvider, LlmRequest, LlmToolCall } from '../types.js';
 
 /** A tool call the script wants the model to make; `arguments` is JSON text or a value to stringify. */

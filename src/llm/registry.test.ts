@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeOpenAi, type FakeLlmServer } from '../../../test/fakes/openai/server.js';
+import { startFakeOpenAi, type FakeLlmServer } from '../../test/fakes/openai/server.js';
 import { agentLlmSettings, llmProviders, PLACEHOLDER_API_KEY, resolveLlm, type LlmResolution } from './registry.js';
 
 function configured(resolution: LlmResolution): Extract<LlmResolution, { ok: true }> {

@@ -7,9 +7,9 @@ import {
   encodeScriptedSpeech,
   msPerCharOf,
 } from './scripted-speech.js';
-import { FrameChunker } from './frame-chunker.js';
+import { FrameChunker } from '../voice/audio/frame-chunker.js';
 import { silenceMulaw, sineMulaw, sliceFrames, speechLikeMulaw } from './signal.js';
-import { createVad } from './vad.js';
+import { createVad } from '../voice/audio/vad.js';
 
 const sentence = 'Hello, this is Parley calling about your appointment.';
 

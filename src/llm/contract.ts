@@ -3,7 +3,7 @@
  * protocol fake: streaming, tool-call joining, usage, error categories, disconnects and abort.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ProviderError } from '../../shared/errors.js';
+import { ProviderError } from '../shared/errors.js';
 import type { LlmEvent, LlmProvider, LlmRequest } from './types.js';
 
 /** What the suite asks of a fake for one request (a subset of the fakes' script vocabulary). */

@@ -1,5 +1,5 @@
 /** Deterministic test signals as μ-law 8 kHz: silence, tones and speech-like syllable bursts. */
-import { SAMPLE_RATE_HZ } from '../frames.js';
+import { SAMPLE_RATE_HZ } from './frames.js';
 import { MULAW_SILENCE, MULAW_TO_LINEAR, encodeMulawSample } from './mulaw.js';
 
 const SAMPLES_PER_MS = SAMPLE_RATE_HZ / 1000;

@@ -1,6 +1,6 @@
 /** Maps the openai SDK's failures onto ProviderError categories; messages carry no vendor text (it may echo keys). */
 import { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
-import { ProviderError, type ProviderErrorCategory } from '../../../shared/errors.js';
+import { ProviderError, type ProviderErrorCategory } from '../../shared/errors.js';
 
 const PROVIDER = 'openai';
 

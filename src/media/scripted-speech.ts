@@ -21,7 +21,7 @@
  * which is exactly "what the callee heard" after a barge-in. It needs a lossless μ-law path
  * (no gain, no transcoding); every path in Parley's simulated network is one.
  */
-import { SAMPLE_RATE_HZ } from '../frames.js';
+import { SAMPLE_RATE_HZ } from './frames.js';
 
 const SAMPLES_PER_MS = SAMPLE_RATE_HZ / 1000;
 const SYNC = 16;

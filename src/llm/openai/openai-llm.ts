@@ -1,6 +1,6 @@
 /** The OpenAI-compatible chat provider: streaming chat completions through the official SDK. */
 import OpenAI from 'openai';
-import { ProviderError } from '../../../shared/errors.js';
+import { ProviderError } from '../../shared/errors.js';
 import { keepAliveFetch } from '../http-fetch.js';
 import type { LlmEvent, LlmProvider, LlmRequest } from '../types.js';
 import { abortReason, toProviderError } from './errors.js';

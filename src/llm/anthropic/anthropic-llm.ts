@@ -1,6 +1,6 @@
 /** The Anthropic chat provider: the streaming Messages API through the official SDK. */
 import Anthropic from '@anthropic-ai/sdk';
-import { ProviderError } from '../../../shared/errors.js';
+import { ProviderError } from '../../shared/errors.js';
 import { keepAliveFetch } from '../http-fetch.js';
 import type { LlmEvent, LlmProvider, LlmRequest } from '../types.js';
 import { abortReason, toProviderError } from './errors.js';

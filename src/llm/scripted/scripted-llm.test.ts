@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ProviderError } from '../../../shared/errors.js';
+import { ProviderError } from '../../shared/errors.js';
 import type { LlmEvent, LlmRequest } from '../types.js';
 import { createScriptedLlm, splitIntoTokens } from './index.js';
 
