@@ -1,21 +1,11 @@
 /** Checks an outcome against its JSON Schema with ajv, keeping every error so the caller can show them all. */
-import { Ajv, type ValidateFunction } from 'ajv';
+import type { ValidateFunction } from 'ajv';
+import { schemaValidators } from '../../shared/schema-validators.js';
 
-/**
- * strict: false accepts the keywords models and no-code tools add (`examples`, `title`, vendor
- * extensions); formats are annotations here because ajv-formats is not a dependency.
- */
-const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
-const compiled = new WeakMap<object, ValidateFunction>();
-
-/** Compiles (once per schema object) or says why the schema is not usable. */
+/** Compiles (once per distinct schema content, bounded) or says why the schema is not usable. */
 export function compileOutcomeSchema(schema: object): { ok: true; validate: ValidateFunction } | { ok: false; message: string } {
-  const cached = compiled.get(schema);
-  if (cached) return { ok: true, validate: cached };
   try {
-    const validate = ajv.compile(schema);
-    compiled.set(schema, validate);
-    return { ok: true, validate };
+    return { ok: true, validate: schemaValidators.validatorFor(schema) };
   } catch (error) {
     return { ok: false, message: `The outcome schema does not compile: ${(error as Error).message}` };
   }
