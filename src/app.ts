@@ -154,6 +154,8 @@ export async function startParley(config: Config, options: StartOptions = {}): P
     close: () =>
       (closing ??= (async () => {
         ready = false;
+        // New work first: no dial job is taken and no request accepted while live calls end.
+        await dispatcher.stopWorking();
         await app.close();
         await liveRuntime.stop();
         for (const module of [...modules].reverse()) await module.stop?.();

@@ -81,6 +81,13 @@ export class Dispatcher {
     );
   }
 
+  /** Stops taking dial jobs in this process (shutdown): the calls stay queued for another process or the next start. */
+  async stopWorking(): Promise<void> {
+    if (!this.workerId) return;
+    this.workerId = undefined;
+    await this.options.boss.offWork(dialQueue);
+  }
+
   /** Queues a call's dial job; enqueuing a call twice is harmless. */
   async enqueue(callId: string, startAfter?: Date | null): Promise<void> {
     await this.options.boss.send(dialQueue, { callId }, {

@@ -35,6 +35,7 @@ export const errorCodes = {
   WEBHOOK_ENDPOINT_LIMIT: { httpStatus: 422, message: 'The organisation has as many webhook endpoints as it may' },
   WEBHOOK_DELIVERY_IN_FLIGHT: { httpStatus: 409, message: 'The delivery is being sent right now' },
   WEBHOOK_ENDPOINT_DISABLED: { httpStatus: 409, message: 'The delivery\'s endpoint is disabled or deleted' },
+  DATA_DIR_LOCKED: { httpStatus: 503, message: 'The embedded store\'s data folder is in use by another process' },
   INTERNAL: { httpStatus: 500, message: 'Internal error' },
 } as const satisfies Record<string, { httpStatus: number; message: string }>;
 

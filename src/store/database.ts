@@ -13,6 +13,7 @@ import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import pg from 'pg';
 import * as schema from './schema.js';
+import { lockDataDir } from './data-dir-lock.js';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 
@@ -47,22 +48,34 @@ export interface OpenDatabaseOptions {
   readonly databaseUrl?: string | undefined;
   /** PGlite data folder, or 'memory://' for a throwaway database. */
   readonly dataDir?: string;
+  /** Who opens a PGlite data folder ('server', 'cli'): named to a second process the lock refuses. */
+  readonly role?: string;
 }
 
 /** Opens the database and applies pending migrations. */
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
-  return options.databaseUrl ? openPostgres(options.databaseUrl) : openPglite(options.dataDir ?? 'memory://');
+  return options.databaseUrl ? openPostgres(options.databaseUrl) : openPglite(options.dataDir ?? 'memory://', options.role ?? 'server');
 }
 
-async function openPglite(dataDir: string): Promise<Database> {
+async function openPglite(dataDir: string, role: string): Promise<Database> {
   let location = dataDir;
+  let lock: { release(): void } | undefined;
   if (!dataDir.startsWith('memory://')) {
     location = resolve(dataDir, 'pgdata');
     mkdirSync(dirname(location), { recursive: true });
+    // PGlite has no lock of its own: a second process would open the same files and corrupt them.
+    lock = lockDataDir(dirname(location), role);
   }
-  const client = await PGlite.create(location);
-  const db = drizzlePglite(client, { schema }) as unknown as Db;
-  await migratePglite(db as never, { migrationsFolder });
+  let client: PGlite;
+  let db: Db;
+  try {
+    client = await PGlite.create(location);
+    db = drizzlePglite(client, { schema }) as unknown as Db;
+    await migratePglite(db as never, { migrationsFolder });
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
   return {
     kind: 'pglite',
     db,
@@ -74,7 +87,13 @@ async function openPglite(dataDir: string): Promise<Database> {
         return results[results.length - 1] ?? { rows: [] };
       },
     },
-    close: () => client.close(),
+    close: async () => {
+      try {
+        await client.close();
+      } finally {
+        lock?.release();
+      }
+    },
   };
 }
 

@@ -81,6 +81,8 @@ interface LiveCall {
 export class CallRuntime implements DispatcherHandlers {
   private readonly live = new Map<string, LiveCall>();
   private timers: NodeJS.Timeout[] = [];
+  /** Set by stop(): a dial that returns afterwards is hung up at once. */
+  private stopping = false;
 
   constructor(private readonly options: CallRuntimeOptions) {
     options.calls.onTransition((row) => {
@@ -130,7 +132,7 @@ export class CallRuntime implements DispatcherHandlers {
       });
       live.providerCallId = providerCallId;
       await calls.setProviderCallId(callId, providerCallId);
-      if (live.cancelRequested) await carrier.hangUp(providerCallId);
+      if (live.cancelRequested || this.stopping) await carrier.hangUp(providerCallId);
     } catch (error) {
       log.warn({ err: error, callId }, 'dial failed');
       this.live.delete(callId);
@@ -146,17 +148,24 @@ export class CallRuntime implements DispatcherHandlers {
     void this.sweep();
   }
 
-  /** Stops timers and hangs up what this process holds, so every call still ends terminal. */
+  /**
+   * Stops timers and hangs up what this process holds, so every call still ends terminal: a live
+   * call cannot move to another process (its media is here), so it ends `failed` / `worker_lost`,
+   * as it would after a crash, only at once instead of after the lease runs out. Queued calls are
+   * not touched: they stay queued for the next process.
+   */
   async stop(): Promise<void> {
+    this.stopping = true;
     for (const timer of this.timers) clearInterval(timer);
     this.timers = [];
     await Promise.all(
       [...this.live.values()].map(async (live) => {
-        live.endAs ??= { reason: 'shutdown' };
+        // An end already decided (a cancel, the agent's goodbye) stands.
+        live.endAs ??= { status: 'failed', reason: 'worker_lost' };
         live.abort.abort();
         if (live.providerCallId) await live.carrier.hangUp(live.providerCallId).catch(() => undefined);
         await live.chain;
-        if (this.live.has(live.call.id)) await this.finish(live, 'failed', 'shutdown');
+        if (this.live.has(live.call.id)) await this.finish(live, 'failed', 'worker_lost');
       }),
     );
   }
