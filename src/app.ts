@@ -6,7 +6,8 @@ import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Config } from './config/config.js';
 import { createLogger, type Logger } from './shared/logger.js';
 import { openDatabase, setPoolErrorHandler, type Database } from './store/database.js';
-import { ApiKeyService } from './keys/api-keys.js';
+import { ApiKeyService, revokedKeysChannel } from './keys/api-keys.js';
+import { listenChannel } from './store/notifications.js';
 import { bootstrapDefaultOrganization } from './orgs/organizations.js';
 import { AgentService } from './agents/agent-service.js';
 import { PhoneNumberService } from './numbers/phone-number-service.js';
@@ -58,7 +59,18 @@ export async function startParley(config: Config, options: StartOptions = {}): P
   setPoolErrorHandler((error) => log.warn({ err: error }, 'a pooled database connection failed; it will be replaced'));
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const { db } = database;
-  const keys = new ApiKeyService(db);
+  const keys = new ApiKeyService(db, { shared: database.kind === 'postgres' });
+  // Other processes on the same PostgreSQL announce revocations: each one is refused here at once.
+  const revocations = database.connectionString
+    ? await listenChannel({
+      connectionString: database.connectionString,
+      channel: revokedKeysChannel,
+      onMessage: (hash) => keys.forget(hash),
+      onReset: () => keys.forgetAll(),
+      onError: (error) => log.warn({ err: error }, 'key revocation channel failed; keys are checked on every request until it is back'),
+    })
+    : undefined;
+  if (revocations) keys.attachRevocations(revocations);
   const { generatedKey } = await bootstrapDefaultOrganization(db, keys, config.initApiKey);
 
   const box = createSecretBox(loadEncryptionKey(config.encryptionKey, config.dataDir));
@@ -160,6 +172,7 @@ export async function startParley(config: Config, options: StartOptions = {}): P
         await liveRuntime.stop();
         for (const module of [...modules].reverse()) await module.stop?.();
         await boss.stop({ graceful: true, wait: true, timeout: 5_000 });
+        await revocations?.close();
         await database.close();
       })()),
   };

@@ -1,5 +1,5 @@
 /** API keys: shown once, stored hashed with a visible prefix, scoped, revocable. */
-import { and, desc, eq, isNull } from 'drizzle-orm';
+import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../store/database.js';
 import { apiKeys } from '../store/schema.js';
 import { AppError } from '../shared/errors.js';
@@ -8,6 +8,9 @@ import { generateSecret, hashSecret, visiblePrefix } from '../shared/secrets.js'
 
 export const scopes = ['calls:read', 'calls:write', 'agents:read', 'agents:write', 'admin'] as const;
 export type Scope = (typeof scopes)[number];
+
+/** The PostgreSQL channel a revocation is announced on (payload: the key's hash). */
+export const revokedKeysChannel = 'parley_api_key_revoked';
 
 export interface ApiKeyView {
   readonly id: string;
@@ -48,11 +51,41 @@ export class ApiKeyService {
   private readonly touched = new Map<string, number>();
   /**
    * Verified keys, by hash, for a few seconds: a request then needs no key lookup. A revocation
-   * in this process drops the entry at once; one made by another process applies within the TTL.
+   * drops the entry at once in this process and, through `revokedKeysChannel`, in every process
+   * sharing the database. Without that channel (not attached, or its connection is down) a
+   * process that may share its database caches nothing.
    */
   private readonly verified = new Map<string, { principal: Principal; expiresAtMs: number }>();
+  /** Bumped by every revocation heard: a lookup that raced one does not cache its answer. */
+  private generation = 0;
+  private revocations: { readonly listening: boolean } | undefined;
 
-  constructor(private readonly db: Db, private readonly cacheTtlMs = 10_000) {}
+  /**
+   * @param shared whether other processes may use the same database (PostgreSQL): then the cache
+   * is used only while `attachRevocations` reports its channel listening.
+   */
+  constructor(private readonly db: Db, private readonly options: { cacheTtlMs?: number; shared?: boolean } = {}) {}
+
+  /** Called with the channel's listener; its `listening` says whether the cache may be trusted. */
+  attachRevocations(listener: { readonly listening: boolean }): void {
+    this.revocations = listener;
+  }
+
+  /** A key was revoked (here or in another process): forget its verification. */
+  forget(hash: string): void {
+    this.generation += 1;
+    this.verified.delete(hash);
+  }
+
+  /** Revocations may have been missed (the channel dropped or came back): forget every verification. */
+  forgetAll(): void {
+    this.generation += 1;
+    this.verified.clear();
+  }
+
+  private get cacheTrusted(): boolean {
+    return !this.options.shared || this.revocations?.listening === true;
+  }
 
   /** Creates a key; the returned `key` is the only time the secret is visible. */
   async create(orgId: string, name: string, keyScopes: readonly Scope[], secret?: string): Promise<ApiKeyView & { key: string }> {
@@ -82,7 +115,9 @@ export class ApiKeyService {
       .where(and(eq(apiKeys.id, id), eq(apiKeys.orgId, orgId)))
       .returning();
     if (!row) throw new AppError('API_KEY_NOT_FOUND');
-    this.verified.delete(row.hash);
+    this.forget(row.hash);
+    // Every process listening forgets the key at once (delivered after the update committed).
+    await this.db.execute(sql`select pg_notify(${revokedKeysChannel}, ${row.hash})`);
     return view(row);
   }
 
@@ -91,11 +126,13 @@ export class ApiKeyService {
     if (presented.length < 10 || presented.length > 200) return null;
     const hash = hashSecret(presented);
     const now = Date.now();
-    const cached = this.verified.get(hash);
+    const trusted = this.cacheTrusted;
+    const cached = trusted ? this.verified.get(hash) : undefined;
     if (cached && cached.expiresAtMs > now) {
       this.touch(cached.principal.keyId);
       return cached.principal;
     }
+    const generation = this.generation;
     const row = await this.db.query.apiKeys.findFirst({
       where: and(eq(apiKeys.hash, hash), isNull(apiKeys.revokedAt)),
     });
@@ -105,8 +142,9 @@ export class ApiKeyService {
     }
     this.touch(row.id);
     const principal: Principal = { orgId: row.orgId, keyId: row.id, scopes: new Set(row.scopes as Scope[]) };
+    if (!trusted || generation !== this.generation) return principal;
     if (this.verified.size > 10_000) this.verified.clear();
-    this.verified.set(hash, { principal, expiresAtMs: now + this.cacheTtlMs });
+    this.verified.set(hash, { principal, expiresAtMs: now + (this.options.cacheTtlMs ?? 10_000) });
     return principal;
   }
 
