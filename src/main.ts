@@ -6,12 +6,15 @@ import { loadConfig } from './config/config.js';
 import { startParley } from './app.js';
 import { createLogger } from './shared/logger.js';
 import { DataDirLockedError } from './store/data-dir-lock.js';
+import { guardUnhandledRejections } from './shared/process-guard.js';
 
 /** A stop that takes longer than this (a hung connection, a stuck provider) exits anyway. */
 const shutdownTimeoutMs = 20_000;
 
 const config = loadConfig();
 const log = createLogger({ level: config.logLevel });
+// Before anything can reject: a missed rejection degrades one request, never every live call.
+guardUnhandledRejections(log);
 let parley;
 try {
   parley = await startParley(config, { logger: log });

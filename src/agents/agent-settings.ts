@@ -20,6 +20,17 @@ export const timerSettings = z.object({
   ring_timeout_s: z.number().int().min(5).max(600).optional(),
 });
 
+/** True for a zone name the runtime's IANA database knows ("Europe/Paris", "UTC"); offsets and abbreviations are not names. */
+export function isIanaTimeZone(value: string): boolean {
+  if (!/^[A-Za-z][A-Za-z0-9_+-]*(?:\/[A-Za-z0-9_+-]+)*$/.test(value)) return false;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Body of POST /v1/agents. Capability settings (llm, flow, tools, outcome) are checked by their modules. */
 export const agentInput = z.object({
   name: z.string().trim().min(1).max(200),
@@ -27,7 +38,7 @@ export const agentInput = z.object({
   /** A shipped flow to start from (flow agents), e.g. 'appointment_confirmation'. */
   template: z.string().max(100).nullish(),
   /** IANA timezone of the callees, for dates a flow hears ('next Tuesday'). */
-  timezone: z.string().max(64).nullish(),
+  timezone: z.string().max(64).refine(isIanaTimeZone, 'must be an IANA time zone, like "America/New_York" or "UTC"').nullish(),
   prompt: z.string().max(50_000).default(''),
   greeting: z.string().max(2000).nullish(),
   first_speaker: z.enum(['agent', 'contact']).default('agent'),

@@ -1,11 +1,14 @@
 /** Bearer API keys on the native API: who is asking, and may they. */
-import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { AppError } from '../shared/errors.js';
 import { hasScope, type ApiKeyService, type Principal, type Scope } from '../keys/api-keys.js';
+import type { HookRow, HookService } from '../hooks/hook-service.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     principal?: Principal;
+    /** The inbound hook a `/hooks/{token}` request's token names. */
+    hook?: HookRow;
   }
 }
 
@@ -17,8 +20,12 @@ export function bearerToken(request: FastifyRequest): string | undefined {
   return match?.[1];
 }
 
-/** A preHandler that authenticates with `extract` and requires `scope`. */
-export function authenticate(keys: ApiKeyService, scope: Scope, extract: (request: FastifyRequest) => string | undefined = bearerToken): preHandlerAsyncHookHandler {
+/**
+ * An `onRequest` hook that authenticates with `extract` and requires `scope`. It runs before the
+ * body is read, so a client without a valid key gets 401 whatever it sends (an oversized or
+ * malformed body included) and never learns the route's schema.
+ */
+export function authenticate(keys: ApiKeyService, scope: Scope, extract: (request: FastifyRequest) => string | undefined = bearerToken): onRequestAsyncHookHandler {
   return async (request: FastifyRequest, _reply: FastifyReply) => {
     const presented = extract(request);
     if (!presented) throw new AppError('UNAUTHENTICATED', 'Send an API key as "Authorization: Bearer <key>"');
@@ -29,8 +36,25 @@ export function authenticate(keys: ApiKeyService, scope: Scope, extract: (reques
   };
 }
 
-/** The principal of an authenticated request (the preHandler guarantees it). */
+/** The principal of an authenticated request (the onRequest hook guarantees it). */
 export function principalOf(request: FastifyRequest): Principal {
   if (!request.principal) throw new AppError('UNAUTHENTICATED');
   return request.principal;
+}
+
+/**
+ * An `onRequest` hook for `POST …/hooks/{token}`: the token in the path is the credential, checked
+ * (404 for an unknown or revoked one) before the body is read.
+ */
+export function authenticateHookToken(hooks: HookService): onRequestAsyncHookHandler {
+  return async (request: FastifyRequest) => {
+    const { token } = request.params as { token?: string };
+    request.hook = await hooks.resolve(token ?? '');
+  };
+}
+
+/** The hook of a request the token hook let through. */
+export function hookOf(request: FastifyRequest): HookRow {
+  if (!request.hook) throw new AppError('HOOK_NOT_FOUND');
+  return request.hook;
 }

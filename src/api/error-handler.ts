@@ -31,25 +31,63 @@ export function toHttpError(error: unknown, request: FastifyRequest): { status: 
     const first = issues[0];
     const where = error.validationContext ?? 'body';
     const message = first ? `Invalid ${where}: "${first.field}" ${first.message}` : `Invalid ${where}`;
-    return { status: 400, body: errorBody('VALIDATION_FAILED', message, { location: where, issues }) };
+    return { status: 400, body: errorBody('VALIDATION_FAILED', message, { field: first?.field ?? where, location: where, issues }) };
   }
   switch (fastifyError.code) {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return { status: 400, body: errorBody('INVALID_JSON', 'The request body is not valid JSON') };
+      return { status: 400, body: errorBody('INVALID_JSON', 'The request body is not valid JSON', { field: 'body' }) };
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return { status: 413, body: errorBody('BODY_TOO_LARGE', errorCodes.BODY_TOO_LARGE.message) };
+      return { status: 413, body: errorBody('BODY_TOO_LARGE', errorCodes.BODY_TOO_LARGE.message, { field: 'body' }) };
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return { status: 415, body: errorBody('UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json') };
+    case 'FST_ERR_CTP_INVALID_TYPE':
+      return { status: 415, body: errorBody('UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json', { field: 'content-type' }) };
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return { status: 400, body: errorBody('BAD_REQUEST', 'Content-Length does not match the body', { field: 'content-length' }) };
+    case 'FST_ERR_BAD_URL':
+      return { status: 400, body: errorBody('BAD_URL', 'The URL holds an escape that is not valid UTF-8 (like "%E0%A4%A")', { field: 'url' }) };
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return { status: 414, body: errorBody('PATH_PARAMETER_TOO_LONG', `A path parameter is longer than ${maxParamLength} characters`, { field: 'url' }) };
   }
   if (error instanceof SyntaxError || fastifyError.statusCode === 400) {
-    return { status: 400, body: errorBody('INVALID_JSON', 'The request body is not valid JSON') };
+    return { status: 400, body: errorBody('INVALID_JSON', 'The request body is not valid JSON', { field: 'body' }) };
   }
   if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
-    return { status: fastifyError.statusCode, body: errorBody('BAD_REQUEST', fastifyError.message) };
+    return { status: fastifyError.statusCode, body: errorBody('BAD_REQUEST', errorCodes.BAD_REQUEST.message, { field: 'request' }) };
   }
   request.log.error({ err: error }, 'unhandled error');
   return { status: 500, body: errorBody('INTERNAL', errorCodes.INTERNAL.message) };
+}
+
+/** Longest path parameter the router takes (Fastify's default); longer is 414. */
+export const maxParamLength = 100;
+
+/** The native error, as `toHttpError` makes it, turned into what a dialect's clients read. */
+export type ErrorShaper = (status: number, error: ErrorBody['error']) => { status: number; body: unknown };
+
+/** Dialects' error shapes by URL prefix, for the errors Fastify raises before any route is chosen. */
+const prefixShapers = new Map<string, ErrorShaper>();
+
+/** Makes the errors Fastify raises before routing (a bad URL, an overlong parameter) answer in `shape` under `prefix`. */
+export function registerPrefixErrorShape(prefix: string, shape: ErrorShaper): void {
+  prefixShapers.set(prefix, shape);
+}
+
+/**
+ * Fastify's `frameworkErrors` option: a malformed URL or an overlong path parameter is refused
+ * before routing, by Fastify itself; this gives those answers Parley's shape (or a dialect's).
+ */
+export function frameworkErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const { status, body } = toHttpError(error, request);
+  const url = request.url ?? '';
+  for (const [prefix, shape] of prefixShapers) {
+    if (url === prefix || url.startsWith(`${prefix}/`)) {
+      const shaped = shape(status, body.error);
+      void reply.status(shaped.status).send(shaped.body);
+      return;
+    }
+  }
+  void reply.status(status).send(body);
 }
 
 export function registerErrorHandling(app: FastifyInstance): void {

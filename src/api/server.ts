@@ -6,7 +6,9 @@ import swagger from '@fastify/swagger';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../shared/logger.js';
-import { registerErrorHandling } from './error-handler.js';
+import { frameworkErrorHandler, maxParamLength, registerErrorHandling } from './error-handler.js';
+import { registerInputGuard } from './input-guard.js';
+import { registerJsonParser } from './json-body.js';
 import type { ApiServices } from './services.js';
 import { callRoutes } from './routes/calls.js';
 import { agentRoutes } from './routes/agents.js';
@@ -29,12 +31,17 @@ export async function buildApi(services: ApiServices, options: ApiOptions): Prom
     bodyLimit: bodyLimitBytes,
     trustProxy: true,
     return503OnClosing: true,
+    routerOptions: { maxParamLength },
+    // A malformed URL or an overlong path parameter answers in Parley's shape, not Fastify's.
+    frameworkErrors: frameworkErrorHandler,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandling(app);
   // JSON only (and forms, for carriers' callbacks): a text body is refused with 415, not parsed.
   app.removeContentTypeParser('text/plain');
+  registerJsonParser(app);
+  registerInputGuard(app);
   await app.register(formbody, { bodyLimit: bodyLimitBytes });
   await app.register(websocket, { options: { maxPayload: 1024 * 1024 } });
   await app.register(swagger, {

@@ -17,6 +17,8 @@ import { linkContact, type ContactFields } from '../contacts/contact-service.js'
 
 export const maxVariables = 25;
 const defaultMaxDurationS = 600;
+/** A call may be scheduled at most this far ahead (366 days, so "same day next year" passes). */
+export const maxScheduleAheadMs = 366 * 24 * 3600 * 1000;
 
 export interface CreateCallInput {
   readonly agent_id: string;
@@ -150,6 +152,9 @@ export class CallService {
     const scheduledFor = input.scheduled_for ? new Date(input.scheduled_for) : null;
     if (scheduledFor && Number.isNaN(scheduledFor.getTime())) {
       throw new AppError('VALIDATION_FAILED', '"scheduled_for" must be an ISO 8601 date-time', { details: { field: 'scheduled_for' } });
+    }
+    if (scheduledFor && scheduledFor.getTime() > Date.now() + maxScheduleAheadMs) {
+      throw new AppError('SCHEDULE_TOO_FAR', '"scheduled_for" may be at most a year ahead', { details: { field: 'scheduled_for', max: new Date(Date.now() + maxScheduleAheadMs).toISOString() } });
     }
     for (const check of this.createChecks) await check(input, { agent, carrier: caller.carrier });
     const timers = (agent.settings.timers ?? {}) as { max_duration_s?: number };

@@ -46,7 +46,7 @@ export class HookService {
 
   /** Creates a hook; `token` is shown this once. */
   async create(orgId: string, input: { name: string; agent_id?: string | null | undefined }): Promise<{ hook: HookRow; token: string }> {
-    if (input.agent_id) await this.assertAgent(orgId, input.agent_id);
+    if (input.agent_id !== undefined && input.agent_id !== null) await this.assertAgent(orgId, input.agent_id);
     const token = generateSecret('hk');
     const [hook] = await this.db
       .insert(hooks)

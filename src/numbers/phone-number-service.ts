@@ -38,7 +38,8 @@ export class PhoneNumberService {
   constructor(private readonly db: Db, private readonly assertAgent: (orgId: string, agentId: string) => Promise<unknown>) {}
 
   async create(orgId: string, input: { number: string; carrier: CarrierId; agent_id?: string | null | undefined; label?: string | null | undefined }): Promise<PhoneNumberRow> {
-    if (input.agent_id) await this.assertAgent(orgId, input.agent_id);
+    // An empty id is looked up (and not found), never written: it would break the foreign key.
+    if (input.agent_id !== undefined && input.agent_id !== null) await this.assertAgent(orgId, input.agent_id);
     try {
       const [row] = await this.db
         .insert(phoneNumbers)
@@ -79,7 +80,7 @@ export class PhoneNumberService {
 
   async update(orgId: string, id: string, patch: { agent_id?: string | null | undefined; label?: string | null | undefined }): Promise<PhoneNumberRow> {
     const current = await this.get(orgId, id);
-    if (patch.agent_id) await this.assertAgent(orgId, patch.agent_id);
+    if (patch.agent_id !== undefined && patch.agent_id !== null) await this.assertAgent(orgId, patch.agent_id);
     const [row] = await this.db
       .update(phoneNumbers)
       .set({

@@ -1,5 +1,6 @@
 /** The process logger: pino with redaction of personal data and secrets. */
 import { pino, type Logger } from 'pino';
+import { safeErrorSerializer, safeRequestSerializer } from './log-safety.js';
 
 /** Field names whose values never reach a log line: phone numbers, transcripts, prompts, keys. */
 export const redactedFields = [
@@ -20,6 +21,9 @@ export function createLogger(options: { level?: string; name?: string } = {}): L
     name: options.name ?? 'parley',
     level: options.level ?? 'info',
     redact: { paths: redactPaths, censor: '[redacted]' },
+    // Fastify logs each request's URL and every 5xx's error through these: URLs lose hook tokens
+    // and key/variable query values, database errors lose their parameters.
+    serializers: { err: safeErrorSerializer, error: safeErrorSerializer, req: safeRequestSerializer },
   });
 }
 

@@ -4,18 +4,18 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import { toHttpError, type ErrorBody } from '../error-handler.js';
+import { registerPrefixErrorShape, toHttpError, type ErrorShaper } from '../error-handler.js';
 import { bearerToken } from '../auth.js';
 import { AppError } from '../../shared/errors.js';
 
-/** The native error, as `toHttpError` makes it, turned into what the vendor's clients read. */
-export type ErrorShaper = (status: number, error: ErrorBody['error']) => { status: number; body: unknown };
+export type { ErrorShaper };
 
 /**
  * Registers a dialect's routes under `prefix`, with its own error and not-found handlers so that
  * every failure (bad JSON, a missing key, a core refusal) answers in the vendor's shape.
  */
 export async function registerDialect(app: FastifyInstance, prefix: string, shape: ErrorShaper, routes: (scope: FastifyInstance) => void): Promise<void> {
+  registerPrefixErrorShape(prefix, shape);
   await app.register(
     async (scope) => {
       scope.setErrorHandler((error, request, reply) => {

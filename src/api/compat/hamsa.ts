@@ -69,7 +69,7 @@ function callJob(services: ApiServices, call: CallRow, agent: AgentRow, keyId: s
 
 export async function hamsaRoutes(app: FastifyInstance, services: ApiServices): Promise<void> {
   await registerDialect(app, hamsaPrefix, hamsaError, (scope) => {
-    scope.post('/v1/voice-agents/call', { schema: { hide: true }, preHandler: authenticate(services.keys, 'calls:write', tokenOrBearer) }, async (request) => {
+    scope.post('/v1/voice-agents/call', { schema: { hide: true }, onRequest: authenticate(services.keys, 'calls:write', tokenOrBearer) }, async (request) => {
       const principal = principalOf(request);
       const { orgId } = principal;
       const body = parseRequest(callBody, request.body);

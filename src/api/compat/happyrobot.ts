@@ -136,7 +136,7 @@ function useCaseView(services: ApiServices, agent: AgentRow, call: CallRow) {
 
 export async function happyRobotRoutes(app: FastifyInstance, services: ApiServices): Promise<void> {
   await registerDialect(app, happyRobotPrefix, happyRobotError, (scope) => {
-    scope.post('/api/v1/dial/outbound', { schema: { hide: true }, preHandler: authenticate(services.keys, 'calls:write', bearerOrBare) }, async (request) => {
+    scope.post('/api/v1/dial/outbound', { schema: { hide: true }, onRequest: authenticate(services.keys, 'calls:write', bearerOrBare) }, async (request) => {
       const { orgId } = principalOf(request);
       const body = parseRequest(dialBody, request.body);
       const agent = await useCase(services, orgId, body);

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
-import { authenticate, principalOf } from '../auth.js';
+import { authenticate, authenticateHookToken, hookOf, principalOf } from '../auth.js';
 import type { ApiServices } from '../services.js';
 import type { CallRow } from '../../calls/call-view.js';
 import { callView } from '../../calls/call-view.js';
@@ -93,7 +93,7 @@ async function agentIdFor(services: ApiServices, orgId: string, ref: string, fie
 export async function huskyVoiceRoutes(app: FastifyInstance, services: ApiServices): Promise<void> {
   const { keys, calls, hooks } = services;
   await registerDialect(app, huskyVoicePrefix, huskyVoiceError, (scope) => {
-    scope.post('/v1/calls', { schema: { hide: true }, preHandler: authenticate(keys, 'calls:write') }, async (request) => {
+    scope.post('/v1/calls', { schema: { hide: true }, onRequest: authenticate(keys, 'calls:write') }, async (request) => {
       const { orgId } = principalOf(request);
       const body = parseRequest(createBody, request.body);
       const agentId = await agentIdFor(services, orgId, body.agent_id, 'agent_id');
@@ -113,21 +113,20 @@ export async function huskyVoiceRoutes(app: FastifyInstance, services: ApiServic
       return queued(placed.call, placed.created);
     });
 
-    scope.get('/v1/calls/:id', { schema: { hide: true }, preHandler: authenticate(keys, 'calls:read') }, async (request) => {
+    scope.get('/v1/calls/:id', { schema: { hide: true }, onRequest: authenticate(keys, 'calls:read') }, async (request) => {
       const { id } = request.params as { id: string };
       return statusView(await calls.get(principalOf(request).orgId, id));
     });
 
-    scope.post('/v1/calls/:id/cancel', { schema: { hide: true }, preHandler: authenticate(keys, 'calls:write') }, async (request) => {
+    scope.post('/v1/calls/:id/cancel', { schema: { hide: true }, onRequest: authenticate(keys, 'calls:write') }, async (request) => {
       const { id } = request.params as { id: string };
       const call = await calls.requestCancel(principalOf(request).orgId, id);
       const message = call.status === 'canceled' ? 'Call has been canceled.' : 'Call cancellation requested; the call is being hung up.';
       return { success: true, call_id: call.id, status: call.status, message };
     });
 
-    scope.post('/v1/hooks/:token', { schema: { hide: true } }, async (request) => {
-      const { token } = request.params as { token: string };
-      const hook = await hooks.resolve(token);
+    scope.post('/v1/hooks/:token', { schema: { hide: true }, onRequest: authenticateHookToken(hooks) }, async (request) => {
+      const hook = hookOf(request);
       const body = parseRequest(hookBody, request.body);
       if (body.action !== 'call.create') throw invalidField('action', `"action" must be "call.create"; got "${body.action.slice(0, 100)}"`);
       const { data } = body;

@@ -9,7 +9,6 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { authenticate, principalOf } from '../auth.js';
 import type { ApiServices } from '../services.js';
 import { serveChat, type ChatDeps } from '../routes/chat.js';
-import { toHttpError } from '../error-handler.js';
 import { callView, type CallRow } from '../../calls/call-view.js';
 import type { CallStatus } from '../../calls/call-status.js';
 import { AppError, assertNever } from '../../shared/errors.js';
@@ -109,7 +108,7 @@ export async function voicingRoutes(app: FastifyInstance, services: ApiServices,
   const base = '/api/v1/campaigns';
 
   await registerDialect(app, voicingPrefix, voicingError, (scope) => {
-    scope.post(`${base}/publish-outbound-call`, { schema: { hide: true }, preHandler: authenticate(keys, 'calls:write', key) }, async (request) => {
+    scope.post(`${base}/publish-outbound-call`, { schema: { hide: true }, onRequest: authenticate(keys, 'calls:write', key) }, async (request) => {
       const { orgId } = principalOf(request);
       const body = parseRequest(publishBody, request.body);
       if (body.telephony_provider !== 'default') {
@@ -130,7 +129,7 @@ export async function voicingRoutes(app: FastifyInstance, services: ApiServices,
       return { status: 'success', message: 'Outbound call started successfully', call_id: uuidOf(placed.call) };
     });
 
-    scope.get(`${base}/get-call-details`, { schema: { hide: true }, preHandler: authenticate(keys, 'calls:read', key) }, async (request) => {
+    scope.get(`${base}/get-call-details`, { schema: { hide: true }, onRequest: authenticate(keys, 'calls:read', key) }, async (request) => {
       const { orgId } = principalOf(request);
       const query = parseRequest(detailsQuery, request.query, 'query');
       if (query.call_id) {
@@ -151,12 +150,12 @@ export async function voicingRoutes(app: FastifyInstance, services: ApiServices,
       return { success: true, page, limit, has_more: rows.nextCursor !== null, data: rows.data.map((call) => details(call, uuidOf(call))) };
     });
 
-    scope.get(`${base}/get-call-details/:call_id`, { schema: { hide: true }, preHandler: authenticate(keys, 'calls:read', key) }, async (request) => {
+    scope.get(`${base}/get-call-details/:call_id`, { schema: { hide: true }, onRequest: authenticate(keys, 'calls:read', key) }, async (request) => {
       const { call_id: callId } = request.params as { call_id: string };
       return { success: true, ...details(await calls.get(principalOf(request).orgId, nativeCallId(callId)), callId) };
     });
 
-    scope.post(`${base}/get-call-details/bulk-by-ids`, { schema: { hide: true }, preHandler: authenticate(keys, 'calls:read', key) }, async (request) => {
+    scope.post(`${base}/get-call-details/bulk-by-ids`, { schema: { hide: true }, onRequest: authenticate(keys, 'calls:read', key) }, async (request) => {
       const body = parseRequest(bulkBody, request.body);
       const asSent = new Map(body.call_ids.map((id) => [nativeCallId(id), id]));
       const rows = await calls.bulkGet(principalOf(request).orgId, [...asSent.keys()]);
@@ -175,8 +174,8 @@ export async function voicingRoutes(app: FastifyInstance, services: ApiServices,
       {
         websocket: true,
         schema: { hide: true },
+        onRequest: authenticate(keys, 'agents:read', key),
         preHandler: [
-          authenticate(keys, 'agents:read', key),
           async (request) => {
             const query = request.query as Record<string, string | undefined>;
             if (!query.assistant_id) throw invalidField('assistant_id', '"assistant_id" is required');
@@ -187,11 +186,9 @@ export async function voicingRoutes(app: FastifyInstance, services: ApiServices,
       },
       (socket, request) => {
         const { agentId, variables: initial } = chatAgents.get(request)!;
-        serveChat(socket, chat, services, principalOf(request).orgId, agentId, initial).catch((error: unknown) => {
-          const { body } = toHttpError(error, request);
-          socket.send(JSON.stringify({ type: 'error', ...body.error }));
-          socket.close(1008, body.error.code);
-        });
+        serveChat(socket, chat, services, principalOf(request).orgId, agentId, initial, request.log).catch((error: unknown) =>
+          request.log.error({ err: error }, 'chatbot socket handling failed'),
+        );
       },
     );
   });

@@ -43,7 +43,7 @@ async function assistant(services: ApiServices, orgId: string, body: z.infer<typ
 
 export async function vozAgentRoutes(app: FastifyInstance, services: ApiServices): Promise<void> {
   await registerDialect(app, vozAgentPrefix, vozAgentError, (scope) => {
-    scope.post('/v1/calls/outbound', { schema: { hide: true }, preHandler: authenticate(services.keys, 'calls:write') }, async (request, reply) => {
+    scope.post('/v1/calls/outbound', { schema: { hide: true }, onRequest: authenticate(services.keys, 'calls:write') }, async (request, reply) => {
       const { orgId } = principalOf(request);
       const body = parseRequest(outboundBody, request.body);
       const agent = await assistant(services, orgId, body);

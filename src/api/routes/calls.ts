@@ -62,7 +62,7 @@ export function callRoutes(app: FastifyInstance, services: ApiServices): void {
         body: createCallBody,
         headers: z.object({ 'idempotency-key': z.string().min(1).max(255).optional() }).passthrough(),
       },
-      preHandler: authenticate(keys, 'calls:write'),
+      onRequest: authenticate(keys, 'calls:write'),
     },
     async (request, reply) => {
       const { orgId } = principalOf(request);
@@ -76,7 +76,7 @@ export function callRoutes(app: FastifyInstance, services: ApiServices): void {
 
   api.get(
     '/v1/calls',
-    { schema: { tags: ['calls'], summary: 'List calls, newest first', querystring: listQuery }, preHandler: authenticate(keys, 'calls:read') },
+    { schema: { tags: ['calls'], summary: 'List calls, newest first', querystring: listQuery }, onRequest: authenticate(keys, 'calls:read') },
     async (request) => {
       const { orgId } = principalOf(request);
       const q = request.query;
@@ -104,7 +104,7 @@ export function callRoutes(app: FastifyInstance, services: ApiServices): void {
     '/v1/calls/bulk-get',
     {
       schema: { tags: ['calls'], summary: 'Get up to 100 calls by id', body: z.object({ ids: z.array(z.string().min(1).max(100)).min(1).max(100) }).strict() },
-      preHandler: authenticate(keys, 'calls:read'),
+      onRequest: authenticate(keys, 'calls:read'),
     },
     async (request) => {
       const rows = await calls.bulkGet(principalOf(request).orgId, request.body.ids);
@@ -115,19 +115,19 @@ export function callRoutes(app: FastifyInstance, services: ApiServices): void {
 
   api.get(
     '/v1/calls/:id',
-    { schema: { tags: ['calls'], summary: 'Get a call', params: idParams }, preHandler: authenticate(keys, 'calls:read') },
+    { schema: { tags: ['calls'], summary: 'Get a call', params: idParams }, onRequest: authenticate(keys, 'calls:read') },
     async (request) => callView(await calls.get(principalOf(request).orgId, request.params.id)),
   );
 
   api.post(
     '/v1/calls/:id/cancel',
-    { schema: { tags: ['calls'], summary: 'Cancel a queued, ringing or live call', params: idParams }, preHandler: authenticate(keys, 'calls:write') },
+    { schema: { tags: ['calls'], summary: 'Cancel a queued, ringing or live call', params: idParams }, onRequest: authenticate(keys, 'calls:write') },
     async (request) => callView(await calls.requestCancel(principalOf(request).orgId, request.params.id)),
   );
 
   api.post(
     '/v1/calls/:id/analyze',
-    { schema: { tags: ['calls'], summary: 'Run the post-call analysis again (summary, outcome, tags)', params: idParams }, preHandler: authenticate(keys, 'calls:write') },
+    { schema: { tags: ['calls'], summary: 'Run the post-call analysis again (summary, outcome, tags)', params: idParams }, onRequest: authenticate(keys, 'calls:write') },
     async (request) => {
       const call = await calls.get(principalOf(request).orgId, request.params.id);
       if (!isTerminal(call.status as CallStatus)) throw new AppError('CALL_NOT_ENDED', undefined, { details: { status: call.status } });
@@ -137,7 +137,7 @@ export function callRoutes(app: FastifyInstance, services: ApiServices): void {
 
   api.get(
     '/v1/calls/:id/events',
-    { schema: { tags: ['calls'], summary: "A call's events, oldest first", params: idParams }, preHandler: authenticate(keys, 'calls:read') },
+    { schema: { tags: ['calls'], summary: "A call's events, oldest first", params: idParams }, onRequest: authenticate(keys, 'calls:read') },
     async (request) => {
       const events = await calls.events(principalOf(request).orgId, request.params.id);
       return { data: events.map((event) => ({ id: event.id, type: event.type, data: event.data, created_at: event.createdAt.toISOString() })) };

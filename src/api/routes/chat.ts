@@ -5,14 +5,13 @@
  * {"type":"error","code","message"}. Variables may also come as ?variables=<json>.
  */
 import { z } from 'zod';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { WebSocket } from 'ws';
+import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
+import type { RawData, WebSocket } from 'ws';
 import { authenticate, bearerToken, principalOf } from '../auth.js';
 import type { ApiServices } from '../services.js';
 import { ChatSession, type ChatEvent } from '../../chat/chat-session.js';
 import type { AgentSpec, ConversationEngine, Variables } from '../../brain/types.js';
-import { AppError } from '../../shared/errors.js';
-import { toHttpError } from '../error-handler.js';
+import { AppError, errorCodes } from '../../shared/errors.js';
 
 const variablesSchema = z.record(z.string().min(1).max(64), z.union([z.string().max(5000), z.number(), z.boolean()]));
 const clientMessage = z.discriminatedUnion('type', [
@@ -30,47 +29,82 @@ export interface ChatDeps {
   readonly requiredVariables: (settings: Readonly<Record<string, unknown>>) => string[];
 }
 
-/** Drives one WebSocket against one agent; shared by the native route and the Voicing dialect. */
-export async function serveChat(socket: WebSocket, deps: ChatDeps, services: ApiServices, orgId: string, agentId: string, initial: Variables): Promise<void> {
-  const send = (message: unknown) => socket.readyState === socket.OPEN && socket.send(JSON.stringify(message));
-  const fail = (error: unknown) => {
-    const { body } = error instanceof AppError ? { body: { error: { code: error.code, message: error.message, details: error.details } } } : { body: { error: { code: 'INTERNAL', message: 'Internal error' } } };
-    send({ type: 'error', ...body.error });
+/**
+ * Drives one WebSocket against one agent; shared by the native route and the Voicing dialect.
+ * Never rejects: every failure (an unknown agent, a bad frame, an engine error, the client
+ * leaving mid-turn) becomes an `error` message on the socket or a close, never a rejection
+ * nobody awaits. A failure that is not an AppError is a bug and is logged as one.
+ */
+export async function serveChat(socket: WebSocket, deps: ChatDeps, services: ApiServices, orgId: string, agentId: string, initial: Variables, log: FastifyBaseLogger): Promise<void> {
+  const send = (message: unknown) => {
+    if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
   };
-  // Messages are handled strictly in order, starting with loading the agent, so a client may
-  // send as soon as the socket opens.
+  const errorOf = (error: unknown): { code: string; message: string; details?: unknown } => {
+    if (error instanceof AppError) return { code: error.code, message: error.message, ...(error.details === undefined ? {} : { details: error.details }) };
+    log.error({ err: error }, 'chat turn failed');
+    return { code: 'INTERNAL', message: errorCodes.INTERNAL.message };
+  };
+  /** Ends the chat: an error the client can read, then a close carrying its code. */
+  const refuse = (error: unknown) => {
+    const body = errorOf(error);
+    send({ type: 'error', ...body });
+    if (socket.readyState === socket.OPEN || socket.readyState === socket.CONNECTING) socket.close(1008, body.code);
+  };
   let spec: AgentSpec | undefined;
   let session: ChatSession | undefined;
-  let queue: Promise<void> = services.agents.get(orgId, agentId).then((row) => {
-    spec = services.agents.spec(row);
-  });
+  let closed = false;
+  // Messages are handled strictly in order, starting with loading the agent, so a client may
+  // send as soon as the socket opens. Each step catches its own failure: the chain never rejects.
+  let queue: Promise<void> = Promise.resolve();
+  const enqueue = (step: () => Promise<void>): void => {
+    queue = queue.then(step).catch((error: unknown) => send({ type: 'error', ...errorOf(error) }));
+  };
   const pump = async (events: AsyncIterable<ChatEvent>) => {
-    for await (const event of events) send(event);
-    if (session?.isEnded) socket.close(1000, 'conversation ended');
+    for await (const event of events) {
+      if (closed) break;
+      send(event);
+    }
+    if (session?.isEnded && !closed) socket.close(1000, 'conversation ended');
   };
   const start = (variables: Variables) => {
     session?.close();
+    session = undefined;
     session = new ChatSession(deps.engine, spec!, variables, deps.requiredVariables(spec!.settings));
     return pump(session.open());
   };
-  socket.on('message', (raw) => {
-    queue = queue.then(async () => {
-      const parsed = clientMessage.safeParse(safeJson(String(raw)));
-      if (!parsed.success) return void send({ type: 'error', code: 'VALIDATION_FAILED', message: 'Send {"type":"message","text":"…"}, {"type":"dtmf","digits":"1"}, {"type":"start","variables":{}} or {"type":"end"}' });
+  socket.on('close', () => {
+    closed = true;
+    session?.close();
+  });
+  socket.on('message', (raw, isBinary) => {
+    enqueue(async () => {
+      if (closed || !spec) return;
+      const parsed = isBinary ? undefined : clientMessage.safeParse(safeJson(rawText(raw)));
+      if (!parsed?.success) return send({ type: 'error', code: 'VALIDATION_FAILED', message: 'Send {"type":"message","text":"…"}, {"type":"dtmf","digits":"1"}, {"type":"start","variables":{}} or {"type":"end"} as a JSON text frame', details: { field: 'type' } });
       const message = parsed.data;
-      try {
-        if (message.type === 'start') return await start({ ...initial, ...message.variables });
-        if (message.type === 'end') return void socket.close(1000, 'closed by client');
-        if (!session) await start(initial);
-        await pump(message.type === 'message' ? session!.say(message.text) : session!.press(message.digits));
-      } catch (error) {
-        fail(error);
-      }
+      if (message.type === 'start') return start({ ...initial, ...message.variables });
+      if (message.type === 'end') return void socket.close(1000, 'closed by client');
+      if (!session) await start(initial);
+      if (closed || !session) return;
+      await pump(message.type === 'message' ? session.say(message.text) : session.press(message.digits));
     });
   });
-  socket.on('close', () => session?.close());
-  queue = queue.then(() => start(initial));
+  enqueue(async () => {
+    try {
+      spec = services.agents.spec(await services.agents.get(orgId, agentId));
+      if (!closed) await start(initial);
+    } catch (error) {
+      spec = undefined;
+      refuse(error);
+    }
+  });
   await queue;
+}
+
+/** A text frame as a string; binary and fragmented frames arrive as Buffers or Buffer lists. */
+function rawText(raw: RawData): string {
+  if (Array.isArray(raw)) return Buffer.concat(raw).toString('utf8');
+  return Buffer.isBuffer(raw) ? raw.toString('utf8') : Buffer.from(raw).toString('utf8');
 }
 
 function safeJson(text: string): unknown {
@@ -84,7 +118,7 @@ function safeJson(text: string): unknown {
 export function chatRoutes(app: FastifyInstance, services: ApiServices, deps: ChatDeps): void {
   app.get(
     '/v1/agents/:id/chat',
-    { websocket: true, schema: { hide: true }, preHandler: authenticate(services.keys, 'agents:read', keyFromRequest) },
+    { websocket: true, schema: { hide: true }, onRequest: authenticate(services.keys, 'agents:read', keyFromRequest) },
     (socket, request) => {
       const { id } = request.params as { id: string };
       const raw = (request.query as Record<string, string | undefined>).variables;
@@ -97,11 +131,9 @@ export function chatRoutes(app: FastifyInstance, services: ApiServices, deps: Ch
         }
         variables = parsed.data;
       }
-      serveChat(socket, deps, services, principalOf(request).orgId, id, variables).catch((error: unknown) => {
-        const { body } = toHttpError(error, request);
-        socket.send(JSON.stringify({ type: 'error', ...body.error }));
-        socket.close(1008, body.error.code);
-      });
+      serveChat(socket, deps, services, principalOf(request).orgId, id, variables, request.log).catch((error: unknown) =>
+        request.log.error({ err: error }, 'chat socket handling failed'),
+      );
     },
   );
 }

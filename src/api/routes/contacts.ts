@@ -19,7 +19,7 @@ export function contactRoutes(app: FastifyInstance, services: ApiServices): void
     '/v1/contacts',
     {
       schema: { tags: ['contacts'], summary: 'Create or update the contact for a phone number', body: contactFields.extend({ phone_number: z.string().min(1).max(32) }).strict() },
-      preHandler: authenticate(keys, 'calls:write'),
+      onRequest: authenticate(keys, 'calls:write'),
     },
     async (request, reply) => {
       const { phone_number: number, ...fields } = request.body;
@@ -33,7 +33,7 @@ export function contactRoutes(app: FastifyInstance, services: ApiServices): void
     '/v1/contacts',
     {
       schema: { tags: ['contacts'], summary: 'List contacts', querystring: z.object({ limit: z.coerce.number().int().min(1).max(100).default(20), cursor: z.string().max(500).optional(), search: z.string().max(100).optional() }).strict() },
-      preHandler: authenticate(keys, 'calls:read'),
+      onRequest: authenticate(keys, 'calls:read'),
     },
     async (request) => {
       const page = await contacts.list(principalOf(request).orgId, request.query);
@@ -42,17 +42,17 @@ export function contactRoutes(app: FastifyInstance, services: ApiServices): void
   );
   api.get(
     '/v1/contacts/:id',
-    { schema: { tags: ['contacts'], summary: 'Get a contact', params: idParams }, preHandler: authenticate(keys, 'calls:read') },
+    { schema: { tags: ['contacts'], summary: 'Get a contact', params: idParams }, onRequest: authenticate(keys, 'calls:read') },
     async (request) => contactView(await contacts.get(principalOf(request).orgId, request.params.id)),
   );
   api.patch(
     '/v1/contacts/:id',
-    { schema: { tags: ['contacts'], summary: 'Update a contact', params: idParams, body: contactFields.strict() }, preHandler: authenticate(keys, 'calls:write') },
+    { schema: { tags: ['contacts'], summary: 'Update a contact', params: idParams, body: contactFields.strict() }, onRequest: authenticate(keys, 'calls:write') },
     async (request) => contactView(await contacts.update(principalOf(request).orgId, request.params.id, request.body)),
   );
   api.delete(
     '/v1/contacts/:id',
-    { schema: { tags: ['contacts'], summary: 'Delete a contact', params: idParams }, preHandler: authenticate(keys, 'calls:write') },
+    { schema: { tags: ['contacts'], summary: 'Delete a contact', params: idParams }, onRequest: authenticate(keys, 'calls:write') },
     async (request, reply) => {
       await contacts.remove(principalOf(request).orgId, request.params.id);
       return reply.status(204).send();
@@ -60,7 +60,7 @@ export function contactRoutes(app: FastifyInstance, services: ApiServices): void
   );
   api.get(
     '/v1/contacts/:id/calls',
-    { schema: { tags: ['contacts'], summary: "A contact's calls, newest first", params: idParams, querystring: z.object({ limit: z.coerce.number().int().min(1).max(100).default(20), cursor: z.string().max(500).optional() }).strict() }, preHandler: authenticate(keys, 'calls:read') },
+    { schema: { tags: ['contacts'], summary: "A contact's calls, newest first", params: idParams, querystring: z.object({ limit: z.coerce.number().int().min(1).max(100).default(20), cursor: z.string().max(500).optional() }).strict() }, onRequest: authenticate(keys, 'calls:read') },
     async (request) => {
       const { orgId } = principalOf(request);
       const contact = await contacts.get(orgId, request.params.id);

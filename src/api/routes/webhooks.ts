@@ -76,7 +76,7 @@ export function webhookRoutes(app: FastifyInstance, services: ApiServices, webho
 
   api.post(
     '/v1/webhook-endpoints',
-    { schema: { tags, summary: 'Add a webhook endpoint; its whsec_ signing secret is shown only in this answer', body: createBody }, preHandler: authenticate(keys, 'admin') },
+    { schema: { tags, summary: 'Add a webhook endpoint; its whsec_ signing secret is shown only in this answer', body: createBody }, onRequest: authenticate(keys, 'admin') },
     async (request, reply) => {
       const { endpoint, secret } = await endpoints.create(principalOf(request).orgId, request.body);
       return reply.status(201).send({ ...endpoints.view(endpoint), secret });
@@ -84,7 +84,7 @@ export function webhookRoutes(app: FastifyInstance, services: ApiServices, webho
   );
   api.get(
     '/v1/webhook-endpoints',
-    { schema: { tags, summary: 'List webhook endpoints, newest first', querystring: z.object(pageQuery).strict() }, preHandler: authenticate(keys, 'calls:read') },
+    { schema: { tags, summary: 'List webhook endpoints, newest first', querystring: z.object(pageQuery).strict() }, onRequest: authenticate(keys, 'calls:read') },
     async (request) => {
       const page = await endpoints.list(principalOf(request).orgId, request.query);
       return { data: page.data.map((row) => endpoints.view(row)), has_more: page.nextCursor !== null, next_cursor: page.nextCursor };
@@ -92,17 +92,17 @@ export function webhookRoutes(app: FastifyInstance, services: ApiServices, webho
   );
   api.get(
     '/v1/webhook-endpoints/:id',
-    { schema: { tags, summary: 'Get a webhook endpoint (enabled, or why it was disabled)', params: idParams }, preHandler: authenticate(keys, 'calls:read') },
+    { schema: { tags, summary: 'Get a webhook endpoint (enabled, or why it was disabled)', params: idParams }, onRequest: authenticate(keys, 'calls:read') },
     async (request) => endpoints.view(await endpoints.get(principalOf(request).orgId, request.params.id)),
   );
   api.patch(
     '/v1/webhook-endpoints/:id',
-    { schema: { tags, summary: 'Change a webhook endpoint; enabling it again clears its failure record', params: idParams, body: patchBody }, preHandler: authenticate(keys, 'admin') },
+    { schema: { tags, summary: 'Change a webhook endpoint; enabling it again clears its failure record', params: idParams, body: patchBody }, onRequest: authenticate(keys, 'admin') },
     async (request) => endpoints.view(await endpoints.update(principalOf(request).orgId, request.params.id, request.body)),
   );
   api.delete(
     '/v1/webhook-endpoints/:id',
-    { schema: { tags, summary: 'Delete a webhook endpoint (its deliveries stay in the log)', params: idParams }, preHandler: authenticate(keys, 'admin') },
+    { schema: { tags, summary: 'Delete a webhook endpoint (its deliveries stay in the log)', params: idParams }, onRequest: authenticate(keys, 'admin') },
     async (request, reply) => {
       await endpoints.remove(principalOf(request).orgId, request.params.id);
       return reply.status(204).send();
@@ -110,7 +110,7 @@ export function webhookRoutes(app: FastifyInstance, services: ApiServices, webho
   );
   api.post(
     '/v1/webhook-endpoints/:id/rotate-secret',
-    { schema: { tags, summary: 'Replace the signing secret; the new one is shown only in this answer', params: idParams, body: rotateBody }, preHandler: authenticate(keys, 'admin') },
+    { schema: { tags, summary: 'Replace the signing secret; the new one is shown only in this answer', params: idParams, body: rotateBody }, onRequest: authenticate(keys, 'admin') },
     async (request) => {
       const overlapS = request.body?.previous_secret_expires_in_s ?? DEFAULT_ROTATION_OVERLAP_S;
       const { endpoint, secret, previousExpiresAt } = await endpoints.rotateSecret(principalOf(request).orgId, request.params.id, overlapS);
@@ -119,12 +119,12 @@ export function webhookRoutes(app: FastifyInstance, services: ApiServices, webho
   );
   api.get(
     '/v1/call-webhook-secret',
-    { schema: { tags, summary: "The whsec_ secret that signs deliveries to calls' own webhook_url" }, preHandler: authenticate(keys, 'admin') },
+    { schema: { tags, summary: "The whsec_ secret that signs deliveries to calls' own webhook_url" }, onRequest: authenticate(keys, 'admin') },
     async (request) => ({ secret: (await webhooks.callSecrets.secrets(principalOf(request).orgId)).current }),
   );
   api.post(
     '/v1/call-webhook-secret/rotate',
-    { schema: { tags, summary: "Replace the secret for calls' own webhook_url; the old one keeps signing beside it for the overlap", body: rotateBody }, preHandler: authenticate(keys, 'admin') },
+    { schema: { tags, summary: "Replace the secret for calls' own webhook_url; the old one keeps signing beside it for the overlap", body: rotateBody }, onRequest: authenticate(keys, 'admin') },
     async (request) => {
       const overlapS = request.body?.previous_secret_expires_in_s ?? DEFAULT_ROTATION_OVERLAP_S;
       const { secret, previousExpiresAt } = await webhooks.callSecrets.rotate(principalOf(request).orgId, overlapS);
@@ -134,7 +134,7 @@ export function webhookRoutes(app: FastifyInstance, services: ApiServices, webho
 
   api.get(
     '/v1/webhook-deliveries',
-    { schema: { tags, summary: 'The delivery log, newest first', querystring: deliveryQuery }, preHandler: authenticate(keys, 'calls:read') },
+    { schema: { tags, summary: 'The delivery log, newest first', querystring: deliveryQuery }, onRequest: authenticate(keys, 'calls:read') },
     async (request) => {
       const q = request.query;
       const page = await deliveries.list(
@@ -147,12 +147,12 @@ export function webhookRoutes(app: FastifyInstance, services: ApiServices, webho
   );
   api.get(
     '/v1/webhook-deliveries/:id',
-    { schema: { tags, summary: 'One delivery, with the payload it sends', params: idParams }, preHandler: authenticate(keys, 'calls:read') },
+    { schema: { tags, summary: 'One delivery, with the payload it sends', params: idParams }, onRequest: authenticate(keys, 'calls:read') },
     async (request) => deliveryView(await deliveries.get(principalOf(request).orgId, request.params.id), { payload: true }),
   );
   api.post(
     '/v1/webhook-deliveries/:id/replay',
-    { schema: { tags, summary: 'Send a delivery again now (a new attempt, the same webhook-id)', params: idParams }, preHandler: authenticate(keys, 'admin') },
+    { schema: { tags, summary: 'Send a delivery again now (a new attempt, the same webhook-id)', params: idParams }, onRequest: authenticate(keys, 'admin') },
     async (request, reply) => reply.status(202).send(deliveryView(await deliveries.replay(principalOf(request).orgId, request.params.id))),
   );
 }

@@ -86,7 +86,7 @@ export class CallRuntime implements DispatcherHandlers {
 
   constructor(private readonly options: CallRuntimeOptions) {
     options.calls.onTransition((row) => {
-      if (row.cancelRequestedAt) void this.cancelLocal(row.id);
+      if (row.cancelRequestedAt) this.cancelLocal(row.id).catch((error: unknown) => options.log.error({ err: error, callId: row.id }, 'local cancel failed'));
     });
   }
 
@@ -145,7 +145,7 @@ export class CallRuntime implements DispatcherHandlers {
   /** Starts the heartbeat and the sweep of lost calls; resends jobs of calls still queued. */
   start(): void {
     this.timers.push(setInterval(() => void this.heartbeat(), heartbeatMs), setInterval(() => void this.sweep(), sweepMs));
-    void this.sweep();
+    this.sweep().catch((error: unknown) => this.options.log.warn({ err: error }, 'sweep failed'));
   }
 
   /**
@@ -190,7 +190,11 @@ export class CallRuntime implements DispatcherHandlers {
         void this.converse(live, event.line).catch((error: unknown) => {
           this.options.log.error({ err: error, callId: id }, 'conversation failed');
           live.endAs ??= { status: 'failed', reason: 'engine_error' };
-          if (live.providerCallId) void live.carrier.hangUp(live.providerCallId);
+          // A failed hang-up (the carrier's API down) must not become an unhandled rejection:
+          // the call still ends through the carrier's status or the lease sweep.
+          if (live.providerCallId) {
+            live.carrier.hangUp(live.providerCallId).catch((hangUpError: unknown) => this.options.log.warn({ err: hangUpError, callId: id }, 'hang-up after a failed conversation failed'));
+          }
         });
         return;
       case 'ended': {

@@ -6,6 +6,9 @@ import type { TwilioCarrier } from './carrier.js';
 import { publicWsUrl } from './options.js';
 import type { TwilioSignedParams } from './signature.js';
 
+/** A status callback is a form of about 30 short fields (~2 KiB); 16 KiB leaves room and no more. */
+const statusCallbackBodyLimitBytes = 16 * 1024;
+
 function signatureOf(request: FastifyRequest): string | undefined {
   const value = request.headers['x-twilio-signature'];
   return Array.isArray(value) ? value[0] : value;
@@ -25,25 +28,36 @@ export function twilioRoutes(carrier: TwilioCarrier): FastifyPluginAsync {
   const wsBase = publicWsUrl(carrier.options);
 
   return async (app) => {
-    app.post(statusCallbackPath, async (request, reply) => {
-      const result = carrier.handleStatusCallback({
-        url: `${publicUrl}${request.url}`,
-        params: formParams(request.body),
-        signature: signatureOf(request),
-      });
-      if (result.ok) return reply.code(204).send();
-      return reply
-        .code(result.reason === 'bad_signature' ? 403 : 400)
-        .type('text/plain')
-        .send(result.reason === 'bad_signature' ? 'Invalid X-Twilio-Signature' : 'Not a Parley status callback');
-    });
+    app.post(
+      statusCallbackPath,
+      {
+        // Twilio signs the URL and the form's fields, so the HMAC can only be checked once the
+        // form is read; an unsigned request is refused before that, and the form is kept small.
+        bodyLimit: statusCallbackBodyLimitBytes,
+        onRequest: async (request, reply) => {
+          if (!signatureOf(request)) await reply.code(403).type('text/plain').send('Invalid X-Twilio-Signature');
+        },
+      },
+      async (request, reply) => {
+        const result = carrier.handleStatusCallback({
+          url: `${publicUrl}${request.url}`,
+          params: formParams(request.body),
+          signature: signatureOf(request),
+        });
+        if (result.ok) return reply.code(204).send();
+        return reply
+          .code(result.reason === 'bad_signature' ? 403 : 400)
+          .type('text/plain')
+          .send(result.reason === 'bad_signature' ? 'Invalid X-Twilio-Signature' : 'Not a Parley status callback');
+      },
+    );
 
     app.get(
       mediaStreamPath,
       {
         websocket: true,
-        // Refuse before the upgrade, so an unsigned client never gets a socket at all.
-        preValidation: async (request, reply) => {
+        // Refuse first, before the upgrade, so an unsigned client never gets a socket at all.
+        onRequest: async (request, reply) => {
           if (!carrier.verifyMediaUpgrade({ url: `${wsBase}${request.url}`, signature: signatureOf(request) })) {
             await reply.code(403).type('text/plain').send('Invalid X-Twilio-Signature');
           }
