@@ -1,4 +1,6 @@
 /** The one place errors become HTTP responses: `{"error":{"code","message","details"}}`. */
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AppError, errorCodes, type ErrorCode } from '../shared/errors.js';
@@ -47,7 +49,7 @@ export function toHttpError(error: unknown, request: FastifyRequest): { status: 
     case 'FST_ERR_BAD_URL':
       return { status: 400, body: errorBody('BAD_URL', 'The URL holds an escape that is not valid UTF-8 (like "%E0%A4%A")', { field: 'url' }) };
     case 'FST_ERR_MAX_PARAM_LENGTH':
-      return { status: 414, body: errorBody('PATH_PARAMETER_TOO_LONG', `A path parameter is longer than ${maxParamLength} characters`, { field: 'url' }) };
+      return { status: 414, body: errorBody('PATH_PARAMETER_TOO_LONG', `The URL holds a path parameter longer than ${maxParamLength} characters`, { field: 'url' }) };
   }
   if (error instanceof SyntaxError || fastifyError.statusCode === 400) {
     return { status: 400, body: errorBody('INVALID_JSON', 'The request body is not valid JSON', { field: 'body' }) };
@@ -98,4 +100,24 @@ export function registerErrorHandling(app: FastifyInstance): void {
   app.setNotFoundHandler((request, reply) => {
     void reply.status(404).send(errorBody('NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0]}`));
   });
+}
+
+/**
+ * Fastify's `clientErrorHandler`: a request Node's HTTP parser refuses (malformed framing, a body
+ * on a keep-alive connection without a length, headers over the limit) is answered in Parley's
+ * shape, as Fastify's default does in its own, and the connection is closed.
+ */
+export function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, code, message, field] =
+    error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'REQUEST_TIMEOUT', 'The request did not arrive in time', 'request']
+      : error.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'HEADERS_TOO_LARGE', 'The request headers are larger than the server accepts', 'headers']
+        : [400, 'BAD_REQUEST', 'The request is not well-formed HTTP', 'request'];
+  const body = JSON.stringify(errorBody(code, message, { field }));
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy(error);
 }

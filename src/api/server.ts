@@ -6,7 +6,7 @@ import swagger from '@fastify/swagger';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../shared/logger.js';
-import { frameworkErrorHandler, maxParamLength, registerErrorHandling } from './error-handler.js';
+import { clientErrorHandler, frameworkErrorHandler, maxParamLength, registerErrorHandling } from './error-handler.js';
 import { registerInputGuard } from './input-guard.js';
 import { registerJsonParser } from './json-body.js';
 import type { ApiServices } from './services.js';
@@ -34,6 +34,7 @@ export async function buildApi(services: ApiServices, options: ApiOptions): Prom
     routerOptions: { maxParamLength },
     // A malformed URL or an overlong path parameter answers in Parley's shape, not Fastify's.
     frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

@@ -142,7 +142,7 @@ export class CallService {
     const extra = this.policy.requiredVariables?.(agent) ?? [];
     const missing = missingVariables([agent.prompt, agent.greeting, ...extra.map((name) => `{{${name}}}`)], variables, agent.variableDefaults);
     if (missing.length > 0) {
-      throw new AppError('VARIABLES_MISSING', `The agent needs values for: ${missing.join(', ')}`, { details: { field: 'variables', missing } });
+      throw new AppError('VARIABLES_MISSING', `"variables" lacks values the agent needs: ${missing.join(', ')}`, { details: { field: 'variables', missing } });
     }
     this.policy.assertReady?.(agent);
     const caller = await this.resolveCaller(orgId, agent.id, input.from);

@@ -10,6 +10,8 @@ export const errorCodes = {
   BAD_REQUEST: { httpStatus: 400, message: 'The request is malformed' },
   BAD_URL: { httpStatus: 400, message: 'The request URL is malformed' },
   PATH_PARAMETER_TOO_LONG: { httpStatus: 414, message: 'A path parameter is longer than Parley accepts' },
+  REQUEST_TIMEOUT: { httpStatus: 408, message: 'The request did not arrive in time' },
+  HEADERS_TOO_LARGE: { httpStatus: 431, message: 'The request headers are larger than the server accepts' },
   INVALID_PHONE_NUMBER: { httpStatus: 400, message: 'The phone number is not a valid E.164 number' },
   VARIABLES_TOO_MANY: { httpStatus: 400, message: 'Too many variables' },
   VARIABLES_MISSING: { httpStatus: 422, message: 'The agent needs variables the call does not give' },

@@ -149,6 +149,9 @@ function twilioPlugin(carrier: TwilioCarrier, log: Logger): FastifyPluginAsync {
     app.addHook('onResponse', async (request, reply) => {
       if (reply.statusCode === 403 && request.method === 'GET') {
         log.warn({ carrier: 'twilio', path: carrier.options.mediaStreamPath }, 'twilio media stream upgrade with an invalid signature refused');
+      } else if (reply.statusCode === 403 && request.method === 'POST' && !request.headers['x-twilio-signature']) {
+        // Refused in onRequest before the form was read, so the carrier never saw it.
+        log.warn({ carrier: 'twilio' }, 'twilio status callback with an invalid signature');
       }
     });
     await app.register(twilioRoutes(carrier));

@@ -3,6 +3,7 @@
  * lone surrogates, deep JSON, empty ids, malformed URLs), and every error has Parley's shape.
  */
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestParley, type TestParley, type Tenant } from '../support/parley.js';
 
@@ -117,6 +118,19 @@ describe("Fastify's own refusals in Parley's shape", () => {
     const voicing = await raw('GET', '/compat/voicing/api/v1/campaigns/get-call-details/%E0%A4%A');
     expect(voicing.status).toBe(400);
     expect(typeof voicing.body.detail).toBe('string');
+  });
+
+  it('answers HTTP that does not parse', async () => {
+    const { hostname, port } = new URL(t.url);
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), hostname, () => socket.write('GET /v1/calls HTTP/1.1\r\nHost: x\r\nContent-Length: nope\r\n\r\n'));
+      let text = '';
+      socket.on('data', (chunk) => (text += chunk));
+      socket.on('close', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(answer).toMatch(/^HTTP\/1.1 400/);
+    expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toEqual({ error: { code: 'BAD_REQUEST', message: 'The request is not well-formed HTTP', details: { field: 'request' } } });
   });
 
   it('answers bad JSON and unsupported content types', async () => {
