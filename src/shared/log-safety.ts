@@ -4,12 +4,15 @@
  */
 
 /** Query values that are credentials or personal data: replaced wherever they appear in a URL. */
-const secretQueryNames = new Set(['api_key', 'apikey', 'key', 'token', 'access_token', 'auth', 'variables', 'input_variables', 'signature']);
+const secretQueryNames = new Set([
+  'api_key', 'apikey', 'key', 'token', 'access_token', 'auth', 'signature',
+  'variables', 'input_variables', 'number', 'phone', 'phone_number', 'contact_number', 'to', 'from', 'search', 'q', 'name', 'email',
+]);
 const redacted = '[redacted]';
 
 /**
  * The URL as it may be logged: the token of `…/hooks/{token}` and the values of `api_key`,
- * `token`, `variables` and their kin replaced. Works on a path with or without a query.
+ * `token`, `variables`, `number`, `search` and their kin replaced. Works on a path with or without a query.
  */
 export function redactUrl(url: string): string {
   const queryAt = url.indexOf('?');
