@@ -116,6 +116,15 @@ export class ProviderError extends Error {
   }
 }
 
+/**
+ * A failure that escaped a provider's own error events (a bug, or a socket torn mid-frame) as a
+ * ProviderError, so the caller's fallback or apology path handles it like any provider failure.
+ */
+export function asProviderError(provider: string, error: unknown): ProviderError {
+  if (error instanceof ProviderError) return error;
+  return new ProviderError(provider, 'unknown', error instanceof Error ? error.message : String(error), { cause: error, retryable: false });
+}
+
 /** Exhaustiveness check for switches over string unions. */
 export function assertNever(value: never): never {
   throw new Error(`Unexpected value: ${JSON.stringify(value)}`);

@@ -35,12 +35,12 @@ export class SimTextLine implements TextLine {
 
   constructor(private readonly options: SimLineOptions) {
     if (options.callee === 'answering_machine') {
-      void this.speak(options.machineGreeting ?? '').then(() => options.onBeep?.());
+      this.speak(options.machineGreeting ?? '').then(() => options.onBeep?.()).catch(() => this.contactHangsUp());
     } else if (options.persona.definition.opening) {
-      void this.speak(options.persona.definition.opening);
+      this.speak(options.persona.definition.opening).catch(() => this.contactHangsUp());
     } else {
       this.cancelPending = options.clock.setTimer(helloAfterSilenceMs, () => {
-        if (!this.anyoneSpoke) void this.speak('Hello?');
+        if (!this.anyoneSpoke) this.speak('Hello?').catch(() => this.contactHangsUp());
       });
     }
   }
@@ -77,15 +77,19 @@ export class SimTextLine implements TextLine {
     this.agentTurns.push(text);
     this.cancelPending = clock.setTimer(persona.definition.response_delay_ms, () => {
       if (callee === 'hangs_up_after_first_turn') return this.contactHangsUp();
-      void persona.reply(this.agentTurns, this.abort.signal).then(async (reply) => {
-        if (this.closed) return;
-        if (reply !== null) {
-          await this.speak(reply.text);
-          if (reply.thenHangUp) this.contactHangsUp();
-          return;
-        }
-        if (persona.definition.after_replies === 'hang_up') this.contactHangsUp();
-      });
+      // A persona that fails to answer hangs up, as a person on a bad line would.
+      persona
+        .reply(this.agentTurns, this.abort.signal)
+        .then(async (reply) => {
+          if (this.closed) return;
+          if (reply !== null) {
+            await this.speak(reply.text);
+            if (reply.thenHangUp) this.contactHangsUp();
+            return;
+          }
+          if (persona.definition.after_replies === 'hang_up') this.contactHangsUp();
+        })
+        .catch(() => this.contactHangsUp());
     });
   }
 

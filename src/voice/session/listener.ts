@@ -3,7 +3,7 @@
  * to time the end of speech) and into the STT stream; the STT's finals, `speech_final` and
  * `utterance_end` become utterances, each stamped with when the speech ended on the wall clock.
  */
-import type { ProviderError } from '../../shared/errors.js';
+import { asProviderError, type ProviderError } from '../../shared/errors.js';
 import type { AudioFrame } from '../../media/frames.js';
 import { createVad, type Vad } from '../audio/vad.js';
 import type { SttStream } from '../stt/types.js';
@@ -50,7 +50,10 @@ export class ContactListener {
     // 200 ms of silence ends VAD speech: before the STT's endpointing (300 ms by default), so
     // the end of speech is known when the utterance arrives.
     this.vad = createVad({ thresholdDb: vadThresholdDb, minSilenceMs: 200 });
-    void this.read();
+    // A stream that throws instead of sending an error event fails the same way (fallback or apology).
+    this.read().catch((error: unknown) => {
+      if (!this.closed) this.events.failed(asProviderError('stt', error));
+    });
   }
 
   /** True while the VAD hears the callee. */

@@ -108,7 +108,9 @@ export class VoiceSessions {
     const entry = this.prepared.get(callId);
     if (!entry || entry.line) return;
     entry.line = line;
-    void entry.ready.then((prepared) => prepared?.session.start(line));
+    entry.ready
+      .then((prepared) => prepared?.session.start(line))
+      .catch((error: unknown) => this.options.log?.error({ err: error, callId }, 'prewarmed voice session failed to start'));
   }
 
   /** Drops a prewarmed session (the call ended without a line). */
@@ -117,7 +119,9 @@ export class VoiceSessions {
     if (!entry) return;
     this.prepared.delete(callId);
     clearTimeout(entry.timer);
-    void entry.ready.then((prepared) => prepared?.session.close());
+    entry.ready
+      .then((prepared) => prepared?.session.close())
+      .catch((error: unknown) => this.options.log?.warn({ err: error, callId }, 'discarded voice session failed to close'));
   }
 
   /** Runs the conversation on the answered line. */

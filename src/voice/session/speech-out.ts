@@ -5,7 +5,7 @@
  * fallback chain is exhausted) the session is told, and may switch this voice to another
  * provider (the offline one, to apologise).
  */
-import type { ProviderError } from '../../shared/errors.js';
+import { asProviderError, type ProviderError } from '../../shared/errors.js';
 import type { TtsProvider, TtsStream, TtsStreamOptions } from '../tts/types.js';
 import type { Playout, Segment, SegmentHooks } from './playout.js';
 
@@ -41,7 +41,10 @@ export class SpeechOut {
     const stream = provider.openStream(this.options.streamOptions, this.controller.signal);
     this.stream = stream;
     this.current = provider.id;
-    void this.read(stream);
+    // A stream that throws instead of sending an error event fails the same way (fallback or apology).
+    this.read(stream).catch((error: unknown) => {
+      if (!this.closed && stream === this.stream) this.options.onError(asProviderError(provider.id, error));
+    });
   }
 
   /** Speaks `text` as the next segment. */

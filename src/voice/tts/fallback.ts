@@ -7,7 +7,7 @@
  * at most that sentence twice and never a gap. If the last provider fails too, its error is
  * passed on so the session can end the call politely.
  */
-import type { ProviderError } from '../../shared/errors.js';
+import { asProviderError, type ProviderError } from '../../shared/errors.js';
 import { EventChannel } from '../shared/event-channel.js';
 import { isFallbackWorthy } from '../stt/fallback.js';
 import type { TtsEvent, TtsProvider, TtsStream, TtsStreamOptions } from './types.js';
@@ -121,7 +121,14 @@ class FallbackTtsStream implements TtsStream {
       if (utterance.text) child.pushText(utterance.text);
       if (utterance.flushed) child.flush();
     }
-    void this.pump(child);
+    this.pumpOrFail(child, this.providers[this.index]!.id);
+  }
+
+  /** Reads `child`; a stream that throws instead of sending an error event fails over the same way. */
+  private pumpOrFail(child: TtsStream, providerId: string): void {
+    this.pump(child).catch((error: unknown) => {
+      if (child === this.child && !this.events.ended) this.failed(asProviderError(providerId, error));
+    });
   }
 
   private async pump(child: TtsStream): Promise<void> {

@@ -171,7 +171,7 @@ export class SimAudioLine implements AudioLine {
     this.agentTurns.push(text);
     this.later(persona.definition.response_delay_ms, () => {
       if (callee === 'hangs_up_after_first_turn') return this.contactHangsUp();
-      void this.reply();
+      this.replyOrHangUp();
     });
   }
 
@@ -181,7 +181,12 @@ export class SimAudioLine implements AudioLine {
     if (this.agentSpeechFrames * FRAME_DURATION_MS < bargeIn.after_ms) return;
     this.answeredOver = this.agentUtterances;
     this.agentTurns.push(this.heardSoFar);
-    void this.reply();
+    this.replyOrHangUp();
+  }
+
+  /** A persona that fails to answer hangs up, as a person on a bad line would; never a lost rejection. */
+  private replyOrHangUp(): void {
+    this.reply().catch(() => this.contactHangsUp());
   }
 
   private async reply(): Promise<void> {
