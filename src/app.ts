@@ -12,12 +12,21 @@ import { bootstrapDefaultOrganization } from './orgs/organizations.js';
 import { AgentService } from './agents/agent-service.js';
 import { PhoneNumberService } from './numbers/phone-number-service.js';
 import { CallService } from './calls/call-service.js';
+import { isTerminal, type CallStatus } from './calls/call-status.js';
 import { HookService } from './hooks/hook-service.js';
 import { PersonaService } from './telephony/sim/persona-service.js';
 import { createSimCarrier } from './telephony/sim/sim-carrier.js';
 import { createSimClock } from './telephony/sim/pace.js';
 import type { Carrier } from './telephony/types.js';
-import { createBoss, Dispatcher } from './dispatch/dispatcher.js';
+import { createBoss } from './dispatch/boss.js';
+import { Scheduler, systemClock, type SchedulerClock } from './dispatch/scheduler.js';
+import { OrgEvents } from './shared/org-events.js';
+import { DoNotCallService } from './dnc/do-not-call-service.js';
+import { OrgSettingsService } from './orgs/org-settings.js';
+import { optOutHook } from './dnc/opt-out.js';
+import { CampaignService } from './campaigns/campaign-service.js';
+import { campaignLanes } from './campaigns/campaign-lane.js';
+import { campaignProgressHook } from './campaigns/campaign-progress.js';
 import { CallRuntime } from './calls/live/call-runtime.js';
 import type { ConversationEngine } from './brain/types.js';
 import { agentLlm, agentRequiredVariables, createConversationEngine } from './brain/engine.js';
@@ -39,6 +48,8 @@ export interface Parley {
   readonly database: Database;
   readonly services: ApiServices;
   readonly runtime: CallRuntime;
+  /** The pull scheduler (tests wake it after moving a fake clock). */
+  readonly scheduler: Scheduler;
   /** The admin key generated on the first start, if one was. */
   readonly generatedKey: string | undefined;
   close(): Promise<void>;
@@ -52,6 +63,8 @@ export interface StartOptions {
   readonly listen?: boolean;
   /** Handed to modules as `ModuleContext.overrides` (tests, embedding). */
   readonly moduleOverrides?: Readonly<Record<string, unknown>>;
+  /** The scheduler's clock: due times, calling windows, daily caps (tests move it). */
+  readonly clock?: SchedulerClock;
 }
 
 export async function startParley(config: Config, options: StartOptions = {}): Promise<Parley> {
@@ -89,6 +102,13 @@ export async function startParley(config: Config, options: StartOptions = {}): P
     },
   }, (plain) => box.seal(plain));
   const contacts = new ContactService(db);
+  const clock = options.clock ?? systemClock;
+  const orgEvents = new OrgEvents();
+  const doNotCall = new DoNotCallService(db);
+  // Every call, whatever API placed it, is refused when its number is on the do-not-call list.
+  calls.addCreateCheck((input, target) => doNotCall.assertCallable(target.agent.orgId, input.to));
+  calls.addEventHook(campaignProgressHook(orgEvents, clock));
+  calls.addEventHook(optOutHook());
   const analyzer = new CallAnalyzer(db, calls, agents, (settings) => agentLlm(settings, resolve), log);
   const hooks = new HookService(db, calls, assertAgent);
   const personas = new PersonaService(db, () => {
@@ -99,8 +119,8 @@ export async function startParley(config: Config, options: StartOptions = {}): P
   const boss = createBoss({ connectionString: database.connectionString, executeSql: database.sql.executeSql });
   boss.on('error', (error: unknown) => log.warn({ err: error }, 'queue error'));
   await boss.start();
-  const dispatcher = new Dispatcher({ boss, log });
-  await dispatcher.prepare();
+  const scheduler = new Scheduler({ log, connectionString: database.connectionString, clock });
+  const campaigns = new CampaignService({ db, calls, events: orgEvents, clock, wake: (orgId) => void scheduler.announce(orgId).catch((error: unknown) => log.warn({ err: error }, 'scheduler wake failed')) });
 
   const workerId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const simClock = createSimClock(config.simSpeed);
@@ -122,13 +142,14 @@ export async function startParley(config: Config, options: StartOptions = {}): P
 
   let ready = false;
   const services: ApiServices = {
-    keys, agents, numbers, calls, hooks, personas, analyzer, contacts,
+    keys, agents, numbers, calls, hooks, personas, analyzer, contacts, campaigns, doNotCall, orgEvents, settings: new OrgSettingsService(db),
     enqueueCall: async (call) => {
+      // The call waits in its row: enqueueing is telling the schedulers it is there.
       try {
-        await dispatcher.enqueue(call.id, call.scheduledFor);
+        await scheduler.announce(call.orgId);
       } catch (error) {
-        // The call is stored; the runtime's sweep re-sends its job.
-        log.warn({ err: error, callId: call.id }, 'enqueue failed; the sweep will retry');
+        // The call is stored; the scheduler's sweep finds it.
+        log.warn({ err: error, callId: call.id }, 'scheduler wake failed; the sweep will find the call');
       }
     },
     ready: () => ready,
@@ -137,7 +158,7 @@ export async function startParley(config: Config, options: StartOptions = {}): P
   for (const module of modules) for (const carrier of module.carriers ?? []) carriers.set(carrier.id, carrier);
   const audioSession = modules.find((module) => module.audioSession)?.audioSession;
   runtime = new CallRuntime({
-    db, calls, agents, carriers, dispatcher, workerId, log, simClock, engine,
+    db, calls, agents, carriers, workerId, log, simClock, engine, laneSources: [campaignLanes(calls, orgEvents)],
     ...(audioSession ? { audioSession } : {}),
     onCallEnded: async (row) => {
       if (analyzer.shouldAnalyze(row)) await analyzer.analyze(row);
@@ -147,7 +168,11 @@ export async function startParley(config: Config, options: StartOptions = {}): P
   const app = await buildApi(services, { logger: log, metrics, plugins: modules.filter((m) => m.routes).map((m) => (fastify) => m.routes!(fastify)) });
   for (const module of modules) await module.start?.();
   if (config.worker) {
-    await dispatcher.work(runtime);
+    // A call that ends frees a slot in its organisation: look for the next one at once.
+    calls.onTransition((row) => {
+      if (isTerminal(row.status as CallStatus)) scheduler.wake(row.orgId);
+    });
+    await scheduler.start(runtime);
     runtime.start();
   }
   let url = '';
@@ -162,12 +187,12 @@ export async function startParley(config: Config, options: StartOptions = {}): P
   let closing: Promise<void> | undefined;
   const liveRuntime = runtime;
   return {
-    app, url, database, services, runtime: liveRuntime, generatedKey,
+    app, url, database, services, runtime: liveRuntime, scheduler, generatedKey,
     close: () =>
       (closing ??= (async () => {
         ready = false;
-        // New work first: no dial job is taken and no request accepted while live calls end.
-        await dispatcher.stopWorking();
+        // New work first: no call is claimed and no request accepted while live calls end.
+        await scheduler.stop();
         await app.close();
         await liveRuntime.stop();
         for (const module of [...modules].reverse()) await module.stop?.();

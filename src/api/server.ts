@@ -14,6 +14,8 @@ import { callRoutes } from './routes/calls.js';
 import { agentRoutes } from './routes/agents.js';
 import { adminRoutes } from './routes/admin.js';
 import { contactRoutes } from './routes/contacts.js';
+import { campaignRoutes } from './routes/campaigns.js';
+import { doNotCallRoutes } from './routes/do-not-call.js';
 
 /** Request bodies above this are refused with 413 (the largest legitimate body is an agent with a flow). */
 export const bodyLimitBytes = 512 * 1024;
@@ -67,6 +69,8 @@ export async function buildApi(services: ApiServices, options: ApiOptions): Prom
   agentRoutes(app, services);
   adminRoutes(app, services);
   contactRoutes(app, services);
+  await campaignRoutes(app, services);
+  await doNotCallRoutes(app, services);
   for (const plugin of options.plugins ?? []) await plugin(app);
   return app;
 }

@@ -8,6 +8,10 @@ import type { PersonaService } from '../telephony/sim/persona-service.js';
 import type { CallRow } from '../calls/call-view.js';
 import type { CallAnalyzer } from '../calls/call-analyzer.js';
 import type { ContactService } from '../contacts/contact-service.js';
+import type { OrgEvents } from '../shared/org-events.js';
+import type { OrgSettingsService } from '../orgs/org-settings.js';
+import type { CampaignService } from '../campaigns/campaign-service.js';
+import type { DoNotCallService } from '../dnc/do-not-call-service.js';
 
 export interface ApiServices {
   readonly keys: ApiKeyService;
@@ -18,6 +22,11 @@ export interface ApiServices {
   readonly personas: PersonaService;
   readonly analyzer: CallAnalyzer;
   readonly contacts: ContactService;
+  readonly campaigns: CampaignService;
+  readonly doNotCall: DoNotCallService;
+  readonly settings: OrgSettingsService;
+  /** Organisation events (campaign.*): webhooks and event streams hook in here. */
+  readonly orgEvents: OrgEvents;
   /** Hands a newly created call to the dial queue. */
   readonly enqueueCall: (call: CallRow) => Promise<void>;
   /** True once the service can take calls. */

@@ -33,6 +33,8 @@ export interface CreateCallInput {
   readonly webhook_headers?: Record<string, string> | undefined;
   /** Fields for the contact the call links to (created on its first call). */
   readonly contact?: ContactFields | undefined;
+  /** Files the call under a campaign contact (a dialect's campaign_id), as its attempt number `attempt`. */
+  readonly campaign?: { readonly campaignId: string; readonly contactId: string; readonly attempt: number } | undefined;
 }
 
 /**
@@ -55,6 +57,12 @@ export interface CreatedCall {
   readonly created: boolean;
   readonly contact?: { readonly id: string; readonly created: boolean };
 }
+
+/** What a campaign attempt's call row is made of (the rest takes the columns' defaults). */
+export type ClaimedCallValues = Pick<
+  typeof calls.$inferInsert,
+  'id' | 'orgId' | 'agentId' | 'phoneNumberId' | 'toNumber' | 'fromNumber' | 'carrier' | 'variables' | 'metadata' | 'maxDurationS' | 'contactId' | 'campaignId' | 'campaignContactId' | 'attempt'
+>;
 
 export interface CallFilter {
   readonly status?: readonly CallStatus[] | undefined;
@@ -172,6 +180,10 @@ export class CallService {
       webhookUrl: input.webhook_url ?? null,
       webhookHeadersSealed: input.webhook_headers && Object.keys(input.webhook_headers).length > 0 ? this.seal(JSON.stringify(input.webhook_headers)) : null,
       scheduledFor,
+      dueAt: scheduledFor ?? new Date(),
+      campaignId: input.campaign?.campaignId ?? null,
+      campaignContactId: input.campaign?.contactId ?? null,
+      attempt: input.campaign?.attempt ?? null,
       maxDurationS: input.max_duration_s ?? timers.max_duration_s ?? defaultMaxDurationS,
       idempotencyKey: idempotencyKey ?? null,
       requestHash: idempotencyKey ? hashRequest(input) : null,
@@ -290,6 +302,31 @@ export class CallService {
     return { row, from: before.status as CallStatus };
   }
 
+  /**
+   * Keeps a queued call waiting until `until` (a calling window, the daily cap), saying why;
+   * `record` adds a `call.held` event (once per change, not on every look).
+   */
+  async holdIn(tx: Db, id: string, until: Date, reason: string, record: boolean): Promise<void> {
+    const [row] = await tx
+      .update(calls)
+      .set({ dueAt: until, heldReason: reason, updatedAt: new Date() })
+      .where(and(eq(calls.id, id), eq(calls.status, 'queued')))
+      .returning({ id: calls.id, orgId: calls.orgId });
+    if (row && record) await tx.insert(callEvents).values({ callId: id, orgId: row.orgId, type: 'call.held', data: { reason, until: until.toISOString() } });
+  }
+
+  /**
+   * Stores a call that is leased the moment it exists (a campaign contact's attempt): its
+   * `call.queued` and `call.dialing` events and their hooks, all in the caller's transaction.
+   */
+  async createClaimedIn(tx: Db, values: ClaimedCallValues, lease: { leaseOwner: string; leaseExpiresAt: Date; worker: string }): Promise<TransitionResult[]> {
+    const [row] = await tx.insert(calls).values({ ...values, status: 'queued', dueAt: new Date() }).returning();
+    await tx.insert(callEvents).values({ callId: row!.id, orgId: row!.orgId, type: 'call.queued', data: { status: 'queued' } });
+    await this.runHooks(tx, row!, 'call.queued');
+    const dialing = await this.transitionIn(tx, row!.id, 'dialing', { leaseOwner: lease.leaseOwner, leaseExpiresAt: lease.leaseExpiresAt, eventData: { worker: lease.worker } });
+    return dialing ? [dialing] : [];
+  }
+
   /** Tells the listeners of a committed transition. */
   publish(result: TransitionResult): void {
     for (const listener of this.listeners) {
@@ -358,6 +395,27 @@ export class CallService {
     await this.recordEvent(call, 'call.cancel_requested', {});
     this.publish({ row: marked!, from: marked!.status as CallStatus });
     return marked!;
+  }
+
+  /**
+   * What calls of `agentId` from `from` would be placed with, checked as a call's create checks
+   * them (the agent can talk on this server, the number is the organisation's, its carrier is
+   * configured): campaigns check once, when they are created and started.
+   */
+  async resolveTarget(orgId: string, agentId: string, from: string | null | undefined): Promise<{ agent: AgentRow; caller: { id: string; number: string; carrier: string } }> {
+    const agent = await this.agents.get(orgId, agentId);
+    this.policy.assertReady?.(agent);
+    const caller = await this.resolveCaller(orgId, agent.id, from);
+    if (!this.policy.carrierAvailable(caller.carrier)) {
+      throw new AppError('CARRIER_NOT_CONFIGURED', `The number's carrier "${caller.carrier}" is not configured on this server`, { details: { carrier: caller.carrier } });
+    }
+    return { agent, caller: { id: caller.id, number: caller.number, carrier: caller.carrier } };
+  }
+
+  /** Placeholders a call of `agent` must fill (its prompt, greeting and the engine's own texts). */
+  missingVariables(agent: AgentRow, variables: Record<string, VariableValue>): string[] {
+    const extra = this.policy.requiredVariables?.(agent) ?? [];
+    return missingVariables([agent.prompt, agent.greeting, ...extra.map((name) => `{{${name}}}`)], variables, agent.variableDefaults);
   }
 
   private async resolveCaller(orgId: string, agentId: string, from: string | null | undefined) {

@@ -44,6 +44,12 @@ export const errorCodes = {
   WEBHOOK_DELIVERY_IN_FLIGHT: { httpStatus: 409, message: 'The delivery is being sent right now' },
   WEBHOOK_ENDPOINT_DISABLED: { httpStatus: 409, message: 'The delivery\'s endpoint is disabled or deleted' },
   DATA_DIR_LOCKED: { httpStatus: 503, message: 'The embedded store\'s data folder is in use by another process' },
+  NUMBER_ON_DO_NOT_CALL: { httpStatus: 422, message: 'The number is on the organisation\'s do-not-call list' },
+  DO_NOT_CALL_ENTRY_NOT_FOUND: { httpStatus: 404, message: 'The number is not on the do-not-call list' },
+  CAMPAIGN_NOT_FOUND: { httpStatus: 404, message: 'Campaign not found' },
+  CAMPAIGN_STATE_CONFLICT: { httpStatus: 409, message: 'The campaign cannot do that in its current status' },
+  CAMPAIGN_EMPTY: { httpStatus: 422, message: 'The campaign has no contacts to call' },
+  CSV_INVALID: { httpStatus: 400, message: 'The CSV could not be read' },
   INTERNAL: { httpStatus: 500, message: 'Internal error' },
 } as const satisfies Record<string, { httpStatus: number; message: string }>;
 

@@ -7,6 +7,7 @@ import {
   integer,
   jsonb,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -26,6 +27,8 @@ export const organizations = pgTable('organizations', {
    * rotated; null until then, when a secret derived from the server key signs.
    */
   callWebhookSecretSealed: text('call_webhook_secret_sealed'),
+  /** Dialling rules: `calling_window` (default 08:00-21:00 on real carriers), `daily_call_cap` (default 3). */
+  settings: jsonb('settings').$type<Record<string, unknown>>().notNull().default({}),
   createdAt: createdAt(),
 });
 
@@ -121,9 +124,24 @@ export const calls = pgTable(
     answeredAt: time('answered_at'),
     endedAt: time('ended_at'),
     durationS: integer('duration_s'),
+    /** When a queued call may be dialled: its scheduled_for, or later when a rule holds it. */
+    dueAt: time('due_at'),
+    /** Higher first among due calls of one queue lane. */
+    priority: integer('priority').notNull().default(0),
+    /** Why a queued call waits past its scheduled time (`calling_window`, `daily_cap`, `campaign_schedule`). */
+    heldReason: text('held_reason'),
+    campaignId: text('campaign_id'),
+    campaignContactId: text('campaign_contact_id'),
+    /** The attempt number of a campaign contact this call is. */
+    attempt: integer('attempt'),
   },
   (t) => [
     uniqueIndex('calls_idempotency_idx').on(t.orgId, t.idempotencyKey),
+    index('calls_due_idx').on(t.orgId, t.priority.desc(), t.dueAt).where(sql`${t.status} = 'queued'`),
+    index('calls_queued_due_idx').on(t.dueAt).where(sql`${t.status} = 'queued'`),
+    index('calls_number_dialed_idx').on(t.orgId, t.toNumber, t.dialedAt),
+    index('calls_campaign_idx').on(t.campaignId, t.status).where(sql`${t.campaignId} is not null`),
+    index('calls_campaign_dialed_idx').on(t.campaignId, t.dialedAt).where(sql`${t.campaignId} is not null`),
     index('calls_org_created_idx').on(t.orgId, t.createdAt, t.id),
     index('calls_org_status_idx').on(t.orgId, t.status),
     index('calls_lease_idx').on(t.leaseOwner).where(sql`${t.leaseOwner} is not null`),
@@ -245,4 +263,77 @@ export const webhookDeliveries = pgTable(
     index('webhook_deliveries_call_idx').on(t.callId, t.seq),
     index('webhook_deliveries_org_idx').on(t.orgId, t.createdAt),
   ],
+);
+
+export const campaigns = pgTable(
+  'campaigns',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id').notNull().references(() => organizations.id),
+    name: text('name').notNull(),
+    agentId: text('agent_id').notNull(),
+    fromNumber: text('from_number'),
+    /** draft | running | paused | completed | canceled */
+    status: text('status').notNull().default('draft'),
+    /** Calling window in the callee's local time: `{days, start, end, starts_at?, ends_at?}` or a per-day table. */
+    schedule: jsonb('schedule').$type<Record<string, unknown>>(),
+    maxConcurrency: integer('max_concurrency'),
+    callsPerMinute: integer('calls_per_minute'),
+    /** Per reason (busy, no_answer, voicemail, failed): `{max_attempts, delay_s}`. */
+    retry: jsonb('retry').$type<Record<string, { max_attempts: number; delay_s: number }>>().notNull().default({}),
+    variables: jsonb('variables').$type<Record<string, string | number | boolean>>().notNull().default({}),
+    metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull().default({}),
+    createdAt: createdAt(),
+    updatedAt: time('updated_at').notNull().defaultNow(),
+    startedAt: time('started_at'),
+    endedAt: time('ended_at'),
+  },
+  (t) => [index('campaigns_org_idx').on(t.orgId, t.createdAt, t.id), index('campaigns_running_idx').on(t.orgId).where(sql`${t.status} = 'running'`)],
+);
+
+export const campaignContacts = pgTable(
+  'campaign_contacts',
+  {
+    id: text('id').primaryKey(),
+    campaignId: text('campaign_id').notNull().references(() => campaigns.id),
+    orgId: text('org_id').notNull(),
+    /** Order of import: the list is called in this order, other things equal. */
+    seq: integer('seq').notNull(),
+    phone: text('phone').notNull(),
+    /** An explicit IANA zone from the list; otherwise the number's zones decide. */
+    timezone: text('timezone'),
+    /** first_name, last_name, email and the like, as given. */
+    fields: jsonb('fields').$type<Record<string, unknown>>().notNull().default({}),
+    variables: jsonb('variables').$type<Record<string, string | number | boolean>>().notNull().default({}),
+    /** pending | calling | done | skipped | canceled */
+    status: text('status').notNull().default('pending'),
+    nextAttemptAt: time('next_attempt_at'),
+    heldReason: text('held_reason'),
+    attempts: integer('attempts').notNull().default(0),
+    attemptsByReason: jsonb('attempts_by_reason').$type<Record<string, number>>().notNull().default({}),
+    lastCallId: text('last_call_id'),
+    /** The final outcome: a call status (completed, busy, …) or, when skipped, the rule (do_not_call, …). */
+    result: text('result'),
+    createdAt: createdAt(),
+    updatedAt: time('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('campaign_contacts_phone_idx').on(t.campaignId, t.phone),
+    index('campaign_contacts_seq_idx').on(t.campaignId, t.seq),
+    index('campaign_contacts_due_idx').on(t.campaignId, t.nextAttemptAt).where(sql`${t.status} = 'pending'`),
+    index('campaign_contacts_status_idx').on(t.campaignId, t.status, t.result),
+  ],
+);
+
+export const doNotCall = pgTable(
+  'do_not_call',
+  {
+    orgId: text('org_id').notNull(),
+    number: text('number').notNull(),
+    reason: text('reason'),
+    /** api | csv | opt_out | outcome */
+    source: text('source').notNull().default('api'),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ name: 'do_not_call_pk', columns: [t.orgId, t.number] })],
 );

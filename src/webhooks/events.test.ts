@@ -34,7 +34,7 @@ describe('eventForStatus', () => {
 describe('webhookEventTypes', () => {
   it('are dot-cased, past tense and unique', () => {
     expect(new Set(webhookEventTypes).size).toBe(webhookEventTypes.length);
-    for (const type of webhookEventTypes) expect(type).toMatch(/^call\.[a-z_]+$/);
+    for (const type of webhookEventTypes) expect(type).toMatch(/^(call|campaign)\.[a-z_]+$/);
   });
 
   it('narrows user input', () => {

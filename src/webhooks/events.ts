@@ -3,7 +3,10 @@ import { assertNever } from '../shared/errors.js';
 import { callStatuses, type CallStatus } from '../calls/call-status.js';
 import type { CallView } from '../calls/call-view.js';
 
-/** Every event type, dot-cased and past tense. `call.analyzed` follows outcome extraction, not a status. */
+/**
+ * Every event type, dot-cased and past tense. `call.analyzed` follows outcome extraction, not a
+ * status; `campaign.*` carry the campaign as `GET /v1/campaigns/{id}` shows it.
+ */
 export const webhookEventTypes = [
   'call.queued',
   'call.ringing',
@@ -15,6 +18,8 @@ export const webhookEventTypes = [
   'call.canceled',
   'call.voicemail',
   'call.analyzed',
+  'campaign.started',
+  'campaign.completed',
 ] as const;
 export type WebhookEventType = (typeof webhookEventTypes)[number];
 
@@ -64,6 +69,7 @@ const callStatusSet: ReadonlySet<string> = new Set(callStatuses);
  */
 export function eventForCallEvent(callEventType: string): WebhookEventType | null {
   if (callEventType === 'call.analyzed') return 'call.analyzed';
+  if (callEventType.startsWith('campaign.')) return null;
   if (!callEventType.startsWith('call.')) return null;
   const status = callEventType.slice('call.'.length);
   return callStatusSet.has(status) ? eventForStatus(status as CallStatus) : null;

@@ -8,7 +8,8 @@ import type { Db } from '../store/database.js';
 import { webhookDeliveries, webhookEndpoints } from '../store/schema.js';
 import { newId } from '../shared/ids.js';
 import { callView, type CallRow } from '../calls/call-view.js';
-import { eventForCallEvent, webhookPayload } from './events.js';
+import { eventForCallEvent, isWebhookEventType, webhookPayload } from './events.js';
+import type { OrgEvent } from '../shared/org-events.js';
 
 /** Statuses after which a delivery no longer holds back later ones of its call and target. */
 export const finishedStatuses = ['delivered', 'abandoned'] as const;
@@ -72,4 +73,25 @@ export async function fanOutEvent(tx: Db, call: CallRow, callEventType: string, 
     );
   const busyTargets = new Set(waiting.map((row) => row.endpointId ?? ''));
   return created.filter((row) => !busyTargets.has(row.endpointId ?? ''));
+}
+
+/**
+ * Writes the deliveries of an organisation event (campaign.started, …) to every enabled endpoint
+ * that wants it; they belong to no call, so each goes out at once.
+ */
+export async function fanOutOrgEvent(tx: Db, event: OrgEvent): Promise<CreatedDelivery[]> {
+  if (!isWebhookEventType(event.type)) return [];
+  const type = event.type;
+  const endpoints = await tx
+    .select({ id: webhookEndpoints.id, url: webhookEndpoints.url, events: webhookEndpoints.events })
+    .from(webhookEndpoints)
+    .where(and(eq(webhookEndpoints.orgId, event.orgId), eq(webhookEndpoints.enabled, true)))
+    .for('key share');
+  const targets = endpoints.filter((endpoint) => endpoint.events.length === 0 || endpoint.events.includes(type));
+  if (targets.length === 0) return [];
+  const payload = webhookPayload(type, event.data, event.at) as unknown as Record<string, unknown>;
+  return tx
+    .insert(webhookDeliveries)
+    .values(targets.map((target) => ({ id: newId('msg'), orgId: event.orgId, endpointId: target.id, callId: null, eventType: type, payload, targetUrl: target.url, nextAttemptAt: event.at })))
+    .returning({ id: webhookDeliveries.id, endpointId: webhookDeliveries.endpointId });
 }

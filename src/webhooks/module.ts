@@ -6,7 +6,7 @@ import { DEFAULT_DISABLE_AFTER_MS, RETRY_SCHEDULE_MS, nextAttemptDelayMs } from 
 import type { HostLookup } from './safe-target.js';
 import { WebhookEndpointService } from './endpoint-service.js';
 import { CallWebhookSecrets } from './call-secrets.js';
-import { fanOutEvent } from './fan-out.js';
+import { fanOutEvent, fanOutOrgEvent } from './fan-out.js';
 import { DeliveryWorker } from './delivery-worker.js';
 import { DeliveryLog } from './delivery-log.js';
 import { createCommitSignal } from './commit-signal.js';
@@ -85,6 +85,12 @@ export function webhooksModule(context: ModuleContext): ParleyModule {
   services.calls.addEventHook(async (tx, call, eventType) => {
     const heads = await fanOutEvent(tx, call, eventType, new Date());
     if (heads.length > 0) await signal.afterCommit(tx, heads.map((head) => head.id));
+  });
+
+  // Organisation events (campaigns) travel the same way.
+  services.orgEvents.addHook(async (tx, event) => {
+    const created = await fanOutOrgEvent(tx, event);
+    if (created.length > 0) await signal.afterCommit(tx, created.map((row) => row.id));
   });
 
   return {

@@ -13,6 +13,7 @@ import type { AgentRow } from '../../agents/agent-service.js';
 import type { CallRow } from '../../calls/call-view.js';
 import { parseOutcomeSettings } from '../../brain/outcome/index.js';
 import { AppError } from '../../shared/errors.js';
+import { toE164 } from '../../shared/phone.js';
 import { bearerOrBare, compatMetadata, invalidField, parseRequest, registerDialect, unmappedFields, type ErrorShaper } from './dialect.js';
 import { findAgent, idempotencyKey, placeCall } from './core.js';
 
@@ -30,6 +31,7 @@ const dialBody = z.looseObject({
   scheduled_for: z.iso.datetime({ offset: true }).nullish(),
   max_duration_mins: z.number().positive().nullish(),
   language: z.string().min(2).max(35).nullish(),
+  campaign_id: id,
 });
 const mappedFields = ['phone_number', 'use_case_id', 'agent_id', 'assistant_id', 'number_id', 'params', 'metadata', 'scheduled_for', 'max_duration_mins', 'language'];
 const agentFields = ['use_case_id', 'agent_id', 'assistant_id'] as const;
@@ -143,21 +145,28 @@ export async function happyRobotRoutes(app: FastifyInstance, services: ApiServic
       checkLanguage(body.language, agent);
       const custom = body.metadata ?? {};
       const from = await callerNumber(services, orgId, body.number_id);
-      const placed = await placeCall(
+      // A campaign_id naming a Parley campaign (by id or name) files the call under it; any other
+      // value is kept in the call's metadata like every field Parley does not map.
+      const campaign = body.campaign_id ? await services.campaigns.find(orgId, body.campaign_id) : undefined;
+      const fields = campaign ? [...mappedFields, 'campaign_id'] : mappedFields;
+      const phone = toE164(body.phone_number);
+      const place = (link?: { campaignId: string; contactId: string; attempt: number }) => placeCall(
         services,
         orgId,
         {
+          ...(link ? { campaign: link } : {}),
           agent_id: agent.id,
           to: body.phone_number,
           ...(from ? { from } : {}),
           variables: paramsOf(body.params),
-          metadata: { ...custom, ...compatMetadata('happyrobot', unmappedFields(body, mappedFields)) },
+          metadata: { ...custom, ...(campaign ? { campaign_id: campaign.id } : {}), ...compatMetadata('happyrobot', unmappedFields(body, fields)) },
           scheduled_for: body.scheduled_for ?? null,
           max_duration_s: maxDurationS(body.max_duration_mins) ?? null,
         },
         { to: 'phone_number', from: 'number_id', variables: 'params', scheduled_for: 'scheduled_for' },
         idempotencyKey(request),
       );
+      const placed = campaign && phone ? await services.campaigns.fileCall(orgId, campaign, phone, place) : await place();
       const { call } = placed;
       return {
         id: call.id,

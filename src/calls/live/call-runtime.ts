@@ -10,11 +10,11 @@ import { renderTemplate } from '../../brain/template.js';
 import type { Carrier, CarrierEvent, CallLine, AudioLine } from '../../telephony/types.js';
 import type { SimClock } from '../../telephony/sim/pace.js';
 import type { AgentRow, AgentService } from '../../agents/agent-service.js';
-import type { Dispatcher, DispatcherHandlers } from '../../dispatch/dispatcher.js';
+import type { ClaimRound, SchedulerHandlers } from '../../dispatch/scheduler.js';
 import type { CallService } from '../call-service.js';
 import type { CallStatus, TerminalStatus } from '../call-status.js';
 import type { CallRow } from '../call-view.js';
-import { claimCall, expiredLeases, queuedCalls, renewLeases } from './call-claim.js';
+import { claimRound, expiredLeases, nextCallDueAt, orgsWithDueCalls, renewLeases, type LaneSource } from './call-claim.js';
 import { runTextConversation, type ConversationTimers } from './text-conversation.js';
 
 const heartbeatMs = 5_000;
@@ -50,7 +50,8 @@ export interface CallRuntimeOptions {
   readonly agents: AgentService;
   readonly carriers: ReadonlyMap<string, Carrier>;
   readonly engine: ConversationEngine;
-  readonly dispatcher: Dispatcher;
+  /** Queue lanes besides the single calls (campaigns). */
+  readonly laneSources?: readonly LaneSource[];
   readonly workerId: string;
   readonly defaultConcurrency: number;
   readonly log: Logger;
@@ -78,7 +79,7 @@ interface LiveCall {
   chain: Promise<void>;
 }
 
-export class CallRuntime implements DispatcherHandlers {
+export class CallRuntime implements SchedulerHandlers {
   private readonly live = new Map<string, LiveCall>();
   private timers: NodeJS.Timeout[] = [];
   /** Set by stop(): a dial that returns afterwards is hung up at once. */
@@ -103,8 +104,26 @@ export class CallRuntime implements DispatcherHandlers {
       .catch((error: unknown) => this.options.log.error({ err: error, callId }, 'carrier event handling failed'));
   };
 
-  claim(callId: string) {
-    return claimCall(this.options.db, this.options.calls, callId, this.options.workerId, this.options.defaultConcurrency);
+  claim(orgId: string, now: Date): Promise<ClaimRound> {
+    const { db, calls, workerId, defaultConcurrency } = this.options;
+    return claimRound({ db, calls, workerId, defaultLimit: defaultConcurrency, sources: this.options.laneSources ?? [] }, orgId, now);
+  }
+
+  async dueOrganizations(now: Date): Promise<string[]> {
+    const { db } = this.options;
+    const found = new Set(await orgsWithDueCalls(db, now));
+    for (const source of this.options.laneSources ?? []) for (const orgId of await source.dueOrganizations(db, now)) found.add(orgId);
+    return [...found];
+  }
+
+  async nextDueAt(now: Date): Promise<Date | null> {
+    const { db } = this.options;
+    let next = await nextCallDueAt(db, now);
+    for (const source of this.options.laneSources ?? []) {
+      const at = await source.nextDueAt(db, now);
+      if (at && (!next || at < next)) next = at;
+    }
+    return next;
   }
 
   async dial(callId: string): Promise<void> {
@@ -142,7 +161,7 @@ export class CallRuntime implements DispatcherHandlers {
     }
   }
 
-  /** Starts the heartbeat and the sweep of lost calls; resends jobs of calls still queued. */
+  /** Starts the heartbeat and the sweep of calls whose worker vanished. */
   start(): void {
     this.timers.push(setInterval(() => void this.heartbeat(), heartbeatMs), setInterval(() => void this.sweep(), sweepMs));
     this.sweep().catch((error: unknown) => this.options.log.warn({ err: error }, 'sweep failed'));
@@ -317,9 +336,6 @@ export class CallRuntime implements DispatcherHandlers {
         if (this.live.has(id)) continue;
         const row = await this.options.calls.transition(id, 'failed', { endReason: 'worker_lost' });
         if (row) await this.options.onCallEnded?.(row);
-      }
-      for (const queued of await queuedCalls(this.options.db, 10_000)) {
-        await this.options.dispatcher.enqueue(queued.id, queued.scheduledFor);
       }
     } catch (error) {
       this.options.log.warn({ err: error }, 'sweep failed');

@@ -1,0 +1,136 @@
+/**
+ * Adds contacts to a campaign from JSON entries or CSV rows: each is checked (a valid number,
+ * a known time zone, the variables its agent needs), a bad one is reported by its line or index
+ * and the rest are stored, in batches. Each contact starts due at the first moment its calling
+ * window opens, so a list imported at night waits without being looked at.
+ */
+import { eq, sql } from 'drizzle-orm';
+import type { Db } from '../store/database.js';
+import { campaignContacts, campaigns } from '../store/schema.js';
+import { newId } from '../shared/ids.js';
+import { toE164 } from '../shared/phone.js';
+import type { RowProblem } from '../shared/csv.js';
+import { checkWindows, isKnownZone } from '../dispatch/calling-window.js';
+import type { LabelledWindow } from '../dispatch/dial-rules.js';
+import { numberTimezones } from '../dispatch/number-timezones.js';
+import { contactInput, type CampaignRow } from './campaign-schema.js';
+
+type Variables = Record<string, string | number | boolean>;
+
+/** One entry to import: a JSON contact (by index) or a CSV row (by line). */
+export interface ContactEntry {
+  readonly line?: number;
+  readonly index?: number;
+  readonly input: unknown;
+}
+
+export interface ImportContext {
+  readonly campaign: CampaignRow;
+  readonly windows: readonly LabelledWindow[];
+  readonly now: Date;
+  /** Placeholders the agent needs that these variables (with the campaign's) leave empty. */
+  missingVariables(variables: Variables): string[];
+}
+
+export interface ImportResult {
+  readonly imported: number;
+  readonly errors: RowProblem[];
+}
+
+const maxVariables = 25;
+const chunkSize = 1000;
+const fieldNames = ['first_name', 'last_name', 'email'] as const;
+
+export async function importContacts(db: Db, context: ImportContext, entries: readonly ContactEntry[]): Promise<ImportResult> {
+  const errors: RowProblem[] = [];
+  const where = (entry: ContactEntry) => (entry.line !== undefined ? { line: entry.line } : { index: entry.index });
+  const seen = new Set<string>();
+  const windowMemo = new Map<string, { at: Date; held: string | null } | null>();
+  const ready: (typeof campaignContacts.$inferInsert & { where: ReturnType<typeof where> })[] = [];
+  for (const entry of entries) {
+    const parsed = contactInput.safeParse(entry.input);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      errors.push({ ...where(entry), field: issue.path.join('.') || 'contact', message: issue.message });
+      continue;
+    }
+    const { phone: rawPhone, timezone, variables: given, ...rest } = parsed.data;
+    const phone = toE164(rawPhone);
+    if (!phone) {
+      errors.push({ ...where(entry), field: 'phone', message: 'not a valid E.164 phone number, like +14155550100' });
+      continue;
+    }
+    if (timezone && !isKnownZone(timezone)) {
+      errors.push({ ...where(entry), field: 'timezone', message: `"${timezone}" is not an IANA time zone` });
+      continue;
+    }
+    const fields: Record<string, string> = {};
+    const variables: Variables = { ...given };
+    for (const [name, value] of Object.entries(rest)) {
+      if (value === null || value === undefined) continue;
+      if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
+        errors.push({ ...where(entry), field: name, message: 'must be a string, number or boolean' });
+        continue;
+      }
+      if ((fieldNames as readonly string[]).includes(name)) fields[name] = String(value);
+      variables[name] = value;
+    }
+    if (Object.keys(variables).length > maxVariables) {
+      errors.push({ ...where(entry), field: 'variables', message: `${Object.keys(variables).length} variables; at most ${maxVariables}` });
+      continue;
+    }
+    const missing = context.missingVariables({ ...context.campaign.variables, ...variables });
+    if (missing.length > 0) {
+      errors.push({ ...where(entry), field: 'variables', message: `the agent needs values for: ${missing.join(', ')}` });
+      continue;
+    }
+    if (seen.has(phone)) {
+      errors.push({ ...where(entry), field: 'phone', message: 'the number is already in this list' });
+      continue;
+    }
+    seen.add(phone);
+    const zones = timezone ? [timezone] : numberTimezones(phone);
+    const key = zones.join('&');
+    let due = windowMemo.get(key);
+    if (due === undefined) {
+      const verdict = checkWindows(context.windows.map((labelled) => labelled.window), zones, context.now);
+      const closed = context.windows.find((labelled) => !checkWindows([labelled.window], zones, context.now).open);
+      due = verdict.open ? { at: context.now, held: null } : verdict.until ? { at: verdict.until, held: closed?.reason ?? 'calling_window' } : null;
+      windowMemo.set(key, due);
+    }
+    ready.push({
+      id: newId('ccontact'),
+      campaignId: context.campaign.id,
+      orgId: context.campaign.orgId,
+      seq: 0,
+      phone,
+      timezone: timezone ?? null,
+      fields,
+      variables,
+      status: due ? 'pending' : 'skipped',
+      result: due ? null : 'no_calling_window',
+      nextAttemptAt: due?.at ?? null,
+      heldReason: due?.held ?? null,
+      where: where(entry),
+    });
+  }
+  let imported = 0;
+  await db.transaction(async (tx) => {
+    // The campaign's row lock orders concurrent imports, so `seq` keeps the lists' order.
+    await tx.select({ id: campaigns.id }).from(campaigns).where(eq(campaigns.id, context.campaign.id)).for('update');
+    const [last] = await tx.select({ seq: sql<number | null>`max(${campaignContacts.seq})` }).from(campaignContacts).where(eq(campaignContacts.campaignId, context.campaign.id));
+    let seq = Number(last?.seq ?? 0);
+    for (let i = 0; i < ready.length; i += chunkSize) {
+      const chunk = ready.slice(i, i + chunkSize);
+      const values = chunk.map(({ where: _where, ...row }) => ({ ...row, seq: ++seq }));
+      const stored = await tx.insert(campaignContacts).values(values).onConflictDoNothing().returning({ phone: campaignContacts.phone });
+      imported += stored.length;
+      if (stored.length < chunk.length) {
+        const added = new Set(stored.map((row) => row.phone));
+        for (const row of chunk) if (!added.has(row.phone)) errors.push({ ...row.where, field: 'phone', message: 'the number is already in this campaign' });
+      }
+    }
+  });
+  errors.sort((a, b) => (a.line ?? a.index ?? 0) - (b.line ?? b.index ?? 0));
+  return { imported, errors };
+}
