@@ -20,7 +20,7 @@ import { createSimClock } from './telephony/sim/pace.js';
 import type { Carrier } from './telephony/types.js';
 import { createBoss } from './dispatch/boss.js';
 import { Scheduler, systemClock, type SchedulerClock } from './dispatch/scheduler.js';
-import { OrgEvents } from './shared/org-events.js';
+import { OrgEvents } from './orgs/org-events.js';
 import { DoNotCallService } from './dnc/do-not-call-service.js';
 import { OrgSettingsService } from './orgs/org-settings.js';
 import { optOutHook } from './dnc/opt-out.js';

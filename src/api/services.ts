@@ -8,7 +8,7 @@ import type { PersonaService } from '../telephony/sim/persona-service.js';
 import type { CallRow } from '../calls/call-view.js';
 import type { CallAnalyzer } from '../calls/call-analyzer.js';
 import type { ContactService } from '../contacts/contact-service.js';
-import type { OrgEvents } from '../shared/org-events.js';
+import type { OrgEvents } from '../orgs/org-events.js';
 import type { OrgSettingsService } from '../orgs/org-settings.js';
 import type { CampaignService } from '../campaigns/campaign-service.js';
 import type { DoNotCallService } from '../dnc/do-not-call-service.js';

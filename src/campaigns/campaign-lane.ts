@@ -17,7 +17,7 @@ import { numberTimezones } from '../dispatch/number-timezones.js';
 import { dailyCapFor, defaultWindowOf } from '../orgs/org-settings.js';
 import type { CampaignRow } from './campaign-schema.js';
 import { finishContactIn } from './campaign-progress.js';
-import type { OrgEvents } from '../shared/org-events.js';
+import type { OrgEvents } from '../orgs/org-events.js';
 
 const defaultMaxDurationS = 600;
 const minuteMs = 60_000;

@@ -11,7 +11,7 @@ import type { Db } from '../store/database.js';
 import { calls, campaignContacts, campaigns, doNotCall } from '../store/schema.js';
 import type { CallEventHook } from '../calls/call-service.js';
 import { terminalStatuses, type TerminalStatus } from '../calls/call-status.js';
-import type { OrgEvents } from '../shared/org-events.js';
+import type { OrgEvents } from '../orgs/org-events.js';
 import type { SchedulerClock } from '../dispatch/scheduler.js';
 import { campaignView, retryRuleFor, type RetryReason } from './campaign-schema.js';
 

@@ -10,7 +10,7 @@ import { calls, campaignContacts, campaigns } from '../store/schema.js';
 import { AppError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import { afterCursor, toPage, type Page } from '../shared/pagination.js';
-import type { OrgEvents } from '../shared/org-events.js';
+import type { OrgEvents } from '../orgs/org-events.js';
 import type { CallService } from '../calls/call-service.js';
 import { activeStatuses } from '../calls/call-status.js';
 import { parseCsv } from '../shared/csv.js';

@@ -9,7 +9,7 @@ import { webhookDeliveries, webhookEndpoints } from '../store/schema.js';
 import { newId } from '../shared/ids.js';
 import { callView, type CallRow } from '../calls/call-view.js';
 import { eventForCallEvent, isWebhookEventType, webhookPayload } from './events.js';
-import type { OrgEvent } from '../shared/org-events.js';
+import type { OrgEvent } from '../orgs/org-events.js';
 
 /** Statuses after which a delivery no longer holds back later ones of its call and target. */
 export const finishedStatuses = ['delivered', 'abandoned'] as const;
