@@ -44,7 +44,7 @@ async function sameTenant(parley: Parley, original: Tenant): Promise<Tenant> {
   };
 }
 
-async function startCampaign(tenant: Tenant, contacts: number): Promise<string> {
+async function startCampaign(tenant: Tenant, contacts: number, startWith: (path: string) => Promise<unknown> = (path) => tenant.request('POST', path)): Promise<string> {
   const agent = await tenant.agent({ name: 'Flow', kind: 'flow', template: 'appointment_confirmation' });
   const created = await tenant.request('POST', '/v1/campaigns', {
     name: 'Durable', agent_id: agent.id, variables: { customer_name: 'Ana', appointment_date: 'Tuesday' },
@@ -52,7 +52,7 @@ async function startCampaign(tenant: Tenant, contacts: number): Promise<string> 
   });
   const phones = Array.from({ length: contacts }, (_, i) => ({ phone: `+1415${String(3_000_000 + i * 10).padStart(7, '0')}` }));
   expect((await tenant.request('POST', `/v1/campaigns/${created.body.id}/contacts`, { contacts: phones })).body.imported).toBe(contacts);
-  await tenant.request('POST', `/v1/campaigns/${created.body.id}/start`);
+  await startWith(`/v1/campaigns/${created.body.id}/start`);
   return created.body.id;
 }
 
@@ -111,12 +111,13 @@ describe.skipIf(!postgresUrl)('two processes on one PostgreSQL, one killed', () 
       stdio: 'ignore',
     });
     try {
-      await new Promise((resolve, reject) => {
-        child.once('message', resolve);
+      const { url } = await new Promise<{ url: string }>((resolve, reject) => {
+        child.once('message', (message) => resolve(message as { url: string }));
         child.once('exit', (code) => reject(new Error(`child exited with ${code}`)));
       });
       const tenant = await a.tenant({ maxConcurrentCalls: 10 });
-      const id = await startCampaign(tenant, 30);
+      // Started through the child: it hears of the campaign first and takes the first calls.
+      const id = await startCampaign(tenant, 30, (path) => fetch(`${url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${tenant.key}` } }));
       // Wait until the child holds live calls of the campaign, then kill it without warning.
       await until('the child to hold live calls', async () => {
         const rows = await a.parley.database.sql.executeSql(`select count(*)::int as n from calls where campaign_id = $1 and status in ('dialing','ringing','in_progress') and lease_owner like $2`, [id, `%-${child.pid}-%`]);
