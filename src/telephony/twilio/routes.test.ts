@@ -54,6 +54,14 @@ describe('Twilio routes', () => {
     expect(harness.typesOf('call_signed')).toEqual(['ringing']);
   });
 
+  it('refuses an unsigned callback before reading its form, and a signed one over 16 KiB unread', async () => {
+    const url = `${harness.publicUrl}/twilio/status?callId=call_big`;
+    const big = { ...params, Padding: 'x'.repeat(64 * 1024) };
+    expect((await postCallback(url, big)).status).toBe(403);
+    expect((await postCallback(url, big, signTwilio(harness.fake.authToken, url, big))).status).toBe(413);
+    expect(harness.typesOf('call_big')).toEqual([]);
+  });
+
   it('refuses an unsigned or wrongly signed status callback with 403 and reports nothing', async () => {
     const url = `${harness.publicUrl}/twilio/status?callId=call_forged`;
     expect((await postCallback(url, params)).status).toBe(403);
