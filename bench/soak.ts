@@ -37,7 +37,7 @@ const outcomeSchema = {
   required: ['interested', 'budget'],
 };
 
-/** Places `count` calls, at most `concurrency` in flight, each waited on until its analysis (or end, when none runs). */
+/** Places `count` calls, at most `concurrency` in flight, each waited on until its analysis (or its end, when none runs). */
 async function placeCalls(tenant: Tenant, agents: readonly string[], count: number, startAt: number): Promise<Record<string, number>> {
   const statuses: Record<string, number> = {};
   let next = 0;
@@ -49,7 +49,9 @@ async function placeCalls(tenant: Tenant, agents: readonly string[], count: numb
         const created = await tenant.request('POST', '/v1/calls', { agent_id: agents[n % agents.length], to, variables: { customer_name: 'Ana', appointment_date: 'Tuesday' } });
         if (created.status !== 201) throw new Error(`POST /v1/calls answered ${created.status}: ${JSON.stringify(created.body)}`);
         const ended = await tenant.waitForEnd(created.body.id, 120_000);
-        if (ended.answered_at) await tenant.waitForAnalysis(ended.id, 120_000);
+        // Only a call with a conversation is analysed (not busy, voicemail, or a hang-up before the contact spoke).
+        const conversed = ended.status === 'completed' && ended.answered_by !== 'machine' && ended.transcript.some((turn: { role: string }) => turn.role === 'contact');
+        if (conversed) await tenant.waitForAnalysis(ended.id, 120_000);
         statuses[ended.status] = (statuses[ended.status] ?? 0) + 1;
       }
     }),

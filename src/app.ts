@@ -33,6 +33,7 @@ import { agentLlm, agentRequiredVariables, createConversationEngine } from './br
 import { resolveLlm, type AgentLlmSettings } from './llm/registry.js';
 import { agentSettingsChecks, maskLlmKey, unsealLlmKey } from './agents/agent-checks.js';
 import { CallAnalyzer } from './calls/call-analyzer.js';
+import { AnalysisJobs } from './calls/analysis-jobs.js';
 import { createSecretBox, loadEncryptionKey } from './shared/secret-box.js';
 import { checkTarget } from './webhooks/safe-target.js';
 import { AppError } from './shared/errors.js';
@@ -121,6 +122,8 @@ export async function startParley(config: Config, options: StartOptions = {}): P
   await boss.start();
   const scheduler = new Scheduler({ log, connectionString: database.connectionString, clock });
   const campaigns = new CampaignService({ db, calls, events: orgEvents, clock, wake: (orgId) => void scheduler.announce(orgId).catch((error: unknown) => log.warn({ err: error }, 'scheduler wake failed')) });
+  const analysisJobs = new AnalysisJobs({ boss, db, calls, analyzer, log, retryDelayS: config.analysisRetryDelayS });
+  await analysisJobs.prepare();
 
   const workerId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const simClock = createSimClock(config.simSpeed);
@@ -161,7 +164,9 @@ export async function startParley(config: Config, options: StartOptions = {}): P
     db, calls, agents, carriers, workerId, log, simClock, engine, laneSources: [campaignLanes(calls, orgEvents)],
     ...(audioSession ? { audioSession } : {}),
     onCallEnded: async (row) => {
-      if (analyzer.shouldAnalyze(row)) await analyzer.analyze(row);
+      if (!analyzer.shouldAnalyze(row)) return;
+      // A durable job: the analysis survives a crash or a restart, and the call's end never waits for the model.
+      await analysisJobs.enqueue(row.id).catch((error: unknown) => log.warn({ err: error, callId: row.id }, 'could not queue the call analysis; the sweep will'));
     },
     defaultConcurrency: config.maxConcurrentCalls,
   });
@@ -173,6 +178,7 @@ export async function startParley(config: Config, options: StartOptions = {}): P
       if (isTerminal(row.status as CallStatus)) scheduler.wake(row.orgId);
     });
     await scheduler.start(runtime);
+    await analysisJobs.work();
     runtime.start();
   }
   let url = '';
@@ -193,6 +199,8 @@ export async function startParley(config: Config, options: StartOptions = {}): P
         ready = false;
         // New work first: no call is claimed and no request accepted while live calls end.
         await scheduler.stop();
+        // Analyses in flight go back to the queue: stopping does not wait for a model.
+        await analysisJobs.stop();
         await app.close();
         await liveRuntime.stop();
         for (const module of [...modules].reverse()) await module.stop?.();

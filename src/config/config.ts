@@ -23,6 +23,7 @@ const envSchema = z.object({
   PARLEY_PUBLIC_URL: optionalString,
   PARLEY_ENCRYPTION_KEY: optionalString,
   PARLEY_WORKER: z.enum(['on', 'off']).default('on'),
+  PARLEY_ANALYSIS_RETRY_DELAY_S: z.coerce.number().int().min(1).max(3600).default(10),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   OPENAI_API_KEY: optionalString,
   OPENAI_BASE_URL: optionalString,
@@ -54,6 +55,8 @@ export interface Config {
   readonly encryptionKey: string | undefined;
   /** Whether this process dials calls (a process may serve only the API). */
   readonly worker: boolean;
+  /** First wait before a failed after-call analysis is tried again (doubling each time). */
+  readonly analysisRetryDelayS: number;
   readonly logLevel: string;
   readonly llm: {
     readonly openaiApiKey: string | undefined;
@@ -99,6 +102,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: e.PARLEY_PUBLIC_URL,
     encryptionKey: e.PARLEY_ENCRYPTION_KEY,
     worker: e.PARLEY_WORKER === 'on',
+    analysisRetryDelayS: e.PARLEY_ANALYSIS_RETRY_DELAY_S,
     logLevel: e.LOG_LEVEL,
     llm: {
       openaiApiKey: e.OPENAI_API_KEY,
