@@ -144,6 +144,15 @@ describe('an inline agentDetails', () => {
     expect(ended.max_duration_s).toBe(300);
   });
 
+  it('ends the call failed / llm_error when its llmConfig points at a model nobody answers for, apology and all', async () => {
+    const unreachable = inlineDetails({ agentName: 'Hamsa unreachable', llmConfig: { provider: 'OpenAI', modelName: 'gpt-fake', baseUrl: 'http://127.0.0.1:9/v1', apiKey: FAKE_OPENAI_KEY } });
+    const placed = await hamsa({ toNumber: '+14155550100', fromNumber: agent.number, params: { name: 'Ana' }, agentDetails: unreachable });
+    expect(placed.status, JSON.stringify(placed.body)).toBe(200);
+    const ended = await tenant.waitForEnd(placed.body.data.id);
+    expect(ended).toMatchObject({ status: 'failed', end_reason: 'llm_error' });
+    expect(ended.transcript.at(-1)).toMatchObject({ role: 'agent', text: expect.stringContaining("I'm sorry") });
+  });
+
   it('makes one agent for identical definitions arriving at the same moment', async () => {
     const details = inlineDetails({ agentName: 'Raced inline' });
     const answers = await Promise.all(

@@ -123,13 +123,13 @@ describe('with a model (a fake OpenAI-compatible server)', () => {
     expect(again.body.analysis.error).toBeNull();
   });
 
-  it('apologises and ends the call when the model fails mid-call, never going silent', async () => {
+  it('apologises and ends the call when the model fails mid-call, never going silent, and the call is failed llm_error', async () => {
     t.llm!.respond(() => ({ text: ['Sure', ' thing'], disconnectAfterPieces: 1 }));
     const agent = await tenant.agent({ greeting: 'Hello there!' });
     const created = await tenant.request('POST', '/v1/calls', { agent_id: agent.id, to: '+14155550100' });
     const ended = await tenant.waitForEnd(created.body.id);
-    expect(ended.status).toBe('completed');
-    expect(ended.end_reason).toBe('agent_ended');
+    expect(ended.status).toBe('failed');
+    expect(ended.end_reason).toBe('llm_error');
     expect(ended.transcript.at(-1).text).toContain("I'm sorry");
     const events = (await tenant.request('GET', `/v1/calls/${ended.id}/events`)).body.data;
     expect(events).toContainEqual(expect.objectContaining({ type: 'agent.action', data: expect.objectContaining({ action: expect.objectContaining({ reason: 'llm_error' }) }) }));

@@ -273,8 +273,8 @@ export class CallRuntime implements SchedulerHandlers {
       onTurn: control.recordTurn,
       onBrainEvent: (event: BrainEvent) => control.recordBrainEvent(event),
       onAction: (action: AgentAction) => control.recordBrainEvent({ type: 'action', action }),
-      onEnding: (end: { endReason: string }) => {
-        live.endAs ??= { reason: end.endReason };
+      onEnding: (end: { endReason: string; status?: TerminalStatus }) => {
+        live.endAs ??= { ...(end.status ? { status: end.status } : {}), reason: end.endReason };
       },
     };
     const spec = this.options.agents.spec(agentRow);
@@ -308,7 +308,7 @@ export class CallRuntime implements SchedulerHandlers {
       responseDelayMs: settings.response_delay_ms ?? 0,
     };
     const end = await runTextConversation(line, conversation, timers, hooks, live.abort.signal);
-    live.endAs ??= { reason: end.endReason };
+    live.endAs ??= { ...(end.status ? { status: end.status } : {}), reason: end.endReason };
   }
 
   private async cancelLocal(callId: string): Promise<void> {

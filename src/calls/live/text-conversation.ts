@@ -2,6 +2,7 @@
  * Runs one conversation over a text line: the agent speaks when its engine says so, the
  * contact's words become turns, timers prompt a silent contact, and actions end the call.
  */
+import { callEndOf } from '../../brain/call-end.js';
 import type { AgentAction, BrainEvent, Conversation, ConversationTurn, Cue } from '../../brain/types.js';
 import type { TextLine } from '../../telephony/types.js';
 
@@ -30,6 +31,8 @@ export interface ConversationHooks {
 
 export interface ConversationEnd {
   readonly endReason: string;
+  /** The terminal status the agent's side knows (a model that failed); otherwise the carrier's report decides. */
+  readonly status?: 'completed' | 'failed' | 'voicemail';
   /** The action that ended the call, if the agent ended it. */
   readonly action?: AgentAction;
 }
@@ -73,19 +76,17 @@ export async function runTextConversation(
     lastActivityMs = hooks.now();
     for (const action of actions) {
       await hooks.onAction(action);
-      if (action.type === 'end_call' || action.type === 'transfer_call') {
-        hangUp({ endReason: action.type === 'transfer_call' ? 'transferred' : 'agent_ended', action });
-        return;
-      }
+      const end = callEndOf(action, cue);
+      if (!end) continue;
       if (action.type === 'leave_voicemail') {
         const offsetMs = hooks.now();
         await line.say(action.message, signal);
         const turn: ConversationTurn = { role: 'agent', text: action.message, offsetMs };
         turns.push(turn);
         await hooks.onTurn(turn);
-        hangUp({ endReason: 'voicemail_message_left', action });
-        return;
       }
+      hangUp({ endReason: end.reason, ...(end.status ? { status: end.status } : {}), action });
+      return;
     }
   }
 

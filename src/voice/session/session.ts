@@ -11,6 +11,7 @@ import type { ProviderError } from '../../shared/errors.js';
 import type { AudioLine } from '../../media/audio-line.js';
 import type { AudioFrame } from '../../media/frames.js';
 import { AgentVoice, fixed } from './agent-voice.js';
+import { callEndOf } from '../../brain/call-end.js';
 import { BargeInPolicy } from './barge-in.js';
 import { TurnTimer } from './latency.js';
 import { ContactListener, type Utterance } from './listener.js';
@@ -250,19 +251,12 @@ export class VoiceSession {
   private async act(actions: readonly AgentAction[], cue: Cue): Promise<void> {
     for (const action of actions) {
       this.records.brain({ type: 'action', action });
-      switch (action.type) {
-        case 'end_call':
-          return this.end(cue.type === 'voicemail' ? { reason: 'voicemail_detected', status: 'voicemail' } : { reason: 'agent_ended' });
-        case 'transfer_call':
-          // A Media Stream cannot redirect the call; like the text lane, the agent hangs up.
-          return this.end({ reason: 'transferred' });
-        case 'leave_voicemail':
-          await this.speak({ type: 'voicemail' }, fixed(action.message));
-          return this.end({ reason: 'voicemail_message_left', status: 'completed' });
-        case 'send_dtmf':
-          // Media Streams carry no outbound tones: the action stays on record only.
-          break;
-      }
+      // A transfer: a Media Stream cannot redirect the call; like the text lane, the agent hangs up.
+      // Media Streams carry no outbound tones: send_dtmf stays on record only.
+      const end = callEndOf(action, cue);
+      if (!end) continue;
+      if (action.type === 'leave_voicemail') await this.speak({ type: 'voicemail' }, fixed(action.message));
+      return this.end(end);
     }
   }
 
