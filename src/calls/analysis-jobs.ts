@@ -67,7 +67,7 @@ export class AnalysisJobs {
     this.abort = new AbortController();
     this.workerId = await this.options.boss.work<{ callId: string }>(
       analysisQueue,
-      { batchSize: 8, pollingIntervalSeconds: 1, includeMetadata: true },
+      { batchSize: 8, pollingIntervalSeconds: 0.5, includeMetadata: true },
       async (jobs) => {
         await Promise.all(jobs.map((job) => this.runJob(job)));
       },
