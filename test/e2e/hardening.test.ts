@@ -6,6 +6,7 @@ import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestParley, type TestParley, type Tenant } from '../support/parley.js';
+import { dialectOperations, nativeOperations } from './fuzz/cases.js';
 
 let t: TestParley;
 let tenant: Tenant;
@@ -65,6 +66,18 @@ describe('authentication first', () => {
     expectParleyError(await send('POST', '/v1/agents', { body: '{"name":', headers: { ...json, ...auth } }), 401, 'UNAUTHENTICATED');
     expectParleyError(await send('POST', '/v1/calls', { body: 'a=1', headers: { 'content-type': 'text/plain', ...auth } }), 401, 'UNAUTHENTICATED');
     expectParleyError(await send('POST', '/compat/huskyvoice/v1/calls', { body: '{', headers: { ...json, ...auth } }), 401, 'UNAUTHENTICATED');
+  });
+
+  it('answers 401 on every route of the spec and the dialects before looking at a malformed body', async () => {
+    const spec = (await tenant.request('GET', '/openapi.json')).body;
+    const fixtures = { agentId, callId: 'call_x', number: '+14155550100' };
+    const operations = [...nativeOperations(spec, fixtures), ...dialectOperations(fixtures)].filter((operation) => operation.auth !== 'hook');
+    expect(operations.length).toBeGreaterThan(40);
+    for (const operation of operations) {
+      const path = operation.path.replace(/\{\w+\}/g, 'x');
+      const response = await send(operation.method, path, { body: operation.method === 'GET' ? undefined : '{"a":', headers: json });
+      expect(response.status, `${operation.method} ${path}: ${JSON.stringify(response.body)}`).toBe(401);
+    }
   });
 
   it('refuses an oversized body from a client without a key with 401, not 413', async () => {
