@@ -109,7 +109,9 @@ describe('the analysis job', () => {
   }, 90_000);
 
   it('does not run for a busy line, a voicemail or a hang-up before the contact spoke', async () => {
-    const t: TestParley = await startTestParley({ llm: 'none', env });
+    // Sim speed 2, not 40: a callee says "Hello?" after 1.5 s (sim) of silence before the agent speaks, which at 40 is
+    // 37 ms of a loaded machine's time (a real person's "Hello?" is a turn, and the call is then analysed).
+    const t: TestParley = await startTestParley({ llm: 'none', env: { ...env, PARLEY_SIM_SPEED: '2' } });
     try {
       const tenant = await t.tenant();
       const agent = await tenant.agent({ kind: 'flow', template: 'appointment_confirmation', greeting: null });
@@ -119,18 +121,18 @@ describe('the analysis job', () => {
         ids.push((await tenant.request('POST', '/v1/calls', { agent_id: agent.id, to, variables })).body.id);
       }
       const answered = (await tenant.request('POST', '/v1/calls', { agent_id: agent.id, to: '+14155550100', variables })).body.id;
-      const ended = await Promise.all(ids.map((id) => tenant.waitForEnd(id)));
+      const ended = await Promise.all(ids.map((id) => tenant.waitForEnd(id, 60_000)));
       expect(ended.map((call) => call.status)).toEqual(['busy', 'voicemail', 'completed']);
       // The answered call's analysis is done once it is stored; the others, by then, have none.
-      await tenant.waitForAnalysis(answered);
+      await tenant.waitForAnalysis(answered, 60_000);
       for (const call of ended) {
         const now = (await tenant.request('GET', `/v1/calls/${call.id}`)).body;
-        expect(now.analysis?.error ?? null).toBeNull();
+        expect(now.analysis?.error ?? null, JSON.stringify(now)).toBeNull();
         expect(now.analysis?.analyzed_at).toBeUndefined();
         expect(await analyzedEvents(tenant, call.id)).toHaveLength(0);
       }
     } finally {
       await t.close();
     }
-  }, 60_000);
+  }, 120_000);
 });
