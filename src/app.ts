@@ -108,8 +108,9 @@ export async function startParley(config: Config, options: StartOptions = {}): P
   const doNotCall = new DoNotCallService(db);
   // Every call, whatever API placed it, is refused when its number is on the do-not-call list.
   calls.addCreateCheck((input, target) => doNotCall.assertCallable(target.agent.orgId, input.to));
-  calls.addEventHook(campaignProgressHook(orgEvents, clock));
+  // The opt-out first: a campaign contact who asked not to be called ends do_not_call.
   calls.addEventHook(optOutHook());
+  calls.addEventHook(campaignProgressHook(orgEvents, clock));
   const analyzer = new CallAnalyzer(db, calls, agents, (settings) => agentLlm(settings, resolve), log);
   const hooks = new HookService(db, calls, assertAgent);
   const personas = new PersonaService(db, () => {

@@ -218,3 +218,43 @@ describe('contacts as CSV', () => {
     expect(unauthenticated.status).toBe(401);
   });
 });
+
+describe('opting out', () => {
+  it('lists the number when the agent uses the opt_out tool, and the campaign contact ends do_not_call', async () => {
+    t.llm!.respond((request) => {
+      const body = request.body as { response_format?: unknown };
+      if (body.response_format) return { text: [JSON.stringify({ summary: 'Asked not to be called.', outcome: {}, tags: [] })] };
+      return {
+        text: ['Of course, I have taken you off our list. Goodbye!'],
+        toolCalls: [{ name: 'opt_out', argumentPieces: ['{"reason":"stop calling"}'] }, { name: 'end_call', argumentPieces: ['{"reason":"opted out"}'] }],
+      };
+    });
+    const tenant = await t.tenant();
+    const agent = await tenant.agent();
+    const campaign = (await tenant.request('POST', '/v1/campaigns', { name: 'Opt-out', agent_id: agent.id })).body;
+    await tenant.request('POST', `/v1/campaigns/${campaign.id}/contacts`, { contacts: [{ phone: '+14155550196' }] });
+    await tenant.request('POST', `/v1/campaigns/${campaign.id}/start`);
+    const done = await until('completion', async () => {
+      const got = await tenant.request('GET', `/v1/campaigns/${campaign.id}`);
+      return got.body.status === 'completed' ? got.body : undefined;
+    });
+    expect(done.progress.done).toEqual({ do_not_call: 1 });
+    const listed = (await tenant.request('GET', '/v1/do-not-call')).body.data;
+    expect(listed).toEqual([expect.objectContaining({ number: '+14155550196', source: 'opt_out' })]);
+    expect((await tenant.request('POST', '/v1/calls', { agent_id: agent.id, to: '+14155550196' })).body.error.code).toBe('NUMBER_ON_DO_NOT_CALL');
+  });
+
+  it('lists the number when the call\'s outcome says opt_out: true', async () => {
+    t.llm!.respond((request) => {
+      const body = request.body as { response_format?: unknown };
+      if (body.response_format) return { text: [JSON.stringify({ summary: 'Not interested, do not call.', outcome: { opt_out: true }, tags: [] })] };
+      return { text: ['Goodbye!'], toolCalls: [{ name: 'end_call', argumentPieces: ['{"reason":"done"}'] }] };
+    });
+    const tenant = await t.tenant();
+    const agent = await tenant.agent({ outcome: { schema: { type: 'object', properties: { opt_out: { type: 'boolean' } }, required: ['opt_out'] } } });
+    const call = (await tenant.request('POST', '/v1/calls', { agent_id: agent.id, to: '+14155550197' })).body;
+    await tenant.waitForAnalysis(call.id);
+    const listed = (await tenant.request('GET', '/v1/do-not-call')).body.data;
+    expect(listed).toEqual([expect.objectContaining({ number: '+14155550197', source: 'outcome' })]);
+  });
+});

@@ -89,7 +89,7 @@ describe('prompt engine against the fake OpenAI server', () => {
     expect(messages[0]!.content).toContain('no markdown');
     expect(messages[0]!.content).toContain('2026-11-21T10:00:00Z');
     expect(messages.slice(1)).toEqual([{ role: 'user', content: expect.stringContaining('You speak first') }]);
-    expect(offered!.map((tool) => tool.function.name)).toEqual(['end_call', 'send_dtmf', 'leave_voicemail']);
+    expect(offered!.map((tool) => tool.function.name)).toEqual(['end_call', 'send_dtmf', 'leave_voicemail', 'opt_out']);
   });
 
   it('answers a multi-turn conversation, telling the model what an interruption cut off', async () => {

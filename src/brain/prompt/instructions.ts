@@ -26,6 +26,7 @@ function toolRules(tools: readonly LlmToolSpec[]): string[] {
   if (names.has('end_call')) rules.push('When the conversation is over, say a short goodbye and call end_call in the same reply.');
   if (names.has('transfer_call')) rules.push('Before calling transfer_call, tell the person you are transferring them.');
   if (names.has('leave_voicemail')) rules.push('If you reach an answering machine or voicemail, call leave_voicemail with your message.');
+  if (names.has('opt_out')) rules.push('If the person asks not to be called again, call opt_out, confirm it, and end the call.');
   return rules;
 }
 

@@ -1,9 +1,9 @@
-/** The built-in call-control tools (end, transfer, DTMF, voicemail): their specs and what a call of each does. */
+/** The built-in call-control tools (end, transfer, DTMF, voicemail, opt-out): their specs and what a call of each does. */
 import type { LlmToolSpec } from '../../llm/types.js';
 import type { ToolOutcome } from './outcome.js';
 
 /** The built-ins, in the order they are offered. */
-export const builtinToolNames = ['end_call', 'transfer_call', 'send_dtmf', 'leave_voicemail'] as const;
+export const builtinToolNames = ['end_call', 'transfer_call', 'send_dtmf', 'leave_voicemail', 'opt_out'] as const;
 /** One built-in tool's name. */
 export type BuiltinToolName = (typeof builtinToolNames)[number];
 
@@ -52,6 +52,14 @@ export function builtinToolSpec(name: BuiltinToolName, transferNumbers: readonly
           required: ['digits'],
         },
       };
+    case 'opt_out':
+      return {
+        name,
+        description:
+          'Use when the person asks not to be called again (stop calling, take me off your list, do not call): their number ' +
+          'goes on the do-not-call list and is never called again. Confirm it to them politely, then end the call.',
+        parameters: { type: 'object', properties: { reason: { type: 'string', description: 'What they said, in a few words.' } } },
+      };
     case 'leave_voicemail':
       return {
         name,
@@ -97,6 +105,10 @@ export function runBuiltinTool(name: BuiltinToolName, args: Record<string, unkno
       const digits = String(args['digits']);
       return { ok: true, result: { status: 'sent', digits }, action: { type: 'send_dtmf', digits }, endsTurn: false };
     }
+    case 'opt_out':
+      // The tool call itself is the record: it is kept as the call's event, and the number is
+      // listed in the transaction that ends the call (dnc/opt-out.ts).
+      return { ok: true, result: { status: 'added_to_do_not_call' }, endsTurn: false };
     case 'leave_voicemail': {
       const message = String(args['message']).trim();
       return { ok: true, result: { status: 'leaving_message' }, action: { type: 'leave_voicemail', message }, endsTurn: true };
