@@ -16,6 +16,12 @@ export interface CallView {
   readonly metadata: Record<string, unknown>;
   readonly webhook_url: string | null;
   readonly scheduled_for: string | null;
+  /** Why a queued call waits past its time (`calling_window`, `campaign_schedule`, `daily_cap`), and until when. */
+  readonly held_reason: string | null;
+  readonly held_until: string | null;
+  /** The campaign a call belongs to, and which attempt at its contact it is. */
+  readonly campaign_id: string | null;
+  readonly attempt: number | null;
   readonly max_duration_s: number;
   readonly answered_by: string | null;
   readonly created_at: string;
@@ -59,6 +65,10 @@ export function callView(row: CallRow): CallView {
     metadata: row.metadata,
     webhook_url: row.webhookUrl,
     scheduled_for: iso(row.scheduledFor),
+    held_reason: row.status === 'queued' ? row.heldReason : null,
+    held_until: row.status === 'queued' && row.heldReason ? iso(row.dueAt) : null,
+    campaign_id: row.campaignId,
+    attempt: row.attempt,
     max_duration_s: row.maxDurationS,
     answered_by: row.answeredBy,
     created_at: row.createdAt.toISOString(),

@@ -135,6 +135,61 @@ describe('calling windows in the callee\'s local time', () => {
   }, 120_000);
 });
 
+describe('the organisation\'s default window on a real carrier', () => {
+  it('holds a single call placed at night until 08:00 in the callee\'s zone, says so, then dials it', async () => {
+    // 03:00 in Los Angeles.
+    time.set(new Date('2026-12-08T11:00:00Z'));
+    const tenant = await t.tenant();
+    const agent = await tenant.agent();
+    // A call on a real carrier: stored through the API on the sim, then moved to Twilio (not
+    // configured in this test server, so its dial fails, which shows when it was attempted).
+    const template = (await tenant.request('POST', '/v1/calls', { agent_id: agent.id, to: '+14155550198', scheduled_for: '2026-12-09T00:00:00Z' })).body;
+    await t.parley.database.sql.executeSql(`update calls set carrier = 'twilio', scheduled_for = null, due_at = $2 where id = $1`, [template.id, '2026-12-08T11:00:00Z']);
+    t.parley.scheduler.wake();
+    const held = await until('the hold', async () => {
+      const call = (await tenant.request('GET', `/v1/calls/${template.id}`)).body;
+      return call.held_reason ? call : undefined;
+    });
+    expect(held).toMatchObject({ status: 'queued', held_reason: 'calling_window', held_until: '2026-12-08T16:00:00.000Z' });
+    const events = (await tenant.request('GET', `/v1/calls/${template.id}/events`)).body.data;
+    expect(events).toContainEqual(expect.objectContaining({ type: 'call.held', data: { reason: 'calling_window', until: '2026-12-08T16:00:00.000Z' } }));
+    time.set(new Date('2026-12-08T16:00:30Z'));
+    t.parley.scheduler.wake();
+    const ended = await tenant.waitForEnd(template.id);
+    expect(ended).toMatchObject({ status: 'failed', end_reason: 'carrier_not_configured' });
+    time.set(new Date());
+  });
+
+  it('can be turned off by the organisation', async () => {
+    const tenant = await t.tenant();
+    expect((await tenant.request('GET', '/v1/settings')).body).toEqual({ default_calling_window: { enabled: true, start: '08:00', end: '21:00' }, daily_call_cap: 3 });
+    const changed = await tenant.request('PATCH', '/v1/settings', { default_calling_window: { enabled: false }, daily_call_cap: 5 });
+    expect(changed.body).toEqual({ default_calling_window: { enabled: false, start: '08:00', end: '21:00' }, daily_call_cap: 5 });
+  });
+});
+
+describe('the daily cap per number', () => {
+  it('holds a call over the cap until the oldest call to the number is a day old', async () => {
+    const tenant = await t.tenant();
+    await tenant.request('PATCH', '/v1/settings', { daily_call_cap: 2 });
+    const agent = await tenant.agent();
+    const first = (await tenant.request('POST', '/v1/calls', { agent_id: agent.id, to: '+14155550180' })).body;
+    await tenant.waitForEnd(first.id);
+    const second = (await tenant.request('POST', '/v1/calls', { agent_id: agent.id, to: '+14155550180' })).body;
+    await tenant.waitForEnd(second.id);
+    const third = (await tenant.request('POST', '/v1/calls', { agent_id: agent.id, to: '+14155550180' })).body;
+    const held = await until('the hold', async () => {
+      const call = (await tenant.request('GET', `/v1/calls/${third.id}`)).body;
+      return call.held_reason ? call : undefined;
+    });
+    const firstDialled = (await tenant.request('GET', `/v1/calls/${first.id}`)).body.dialed_at;
+    expect(held).toMatchObject({ status: 'queued', held_reason: 'daily_cap', held_until: new Date(Date.parse(firstDialled) + 86_400_000).toISOString() });
+    advance(86_400_000);
+    expect((await tenant.waitForEnd(third.id)).status).toBe('completed');
+    time.set(new Date());
+  });
+});
+
 describe('do-not-call', () => {
   it('never dials a listed number: single calls are refused, campaign contacts skipped, a queued call fails undialled', async () => {
     const tenant = await t.tenant();
