@@ -107,7 +107,9 @@ function laneOf(callService: CallService, events: OrgEvents, context: LaneContex
         .select()
         .from(campaignContacts)
         .where(and(eq(campaignContacts.campaignId, campaign.id), eq(campaignContacts.status, 'pending'), lte(campaignContacts.nextAttemptAt, now)))
-        .orderBy(campaignContacts.nextAttemptAt, campaignContacts.seq)
+        // By due time alone, so the partial index (campaign_id, next_attempt_at) answers with its
+        // first rows; contacts due at the same moment (an import) come in the order they were stored.
+        .orderBy(campaignContacts.nextAttemptAt)
         .limit(limit)
         .for('update', { skipLocked: true });
       return contacts.map((contact): LaneItem => ({
