@@ -254,6 +254,30 @@ describe('pause and resume', () => {
   }, 60_000);
 });
 
+describe('fair sharing', () => {
+  it('gives a single API call the next free slot while a campaign fills the organisation', async () => {
+    const tenant = await t.tenant({ maxConcurrentCalls: 2 });
+    const agent = await tenant.agent({ timers: { ring_timeout_s: 20 } });
+    const campaign = (await tenant.request('POST', '/v1/campaigns', { name: 'Long list', agent_id: agent.id, retry: { no_answer: { max_attempts: 1, delay_s: 0 } } })).body;
+    // Numbers ending in 2 ring unanswered for 20 s (0.5 s here): the campaign keeps both slots busy.
+    await tenant.request('POST', `/v1/campaigns/${campaign.id}/contacts`, { contacts: Array.from({ length: 40 }, (_, i) => ({ phone: sfNumber(700 + i, 2) })) });
+    await tenant.request('POST', `/v1/campaigns/${campaign.id}/start`);
+    await until('the campaign to fill both slots', async () => ((await tenant.request('GET', `/v1/campaigns/${campaign.id}`)).body.progress.live === 2 ? true : undefined));
+    const single = (await tenant.request('POST', '/v1/calls', { agent_id: agent.id, to: '+14155550189' })).body;
+    const dialled = await until('the single call to be dialled', async () => {
+      const call = (await tenant.request('GET', `/v1/calls/${single.id}`)).body;
+      return call.dialed_at ? call : undefined;
+    }, 30_000, 50);
+    // It took the next slot that freed: at most two campaign calls started after it was placed.
+    const after = (await tenant.request('GET', `/v1/campaigns/${campaign.id}/contacts?limit=100`)).body.data
+      .flatMap((contact: any) => contact.calls)
+      .filter((call: any) => call.dialed_at && call.dialed_at > single.created_at && call.dialed_at < dialled.dialed_at);
+    expect(after.length).toBeLessThanOrEqual(1);
+    expect((await tenant.request('GET', `/v1/campaigns/${campaign.id}`)).body.status).toBe('running');
+    await tenant.request('POST', `/v1/campaigns/${campaign.id}/cancel`);
+  });
+});
+
 describe('contacts as CSV', () => {
   it('imports the good rows and reports the bad ones by line', async () => {
     const tenant = await t.tenant();
