@@ -278,6 +278,30 @@ describe('fair sharing', () => {
   });
 });
 
+describe('HappyRobot campaign_id', () => {
+  it('files a dialect call under the Parley campaign it names, as the contact\'s attempt', async () => {
+    const tenant = await t.tenant();
+    const agent = await tenant.agent();
+    const campaign = (await tenant.request('POST', '/v1/campaigns', { name: 'Spring follow-up', agent_id: agent.id })).body;
+    await tenant.request('POST', `/v1/campaigns/${campaign.id}/contacts`, { contacts: [{ phone: '+14155550187' }] });
+    await tenant.request('POST', `/v1/campaigns/${campaign.id}/start`);
+    const dial = (to: string, ref: string) => fetch(`${t.url}/compat/happyrobot/api/v1/dial/outbound`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tenant.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ agent_id: agent.id, phone_number: to, campaign_id: ref }),
+    }).then(async (response) => ({ status: response.status, body: await response.json() }));
+    const filed = await dial('+14155550188', 'Spring follow-up');
+    expect(filed.status).toBe(200);
+    const call = await tenant.waitForEnd(filed.body.id);
+    expect(call).toMatchObject({ status: 'completed', campaign_id: campaign.id, attempt: 1 });
+    const contacts = (await tenant.request('GET', `/v1/campaigns/${campaign.id}/contacts`)).body.data;
+    expect(contacts.find((contact: any) => contact.phone === '+14155550188')).toMatchObject({ status: 'done', result: 'completed', attempts: 1, calls: [expect.objectContaining({ call_id: filed.body.id, attempt: 1 })] });
+    // An id that names no campaign is kept in the metadata, as before.
+    const kept = await dial('+14155550186', 'no-such-campaign');
+    expect((await tenant.request('GET', `/v1/calls/${kept.body.id}`)).body).toMatchObject({ campaign_id: null, metadata: { compat: { fields: { campaign_id: 'no-such-campaign' } } } });
+  });
+});
+
 describe('contacts as CSV', () => {
   it('imports the good rows and reports the bad ones by line', async () => {
     const tenant = await t.tenant();
