@@ -12,6 +12,7 @@ import { bootstrapDefaultOrganization } from './orgs/organizations.js';
 import { AgentService } from './agents/agent-service.js';
 import { PhoneNumberService } from './numbers/phone-number-service.js';
 import { CallService } from './calls/call-service.js';
+import type { CallRow } from './calls/call-view.js';
 import { isTerminal, type CallStatus } from './calls/call-status.js';
 import { HookService } from './hooks/hook-service.js';
 import { PersonaService } from './telephony/sim/persona-service.js';
@@ -92,6 +93,10 @@ export async function startParley(config: Config, options: StartOptions = {}): P
   const agents = new AgentService(db, agentSettingsChecks(box), [maskLlmKey], (settings) => unsealLlmKey(box, settings));
   const assertAgent = (orgId: string, agentId: string) => agents.get(orgId, agentId);
   const numbers = new PhoneNumberService(db, assertAgent);
+  const clock = options.clock ?? systemClock;
+  const scheduler = new Scheduler({ log, connectionString: database.connectionString, clock });
+  // A placed call waits in its row: enqueueing it is telling the schedulers it is there.
+  const queue = { enqueue: (call: CallRow) => scheduler.announce(call.orgId) };
   const carriers = new Map<string, Carrier>();
   const calls = new CallService(db, agents, numbers, {
     carrierAvailable: (carrier) => carriers.has(carrier),
@@ -101,9 +106,8 @@ export async function startParley(config: Config, options: StartOptions = {}): P
       const llm = agentLlm(agents.spec(agent).settings, resolve);
       if (!llm.ok) throw new AppError('LLM_NOT_CONFIGURED', llm.message, { details: { missing: llm.missing, provider: llm.providerName } });
     },
-  }, (plain) => box.seal(plain));
+  }, queue, (plain) => box.seal(plain), log);
   const contacts = new ContactService(db);
-  const clock = options.clock ?? systemClock;
   const orgEvents = new OrgEvents();
   const doNotCall = new DoNotCallService(db);
   // Every call, whatever API placed it, is refused when its number is on the do-not-call list.
@@ -121,16 +125,12 @@ export async function startParley(config: Config, options: StartOptions = {}): P
   const boss = createBoss({ connectionString: database.connectionString, executeSql: database.sql.executeSql });
   boss.on('error', (error: unknown) => log.warn({ err: error }, 'queue error'));
   await boss.start();
-  const scheduler = new Scheduler({ log, connectionString: database.connectionString, clock });
   const campaigns = new CampaignService({ db, calls, events: orgEvents, clock, wake: (orgId) => void scheduler.announce(orgId).catch((error: unknown) => log.warn({ err: error }, 'scheduler wake failed')) });
   const analysisJobs = new AnalysisJobs({ boss, db, calls, analyzer, log, retryDelayS: config.analysisRetryDelayS });
   await analysisJobs.prepare();
 
   const workerId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const simClock = createSimClock(config.simSpeed);
-  let runtime: CallRuntime | undefined;
-  const sink = (callId: string, event: Parameters<CallRuntime['sink']>[1]) => runtime?.sink(callId, event);
-  carriers.set('sim', createSimCarrier({ sink, clock: simClock, personas: personas.lookup }));
   const engine = options.engine ?? createConversationEngine({
     resolveLlm: resolve,
     checkToolUrl: async (url) => {
@@ -147,23 +147,13 @@ export async function startParley(config: Config, options: StartOptions = {}): P
   let ready = false;
   const services: ApiServices = {
     keys, agents, numbers, calls, hooks, personas, analyzer, contacts, campaigns, doNotCall, orgEvents, settings: new OrgSettingsService(db),
-    enqueueCall: async (call) => {
-      // The call waits in its row: enqueueing is telling the schedulers it is there.
-      try {
-        await scheduler.announce(call.orgId);
-      } catch (error) {
-        // The call is stored; the scheduler's sweep finds it.
-        log.warn({ err: error, callId: call.id }, 'scheduler wake failed; the sweep will find the call');
-      }
-    },
     ready: () => ready,
   };
-  const modules = createModules({ config, log, database, boss, box, services, engine, resolveLlm: resolve, sink, simClock, metrics, ...(options.moduleOverrides ? { overrides: options.moduleOverrides } : {}) });
-  for (const module of modules) for (const carrier of module.carriers ?? []) carriers.set(carrier.id, carrier);
-  const audioSession = modules.find((module) => module.audioSession)?.audioSession;
-  runtime = new CallRuntime({
-    db, calls, agents, carriers, workerId, log, simClock, engine, laneSources: [campaignLanes(calls, orgEvents)],
-    ...(audioSession ? { audioSession } : {}),
+  const modules = createModules({ config, log, database, boss, box, services, engine, resolveLlm: resolve, simClock, metrics, ...(options.moduleOverrides ? { overrides: options.moduleOverrides } : {}) });
+  const voice = modules.find((module) => module.voiceLane)?.voiceLane;
+  const runtime = new CallRuntime({
+    db, calls, agents, carriers, workerId, log, engine, laneSources: [campaignLanes(calls, orgEvents)],
+    ...(voice ? { voice } : {}),
     onCallEnded: async (row) => {
       if (!analyzer.shouldAnalyze(row)) return;
       // A durable job: the analysis survives a crash or a restart, and the call's end never waits for the model.
@@ -171,6 +161,9 @@ export async function startParley(config: Config, options: StartOptions = {}): P
     },
     defaultConcurrency: config.maxConcurrentCalls,
   });
+  // Carriers report to the runtime; a module's carrier replaces the built-in one of the same id.
+  carriers.set('sim', createSimCarrier({ sink: runtime.sink, clock: simClock, personas: personas.lookup }));
+  for (const module of modules) for (const carrier of module.carriers?.(runtime.sink) ?? []) carriers.set(carrier.id, carrier);
   const app = await buildApi(services, { logger: log, metrics, plugins: modules.filter((m) => m.routes).map((m) => (fastify) => m.routes!(fastify)) });
   for (const module of modules) await module.start?.();
   if (config.worker) {
@@ -192,9 +185,8 @@ export async function startParley(config: Config, options: StartOptions = {}): P
   ready = true;
 
   let closing: Promise<void> | undefined;
-  const liveRuntime = runtime;
   return {
-    app, url, database, services, runtime: liveRuntime, scheduler, generatedKey,
+    app, url, database, services, runtime: runtime, scheduler, generatedKey,
     close: () =>
       (closing ??= (async () => {
         ready = false;
@@ -203,7 +195,7 @@ export async function startParley(config: Config, options: StartOptions = {}): P
         // Analyses in flight go back to the queue: stopping does not wait for a model.
         await analysisJobs.stop();
         await app.close();
-        await liveRuntime.stop();
+        await runtime.stop();
         for (const module of [...modules].reverse()) await module.stop?.();
         await boss.stop({ graceful: true, wait: true, timeout: 5_000 });
         await revocations?.close();

@@ -15,7 +15,8 @@ import type { ConversationEngine } from './brain/types.js';
 import type { AgentLlmSettings, LlmResolution } from './llm/registry.js';
 import type { Carrier, CarrierEventSink } from './telephony/types.js';
 import type { SimClock } from './telephony/sim/pace.js';
-import type { AudioSessionRunner } from './calls/live/call-runtime.js';
+import type { PrewarmingHost } from './conversation/host.js';
+import type { AudioLine } from './media/audio-line.js';
 
 export interface ModuleContext {
   readonly config: Config;
@@ -26,8 +27,6 @@ export interface ModuleContext {
   readonly services: ApiServices;
   readonly engine: ConversationEngine;
   readonly resolveLlm: (settings: AgentLlmSettings) => LlmResolution;
-  /** Where carriers report call progress. */
-  readonly sink: CarrierEventSink;
   readonly simClock: SimClock;
   readonly metrics: Registry;
   /** Per-module overrides by module name (tests: short retry schedules, injected clocks). */
@@ -36,10 +35,10 @@ export interface ModuleContext {
 
 export interface ParleyModule {
   readonly name: string;
-  /** Carriers this module provides (by their id). */
-  readonly carriers?: readonly Carrier[];
-  /** Runs conversations on audio lines (the real-time voice pipeline). */
-  readonly audioSession?: AudioSessionRunner;
+  /** Carriers this module provides (by their id), reporting call progress to `sink` (the call runtime). */
+  carriers?(sink: CarrierEventSink): readonly Carrier[];
+  /** Hosts conversations on audio lines (the real-time voice pipeline); the call runtime drives it. */
+  readonly voiceLane?: PrewarmingHost<AudioLine>;
   /** HTTP and WebSocket routes, registered after the native API. */
   routes?(app: FastifyInstance): void | Promise<void>;
   /** Background work (workers), started once the API is up, in process order. */

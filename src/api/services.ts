@@ -5,7 +5,6 @@ import type { PhoneNumberService } from '../numbers/phone-number-service.js';
 import type { CallService } from '../calls/call-service.js';
 import type { HookService } from '../hooks/hook-service.js';
 import type { PersonaService } from '../telephony/sim/persona-service.js';
-import type { CallRow } from '../calls/call-view.js';
 import type { CallAnalyzer } from '../calls/call-analyzer.js';
 import type { ContactService } from '../contacts/contact-service.js';
 import type { OrgEvents } from '../orgs/org-events.js';
@@ -27,8 +26,6 @@ export interface ApiServices {
   readonly settings: OrgSettingsService;
   /** Organisation events (campaign.*): webhooks and event streams hook in here. */
   readonly orgEvents: OrgEvents;
-  /** Hands a newly created call to the dial queue. */
-  readonly enqueueCall: (call: CallRow) => Promise<void>;
   /** True once the service can take calls. */
   readonly ready: () => boolean;
 }

@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import { and, asc, desc, eq, gte, inArray, lte, or, sql } from 'drizzle-orm';
 import type { Db } from '../store/database.js';
+import type { Logger } from '../shared/logger.js';
 import { callEvents, calls } from '../store/schema.js';
 import { AppError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
@@ -100,6 +101,11 @@ export interface CallPolicy {
   assertReady?(agent: AgentRow): void;
 }
 
+/** Where a stored call goes to be dialled (the schedulers, which claim calls from their rows). */
+export interface CallQueue {
+  enqueue(call: CallRow): Promise<void>;
+}
+
 export class CallService {
   private readonly listeners: TransitionListener[] = [];
   private readonly eventHooks: CallEventHook[] = [];
@@ -110,10 +116,29 @@ export class CallService {
     private readonly agents: AgentService,
     private readonly numbers: PhoneNumberService,
     private readonly policy: CallPolicy,
+    private readonly queue: CallQueue,
     private readonly seal: (plain: string) => string = () => {
       throw new Error('no secret box configured');
     },
+    private readonly log?: Logger,
   ) {}
+
+  /**
+   * Places a call: stores it (see `create`) and, once that has committed, hands it to the dial
+   * queue. Every route and dialect places calls through here. A failed enqueue loses nothing:
+   * the call is stored queued and the schedulers' sweep finds it.
+   */
+  async place(orgId: string, input: CreateCallInput, idempotencyKey?: string): Promise<CreatedCall> {
+    const placed = await this.create(orgId, input, idempotencyKey);
+    if (placed.created) {
+      try {
+        await this.queue.enqueue(placed.call);
+      } catch (error) {
+        this.log?.warn({ err: error, callId: placed.call.id }, 'enqueue failed; the scheduler\'s sweep finds the call');
+      }
+    }
+    return placed;
+  }
 
   /** Called after every committed status change (webhooks, the live-call registry). */
   onTransition(listener: TransitionListener): void {
@@ -135,7 +160,7 @@ export class CallService {
   }
 
   /**
-   * Validates and stores a queued call. With an idempotency key the same key returns the same
+   * Validates and stores a queued call, without enqueueing it (`place` does both). With an idempotency key the same key returns the same
    * call (`created: false`), whatever the concurrency; a different request under it is refused.
    */
   async create(orgId: string, input: CreateCallInput, idempotencyKey?: string): Promise<CreatedCall> {

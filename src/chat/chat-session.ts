@@ -2,6 +2,7 @@
 import { missingVariables } from '../brain/template.js';
 import type { AgentAction, AgentSpec, ConversationEngine, ConversationTurn, Cue, Variables } from '../brain/types.js';
 import { AppError } from '../shared/errors.js';
+import { endOf, type CallEnd } from '../conversation/outcome.js';
 
 export type ChatEvent =
   | { readonly type: 'agent_delta'; readonly text: string }
@@ -60,7 +61,7 @@ export class ChatSession {
     this.abort = new AbortController();
     const offsetMs = Date.now() - this.startedAtMs;
     let text = '';
-    let endedBy: AgentAction | undefined;
+    let endedBy: { readonly action: AgentAction; readonly end: CallEnd } | undefined;
     for await (const event of this.conversation.respond(this.turns, cue, this.abort.signal)) {
       switch (event.type) {
         case 'text':
@@ -68,7 +69,10 @@ export class ChatSession {
           yield { type: 'agent_delta', text: event.text };
           break;
         case 'action':
-          if (event.action.type === 'end_call' || event.action.type === 'transfer_call') endedBy = event.action;
+          {
+            const end = endOf({ kind: 'action', action: event.action, cue }, 'chat');
+            if (end) endedBy = { action: event.action, end };
+          }
           yield { type: 'action', action: event.action };
           break;
         default:
@@ -82,7 +86,8 @@ export class ChatSession {
     }
     if (endedBy) {
       this.ended = true;
-      yield { type: 'ended', reason: endedBy.type === 'end_call' ? endedBy.reason : 'transferred' };
+      // The chat tells the person the agent's own reason for hanging up.
+      yield { type: 'ended', reason: endedBy.action.type === 'end_call' ? endedBy.action.reason : endedBy.end.reason };
     }
   }
 }

@@ -72,7 +72,7 @@ export class HookService {
     return row;
   }
 
-  /** Runs a hook's action: creates the call it describes. */
+  /** Runs a hook's action: places the call it describes. */
   async run(hook: HookRow, payload: HookPayload): Promise<{ call: CallRow; created: boolean }> {
     const agentId = payload.data.agent_id ?? hook.agentId;
     if (!agentId) throw new AppError('VALIDATION_FAILED', '"data.agent_id" is required: this hook has no default agent', { details: { field: 'data.agent_id' } });
@@ -80,7 +80,7 @@ export class HookService {
     const name = payload.data.contact_name;
     if (name && !('contact_name' in variables) && Object.keys(variables).length < maxVariables) variables.contact_name = name;
     void this.db.update(hooks).set({ lastUsedAt: new Date() }).where(eq(hooks.id, hook.id)).catch(() => undefined);
-    return this.calls.create(hook.orgId, {
+    return this.calls.place(hook.orgId, {
       agent_id: agentId,
       to: payload.data.contact_number,
       variables,

@@ -4,6 +4,7 @@
  */
 import type { Frame } from '../media/frames.js';
 import type { AudioLine } from '../media/audio-line.js';
+import type { LineClock } from '../media/line-clock.js';
 
 export type { AudioLine } from '../media/audio-line.js';
 
@@ -43,6 +44,10 @@ export interface CarrierEventSink {
 
 export interface Carrier {
   readonly id: CarrierId;
+  /** What the lines of its answered calls carry: words as text (the simulated network's default lane) or audio. */
+  readonly lines: CallLine['mode'];
+  /** The time its lines run on, when it is not real time (a simulated network runs faster). */
+  readonly clock?: LineClock;
   /** Places the call; progress arrives through the sink given to the carrier's factory. */
   dial(request: DialRequest): Promise<{ readonly providerCallId: string }>;
   /** Ends a ringing or live call; `canceled` before answer, `completed` after. */

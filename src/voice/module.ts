@@ -4,8 +4,8 @@
  *     PARLEY_PUBLIC_URL are set (without them a call from a twilio number is refused with
  *     CARRIER_NOT_CONFIGURED);
  *   - the simulated network with its audio lane, when PARLEY_SIM_AUDIO=1;
- *   - the audio session runner: one VoiceSession per answered audio line, prewarmed while the
- *     phone rings, on the server's speech keys (scripted, offline providers when none are set:
+ *   - the voice lane the call runtime drives: one VoiceSession per answered audio line,
+ *     prewarmed while the phone rings, on the server's speech keys (scripted, offline providers when none are set:
  *     fine for the simulated network, so a Twilio call without them is refused with
  *     SPEECH_NOT_CONFIGURED);
  *   - the voice metrics on /metrics.
@@ -16,11 +16,10 @@ import type { ModuleContext, ParleyModule } from '../module.js';
 import type { Config } from '../config/config.js';
 import { AppError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
-import { isTerminal, type CallStatus } from '../calls/call-status.js';
-import type { CallRow } from '../calls/call-view.js';
 import type { Carrier, CarrierEventSink } from '../telephony/types.js';
 import { createSimCarrier } from '../telephony/sim/sim-carrier.js';
 import { SimAudioLine } from '../telephony/sim/audio/sim-audio-line.js';
+import type { SimLineOptions } from '../telephony/sim/sim-line.js';
 import { ScriptedRecognizer } from './stt/scripted/recognizer.js';
 import { createTwilioCarrier, twilioRoutes, type TwilioCarrier } from '../telephony/twilio/index.js';
 import { realClock, simSessionClock } from './session/clock.js';
@@ -28,19 +27,11 @@ import { promVoiceMetrics } from './session/metrics.js';
 import { FramePacer } from './session/pacer.js';
 import { missingForPhoneCalls, SpeechProviders } from './session/providers.js';
 import { resolveVoiceSettings } from './session/settings.js';
-import { VoiceSessions, type SessionCall } from './session/sessions.js';
+import { VoiceSessions } from './session/sessions.js';
 import { defaultTuning } from './session/session.js';
 
-/** Carriers whose answered calls carry audio (and so get a prewarmed voice session). */
-function audioCarriers(config: Config, twilio: TwilioCarrier | undefined): ReadonlySet<string> {
-  const ids = new Set<string>();
-  if (twilio) ids.add('twilio');
-  if (config.simAudio) ids.add('sim');
-  return ids;
-}
-
 export function voiceModule(context: ModuleContext): ParleyModule {
-  const { config, log, services, engine, metrics, sink, simClock } = context;
+  const { config, log, services, engine, metrics, simClock } = context;
   const providers = new SpeechProviders(config.speech);
   const voiceMetrics = promVoiceMetrics(metrics);
   const real = { clock: realClock(), pacer: new FramePacer(realClock()) };
@@ -54,35 +45,15 @@ export function voiceModule(context: ModuleContext): ParleyModule {
   })();
   const sessions = new VoiceSessions({
     engine, providers, log, metrics: voiceMetrics,
-    loadAgent: async (call) => {
-      const row = await services.agents.getForCall(call.agentId);
-      return row ? { spec: services.agents.spec(row), voice: row.voice } : undefined;
-    },
-    recordEvent: (call, type, data) => services.calls.recordEvent(call, type, data),
-    storeLatency: (call, summary) => services.calls.recordLatency(call.id, { ...summary }),
-    timing: (call) => (call.carrier === 'sim' ? simulated : real),
+    timing: (call) => (call.simulated ? simulated : real),
   });
 
-  // The answered line goes to its prewarmed session at once, then on to the call runtime
-  // (a machine that answered waits for the runtime: it is not greeted).
-  const machines = new Set<string>();
-  const lineFirst: CarrierEventSink = (callId, event) => {
-    if (event.type === 'answered' && event.answeredBy === 'machine') machines.add(callId);
-    if (event.type === 'line' && event.line.mode === 'audio' && !machines.has(callId)) sessions.lineUp(callId, event.line);
-    if (event.type === 'ended') machines.delete(callId);
-    sink(callId, event);
-  };
-  const twilio = twilioCarrier(config, lineFirst, log);
-  const carriers: Carrier[] = [];
-  if (twilio) carriers.push(twilio);
-  if (config.simAudio) {
-    // Replaces the text-lane simulator the app registers under the same id.
-    carriers.push(createSimCarrier({ sink: lineFirst, clock: simClock, personas: services.personas.lookup, createLine: (options) => new SimAudioLine({ ...options, ears: (ear) => new ScriptedRecognizer(ear) }) }));
-  }
-  if (twilio) {
+  let twilio: TwilioCarrier | undefined;
+  const twilioOn = twilioConfigured(config, log);
+  if (twilioOn) {
     // A call to a person's phone with scripted speech would reach them and never hear them.
     services.calls.addCreateCheck(async (_input, { agent, carrier }) => {
-      if (carrier !== twilio.id) return;
+      if (carrier !== 'twilio') return;
       const spec = services.agents.spec(agent);
       const missing = missingForPhoneCalls(providers, resolveVoiceSettings({ settings: spec.settings, voice: agent.voice, language: spec.language }));
       if (missing.length === 0) return;
@@ -91,32 +62,34 @@ export function voiceModule(context: ModuleContext): ParleyModule {
       });
     });
   }
-  const withAudio = audioCarriers(config, twilio);
-  services.calls.onTransition((row, from) => {
-    if (!withAudio.has(row.carrier)) return;
-    // From the dial on: connecting STT and TTS and synthesising the greeting fits in the ring time.
-    if ((row.status === 'dialing' || row.status === 'ringing') && from !== row.status) sessions.prewarm(sessionCall(row));
-    else if (isTerminal(row.status as CallStatus)) sessions.discard(row.id);
-  });
-
   return {
     name: 'voice',
-    carriers,
-    audioSession: async ({ call, line, live, answer }) => {
-      const end = await sessions.run(sessionCall(call), line, live, answer);
-      return { endReason: end.reason };
+    voiceLane: sessions,
+    carriers(sink) {
+      const carriers: Carrier[] = [];
+      twilio = twilioOn ? twilioCarrier(config, sink, log) : undefined;
+      if (twilio) carriers.push(twilio);
+      if (config.simAudio) {
+        // Replaces the text-lane simulator the app registers under the same id.
+        const createLine = (options: SimLineOptions) => new SimAudioLine({ ...options, ears: (ear) => new ScriptedRecognizer(ear) });
+        carriers.push(createSimCarrier({ sink, clock: simClock, personas: services.personas.lookup, lines: 'audio', createLine }));
+      }
+      return carriers;
     },
-    ...(twilio ? { routes: async (app) => void (await app.register(twilioPlugin(twilio, log))) } : {}),
+    ...(twilioOn
+      ? {
+          routes: async (app) => {
+            if (!twilio) throw new Error('the Twilio routes are registered after the carriers');
+            await app.register(twilioPlugin(twilio, log));
+          },
+        }
+      : {}),
     async stop() {
       await sessions.stop();
       real.pacer.stop();
       simulated.pacer.stop();
     },
   };
-}
-
-function sessionCall(row: CallRow): SessionCall {
-  return { id: row.id, orgId: row.orgId, agentId: row.agentId, carrier: row.carrier, variables: row.variables, maxDurationS: row.maxDurationS };
 }
 
 const twilioVariables: Readonly<Record<string, string>> = {
@@ -126,14 +99,21 @@ const twilioVariables: Readonly<Record<string, string>> = {
   publicUrl: 'PARLEY_PUBLIC_URL',
 };
 
-/** The Twilio carrier when its configuration is complete; a bad value stops the server, naming the variable. */
-function twilioCarrier(config: Config, sink: CarrierEventSink, log: Logger): TwilioCarrier | undefined {
-  const { accountSid, authToken, apiBaseUrl } = config.twilio;
-  if (!accountSid || !authToken) return undefined;
+/** Whether the Twilio configuration is complete (a partial one is logged). */
+function twilioConfigured(config: Config, log: Logger): boolean {
+  const { accountSid, authToken } = config.twilio;
+  if (!accountSid || !authToken) return false;
   if (!config.publicUrl) {
     log.warn({ carrier: 'twilio' }, 'TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are set but PARLEY_PUBLIC_URL is not: Twilio calls stay off');
-    return undefined;
+    return false;
   }
+  return true;
+}
+
+/** The Twilio carrier (its configuration is complete); a bad value stops the server, naming the variable. */
+function twilioCarrier(config: Config, sink: CarrierEventSink, log: Logger): TwilioCarrier {
+  const { accountSid, authToken, apiBaseUrl } = config.twilio;
+  if (!accountSid || !authToken || !config.publicUrl) throw new Error('Twilio is not configured');
   try {
     return createTwilioCarrier({ accountSid, authToken, publicUrl: config.publicUrl, ...(apiBaseUrl ? { apiBaseUrl } : {}) }, { sink, logger: log });
   } catch (error) {

@@ -18,8 +18,9 @@ const layers: readonly (readonly string[])[] = [
   ['calls', 'agents', 'campaigns', 'contacts', 'dnc', 'numbers', 'keys', 'orgs', 'hooks', 'chat', 'webhooks'],
   // Scheduling and the durable queue.
   ['dispatch'],
-  // What the agent says (brain) and how it is heard and spoken on a live line (voice, recordings).
-  ['voice', 'brain', 'recordings'],
+  // What the agent says (brain), how a conversation is hosted on a line (conversation: the lanes'
+  // contract, the text lane, what ends a call), how it is heard and spoken on audio (voice, recordings).
+  ['voice', 'brain', 'conversation', 'recordings'],
   // Carriers and model clients.
   ['telephony', 'llm'],
   // Frames, μ-law, audio lines: what carriers and voice share.
@@ -90,6 +91,13 @@ describe('import direction', () => {
   it('never imports from a layer above', () => {
     const upward = edges.filter((edge) => layerOf(edge.to) < layerOf(edge.from)).map((edge) => `${edge.from} -> ${edge.to}`);
     expect(upward).toEqual([]);
+  });
+
+  it('keeps calls from naming a carrier: only the telephony contracts, no carrier id', () => {
+    const named = edges.filter((edge) => edge.from.startsWith('calls/') && edge.to.startsWith('telephony/') && edge.to !== 'telephony/types.js');
+    expect(named.map((edge) => `${edge.from} -> ${edge.to}`)).toEqual([]);
+    const ids = sources(join(src, 'calls')).filter((path) => /['"](sim|twilio|web)['"]/.test(readFileSync(path, 'utf8')));
+    expect(ids.map((path) => relative(src, path))).toEqual([]);
   });
 
   it('would catch an upward import', () => {

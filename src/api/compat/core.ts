@@ -1,6 +1,6 @@
 /**
  * The core commands the dialects translate onto, used exactly as the native routes use them:
- * find an agent the way a vendor names it, place a call (create, then hand it to the queue).
+ * find an agent the way a vendor names it, place a call (CallService.place: stored, then queued).
  */
 import type { FastifyRequest } from 'fastify';
 import type { ApiServices } from '../services.js';
@@ -26,8 +26,8 @@ export function idempotencyKey(request: FastifyRequest): string | undefined {
 }
 
 /**
- * Creates the call through CallService and enqueues it, as POST /v1/calls does; a refusal names
- * the vendor's fields (`names` maps native field names onto the vendor's).
+ * Places the call through CallService, as POST /v1/calls does; a refusal names the vendor's
+ * fields (`names` maps native field names onto the vendor's).
  */
 export async function placeCall(
   services: ApiServices,
@@ -36,14 +36,11 @@ export async function placeCall(
   names: Readonly<Record<string, string>>,
   key?: string,
 ): Promise<CreatedCall> {
-  let created: CreatedCall;
   try {
-    created = await services.calls.create(orgId, input, key);
+    return await services.calls.place(orgId, input, key);
   } catch (error) {
     throw renameFields(error, names);
   }
-  if (created.created) await services.enqueueCall(created.call);
-  return created;
 }
 
 /** The contact a call links to, and whether this request created it (an idempotent replay did not). */

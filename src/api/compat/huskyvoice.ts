@@ -146,7 +146,6 @@ export async function huskyVoiceRoutes(app: FastifyInstance, services: ApiServic
       } catch (error) {
         throw renameFields(error, { to: 'data.contact_number', variables: 'data.additional_info' });
       }
-      if (ran.created) await services.enqueueCall(ran.call);
       if (data.contact_name) await services.contacts.upsert(hook.orgId, ran.call.toNumber, nameFields(data.contact_name));
       return queued(ran.call, ran.created);
     });

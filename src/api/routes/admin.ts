@@ -74,7 +74,6 @@ export function adminRoutes(app: FastifyInstance, services: ApiServices): void {
         throw renameFields(error, hookFieldNames);
       }
       const { call, created } = ran;
-      if (created) await services.enqueueCall(call);
       return reply.status(201).send({ success: true, call_id: call.id, status: call.status, call: callView(call) });
     },
   );

@@ -67,8 +67,7 @@ export function callRoutes(app: FastifyInstance, services: ApiServices): void {
     async (request, reply) => {
       const { orgId } = principalOf(request);
       const key = request.headers['idempotency-key'] as string | undefined;
-      const { call, created } = await calls.create(orgId, request.body, key);
-      if (created) await services.enqueueCall(call);
+      const { call, created } = await calls.place(orgId, request.body, key);
       if (!created) void reply.header('idempotent-replayed', 'true');
       return reply.status(created ? 201 : 200).send(callView(call));
     },

@@ -1,45 +1,27 @@
 /**
  * The calls this process holds: claims and dials them for the dispatcher, turns carrier events
- * into status transitions, runs the conversation on the answered line, renews leases, honours
- * cancels, and fails calls whose worker vanished. Every call it touches ends terminal.
+ * into status transitions, drives the conversation lane of the answered line (prewarming the
+ * voice lane while the phone rings), renews leases, honours cancels, and fails calls whose worker
+ * vanished. Every call it touches ends terminal.
  */
 import type { Db } from '../../store/database.js';
 import type { Logger } from '../../shared/logger.js';
-import type { AgentAction, BrainEvent, ConversationEngine, ConversationTurn } from '../../brain/types.js';
-import { renderTemplate } from '../../brain/template.js';
-import type { Carrier, CarrierEvent, CallLine, AudioLine } from '../../telephony/types.js';
-import type { SimClock } from '../../telephony/sim/pace.js';
+import type { ConversationEngine } from '../../brain/types.js';
+import type { CallControl, HostedCall, PrewarmingHost } from '../../conversation/host.js';
+import { carrierEnd, endOf, type CallEnd, type Lane } from '../../conversation/outcome.js';
+import { TextLane } from '../../conversation/text-lane.js';
+import type { AudioLine } from '../../media/audio-line.js';
+import { realLineClock } from '../../media/line-clock.js';
+import type { Carrier, CarrierEvent, CallLine } from '../../telephony/types.js';
 import type { AgentRow, AgentService } from '../../agents/agent-service.js';
 import type { ClaimRound, SchedulerHandlers } from '../../dispatch/scheduler.js';
 import type { CallService } from '../call-service.js';
-import type { CallStatus, TerminalStatus } from '../call-status.js';
+import type { TerminalStatus } from '../call-status.js';
 import type { CallRow } from '../call-view.js';
 import { claimRound, expiredLeases, nextCallDueAt, orgsWithDueCalls, renewLeases, type LaneSource } from './call-claim.js';
-import { runTextConversation, type ConversationTimers } from './text-conversation.js';
 
 const heartbeatMs = 5_000;
 const sweepMs = 15_000;
-/** The agent is asked to wrap up this long before the call's time limit. */
-const wrapUpLeadMs = 20_000;
-
-/** Runs a conversation on an audio line (the real-time voice pipeline plugs in here). */
-export type AudioSessionRunner = (input: { call: CallRow; line: AudioLine; live: LiveCallControl; answer: AnswerInfo }) => Promise<{ endReason: string }>;
-
-/** Who answered, as the carrier says so far: machine detection may finish after the line is up. */
-export interface AnswerInfo {
-  machine(): boolean;
-  /** Resolves when an answering machine's greeting is over (its beep). */
-  readonly beepHeard: Promise<void>;
-}
-
-/** What a conversation may do to its call. */
-export interface LiveCallControl {
-  readonly signal: AbortSignal;
-  recordTurn(turn: ConversationTurn): Promise<void>;
-  recordBrainEvent(event: BrainEvent | { type: 'action'; action: AgentAction }): Promise<void>;
-  /** How the call ends (status and reason), set before the conversation hangs up; the first one set wins. */
-  endAs(end: { readonly status?: TerminalStatus; readonly reason: string }): void;
-}
 
 /** Runs after a call ends terminal (outcome analysis plugs in here). */
 export type CallEndedHook = (call: CallRow) => Promise<void>;
@@ -55,9 +37,8 @@ export interface CallRuntimeOptions {
   readonly workerId: string;
   readonly defaultConcurrency: number;
   readonly log: Logger;
-  /** Time on the simulated network (speed-scaled); real time for other carriers. */
-  readonly simClock: SimClock;
-  readonly audioSession?: AudioSessionRunner;
+  /** The voice lane, for carriers whose lines carry audio; without it such a call fails `audio_not_supported`. */
+  readonly voice?: PrewarmingHost<AudioLine>;
   readonly onCallEnded?: CallEndedHook;
 }
 
@@ -68,12 +49,15 @@ interface LiveCall {
   readonly carrier: Carrier;
   readonly abort: AbortController;
   providerCallId: string | undefined;
-  answeredAtRealMs: number | undefined;
+  answered: boolean;
   machine: boolean;
   beep: () => void;
   readonly beepHeard: Promise<void>;
+  /** The conversation writes to the call once the runtime has recorded the answer and the line. */
+  lineRecorded: () => void;
+  readonly lineReady: Promise<void>;
   /** What the call ends as, when the agent or a cancel decided it before the carrier reports the end. */
-  endAs: { status?: TerminalStatus; reason: string } | undefined;
+  endAs: CallEnd | undefined;
   cancelRequested: boolean;
   /** Carrier events of one call are handled strictly in order. */
   chain: Promise<void>;
@@ -84,8 +68,10 @@ export class CallRuntime implements SchedulerHandlers {
   private timers: NodeJS.Timeout[] = [];
   /** Set by stop(): a dial that returns afterwards is hung up at once. */
   private stopping = false;
+  private readonly text: TextLane;
 
   constructor(private readonly options: CallRuntimeOptions) {
+    this.text = new TextLane(options.engine);
     options.calls.onTransition((row) => {
       if (row.cancelRequestedAt) this.cancelLocal(row.id).catch((error: unknown) => options.log.error({ err: error, callId: row.id }, 'local cancel failed'));
     });
@@ -95,10 +81,15 @@ export class CallRuntime implements SchedulerHandlers {
     return this.live.size;
   }
 
-  /** The sink every carrier reports to. */
+  /**
+   * The sink every carrier reports to. What the conversation needs at once is taken here (who
+   * answered; the line goes to its lane now, so the agent speaks the moment the carrier has it);
+   * the call's record follows, one event at a time.
+   */
   readonly sink = (callId: string, event: CarrierEvent): void => {
     const live = this.live.get(callId);
     if (!live) return;
+    this.observe(live, event);
     live.chain = live.chain
       .then(() => this.handle(live, event))
       .catch((error: unknown) => this.options.log.error({ err: error, callId }, 'carrier event handling failed'));
@@ -138,11 +129,15 @@ export class CallRuntime implements SchedulerHandlers {
     const agent = await this.options.agents.getForCall(call.agentId);
     let beep = () => {};
     const beepHeard = new Promise<void>((resolve) => (beep = resolve));
+    let lineRecorded = () => {};
+    const lineReady = new Promise<void>((resolve) => (lineRecorded = resolve));
     const live: LiveCall = {
-      call, agent, carrier, abort: new AbortController(), providerCallId: undefined, answeredAtRealMs: undefined, machine: false,
-      beep, beepHeard, endAs: undefined, cancelRequested: false, chain: Promise.resolve(),
+      call, agent, carrier, abort: new AbortController(), providerCallId: undefined, answered: false, machine: false,
+      beep, beepHeard, lineRecorded, lineReady, endAs: undefined, cancelRequested: false, chain: Promise.resolve(),
     };
     this.live.set(callId, live);
+    // From the dial on: connecting STT and TTS and synthesising the greeting fits in the ring time.
+    if (carrier.lines === 'audio' && agent && this.options.voice) this.options.voice.prewarm(this.hosted(live, agent), this.control(live));
     const timers = (agent?.settings.timers ?? {}) as { ring_timeout_s?: number };
     try {
       const { providerCallId } = await carrier.dial({
@@ -155,6 +150,7 @@ export class CallRuntime implements SchedulerHandlers {
     } catch (error) {
       log.warn({ err: error, callId }, 'dial failed');
       this.live.delete(callId);
+      this.options.voice?.discard(callId);
       await calls.transition(callId, 'failed', { endReason: 'dial_failed', eventData: { error: (error as Error).message } });
       const ended = await calls.getById(callId);
       if (ended) await this.options.onCallEnded?.(ended);
@@ -180,13 +176,32 @@ export class CallRuntime implements SchedulerHandlers {
     await Promise.all(
       [...this.live.values()].map(async (live) => {
         // An end already decided (a cancel, the agent's goodbye) stands.
-        live.endAs ??= { status: 'failed', reason: 'worker_lost' };
+        live.endAs ??= endOf({ kind: 'shutdown' }, laneOf(live))!;
         live.abort.abort();
         if (live.providerCallId) await live.carrier.hangUp(live.providerCallId).catch(() => undefined);
         await live.chain;
         if (this.live.has(live.call.id)) await this.finish(live, 'failed', 'worker_lost');
       }),
     );
+  }
+
+  /** Takes, at once, what the conversation needs of a carrier event. */
+  private observe(live: LiveCall, event: CarrierEvent): void {
+    switch (event.type) {
+      case 'answered':
+        live.answered = true;
+        live.machine = event.answeredBy === 'machine';
+        return;
+      case 'machine_detected':
+        live.machine = event.answeredBy === 'machine';
+        if (event.beep) live.beep();
+        return;
+      case 'line':
+        this.attach(live, event.line);
+        return;
+      default:
+        return;
+    }
   }
 
   private async handle(live: LiveCall, event: CarrierEvent): Promise<void> {
@@ -197,125 +212,95 @@ export class CallRuntime implements SchedulerHandlers {
         await calls.transition(id, 'ringing');
         return;
       case 'answered':
-        live.answeredAtRealMs = Date.now();
-        live.machine = event.answeredBy === 'machine';
         await calls.transition(id, 'in_progress', { answeredBy: event.answeredBy });
         return;
       case 'machine_detected':
-        live.machine = event.answeredBy === 'machine';
-        if (event.beep) live.beep();
         return;
       case 'line':
-        void this.converse(live, event.line).catch((error: unknown) => {
-          this.options.log.error({ err: error, callId: id }, 'conversation failed');
-          live.endAs ??= { status: 'failed', reason: 'engine_error' };
-          // A failed hang-up (the carrier's API down) must not become an unhandled rejection:
-          // the call still ends through the carrier's status or the lease sweep.
-          if (live.providerCallId) {
-            live.carrier.hangUp(live.providerCallId).catch((hangUpError: unknown) => this.options.log.warn({ err: hangUpError, callId: id }, 'hang-up after a failed conversation failed'));
-          }
-        });
+        live.lineRecorded();
         return;
       case 'ended': {
         live.abort.abort();
-        const status = this.endStatus(live, event.outcome);
-        const reason = live.endAs?.reason ?? carrierReason(event.reason, status);
+        const { status, reason } = carrierEnd({ outcome: event.outcome, reason: event.reason, answered: live.answered }, live.endAs);
         await this.finish(live, status, reason);
         return;
       }
     }
   }
 
-  private endStatus(live: LiveCall, outcome: 'completed' | 'busy' | 'no_answer' | 'failed' | 'canceled'): TerminalStatus {
-    if (live.endAs?.status) return live.endAs.status;
-    if (outcome === 'completed') return live.answeredAtRealMs === undefined ? 'no_answer' : 'completed';
-    return outcome;
-  }
-
   private async finish(live: LiveCall, status: TerminalStatus, reason: string): Promise<void> {
     this.live.delete(live.call.id);
+    this.options.voice?.discard(live.call.id);
     const row = await this.options.calls.transition(live.call.id, status, { endReason: reason });
     if (row) await this.options.onCallEnded?.(row).catch((error: unknown) => this.options.log.error({ err: error, callId: row.id }, 'call-ended hook failed'));
   }
 
-  private control(live: LiveCall): LiveCallControl {
+  private hosted(live: LiveCall, agent: AgentRow): HostedCall {
+    const { call, carrier } = live;
+    return {
+      id: call.id, orgId: call.orgId, carrier: call.carrier, variables: call.variables, maxDurationS: call.maxDurationS,
+      agent: { spec: this.options.agents.spec(agent), voice: agent.voice },
+      clock: carrier.clock ?? realLineClock,
+      // A carrier with a clock of its own is a simulated network.
+      simulated: carrier.clock !== undefined,
+    };
+  }
+
+  /** The one control every lane gets; writes wait until the runtime has recorded the answered line. */
+  private control(live: LiveCall): CallControl {
     const { calls } = this.options;
+    const recorded = <T>(write: () => Promise<T>) => live.lineReady.then(write);
     return {
       signal: live.abort.signal,
-      recordTurn: (turn) => calls.appendTurn(live.call.id, turn),
-      recordBrainEvent: (event) => calls.recordEvent(live.call, `agent.${event.type}`, { ...event }),
+      answer: { machine: () => live.machine, beepHeard: live.beepHeard },
+      recordTurn: (turn) => recorded(() => calls.appendTurn(live.call.id, turn)),
+      recordBrainEvent: (event) => recorded(() => calls.recordEvent(live.call, `agent.${event.type}`, { ...event })),
+      recordEvent: (type, data) => calls.recordEvent(live.call, type, data),
+      storeLatency: (summary) => calls.recordLatency(live.call.id, { ...summary }),
       endAs: (end) => {
         live.endAs ??= { ...(end.status ? { status: end.status } : {}), reason: end.reason };
       },
     };
   }
 
-  private async converse(live: LiveCall, line: CallLine): Promise<void> {
-    const agentRow = live.agent;
-    if (!agentRow) throw new Error('agent of a live call is gone');
-    if (line.mode === 'audio') {
-      if (!this.options.audioSession) {
-        live.endAs = { status: 'failed', reason: 'audio_not_supported' };
-        line.hangUp();
-        return;
-      }
-      const answer: AnswerInfo = { machine: () => live.machine, beepHeard: live.beepHeard };
-      const result = await this.options.audioSession({ call: live.call, line, live: this.control(live), answer });
-      live.endAs ??= { reason: result.endReason };
-      return;
-    }
+  /** Hands the answered line to its lane and hears back how the call ends. */
+  private attach(live: LiveCall, line: CallLine): void {
     const control = this.control(live);
-    const clock = live.carrier.id === 'sim' ? this.options.simClock : undefined;
-    const answeredAt = live.answeredAtRealMs ?? Date.now();
-    const hooks = {
-      now: () => (clock ? clock.elapsedMs(answeredAt) : Date.now() - answeredAt),
-      sleep: (ms: number, signal: AbortSignal) => (clock ? clock.sleep(ms, signal) : sleepMs(ms, signal)),
-      onTurn: control.recordTurn,
-      onBrainEvent: (event: BrainEvent) => control.recordBrainEvent(event),
-      onAction: (action: AgentAction) => control.recordBrainEvent({ type: 'action', action }),
-      onEnding: (end: { endReason: string; status?: TerminalStatus }) => {
-        live.endAs ??= { ...(end.status ? { status: end.status } : {}), reason: end.endReason };
-      },
-    };
-    const spec = this.options.agents.spec(agentRow);
-    if (live.machine) {
-      const voicemail = (agentRow.settings.voicemail ?? {}) as { action?: string; message?: string };
-      const heard = (async () => {
-        for await (const event of line.events) {
-          if (event.type === 'contact_said') await control.recordTurn({ role: 'contact', text: event.text, offsetMs: Math.max(0, hooks.now() - (event.durationMs ?? 0)) });
-        }
-      })();
-      await Promise.race([live.beepHeard, heard]);
-      if (live.abort.signal.aborted) return;
-      if (voicemail.action === 'leave_message' && voicemail.message) {
-        const message = renderTemplate(voicemail.message, live.call.variables, spec.variableDefaults);
-        const offsetMs = hooks.now();
-        await line.say(message, live.abort.signal);
-        await control.recordTurn({ role: 'agent', text: message, offsetMs });
-        live.endAs = { status: 'completed', reason: 'voicemail_message_left' };
-      } else {
-        live.endAs = { status: 'voicemail', reason: 'voicemail_detected' };
-      }
+    const conversation = (() => {
+      if (!live.agent) throw new Error('agent of a live call is gone');
+      const call = this.hosted(live, live.agent);
+      if (line.mode === 'text') return this.text.attach(call, line, control);
+      if (this.options.voice) return this.options.voice.attach(call, line, control);
+      control.endAs(endOf({ kind: 'line_unsupported' }, 'voice')!);
       line.hangUp();
-      return;
+      return undefined;
+    });
+    let running: Promise<CallEnd> | undefined;
+    try {
+      running = conversation();
+    } catch (error) {
+      running = Promise.reject(error);
     }
-    const conversation = this.options.engine.open({ agent: spec, variables: live.call.variables, channel: clock ? 'sim' : 'voice', callId: live.call.id });
-    const settings = (agentRow.settings.timers ?? {}) as { silence_reprompt_s?: number; inactivity_timeout_s?: number; response_delay_ms?: number };
-    const timers: ConversationTimers = {
-      silenceRepromptMs: (settings.silence_reprompt_s ?? 8) * 1000,
-      inactivityTimeoutMs: (settings.inactivity_timeout_s ?? 30) * 1000,
-      wrapUpAtMs: Math.max(0, live.call.maxDurationS * 1000 - wrapUpLeadMs),
-      responseDelayMs: settings.response_delay_ms ?? 0,
-    };
-    const end = await runTextConversation(line, conversation, timers, hooks, live.abort.signal);
-    live.endAs ??= { ...(end.status ? { status: end.status } : {}), reason: end.endReason };
+    void running
+      ?.then((end) => {
+        live.endAs ??= { reason: end.reason };
+      })
+      .catch((error: unknown) => {
+        this.options.log.error({ err: error, callId: live.call.id }, 'conversation failed');
+        live.endAs ??= endOf({ kind: 'engine_failed' }, laneOf(live))!;
+        // A failed hang-up (the carrier's API down) must not become an unhandled rejection:
+        // the call still ends through the carrier's status or the lease sweep.
+        if (live.providerCallId) {
+          live.carrier.hangUp(live.providerCallId).catch((hangUpError: unknown) => this.options.log.warn({ err: hangUpError, callId: live.call.id }, 'hang-up after a failed conversation failed'));
+        }
+      });
   }
 
   private async cancelLocal(callId: string): Promise<void> {
     const live = this.live.get(callId);
     if (!live || live.cancelRequested) return;
     live.cancelRequested = true;
-    live.endAs = { status: 'canceled', reason: 'canceled' };
+    live.endAs = endOf({ kind: 'canceled' }, laneOf(live))!;
     live.abort.abort();
     if (live.providerCallId) await live.carrier.hangUp(live.providerCallId).catch(() => undefined);
   }
@@ -343,28 +328,7 @@ export class CallRuntime implements SchedulerHandlers {
   }
 }
 
-function carrierReason(reason: string | undefined, status: CallStatus): string {
-  switch (reason) {
-    case 'time_limit':
-      return 'max_duration';
-    case 'agent_hung_up':
-      return 'agent_ended';
-    case 'contact_hung_up':
-    case 'machine_hung_up':
-      return 'contact_hung_up';
-    default:
-      return status === 'failed' ? 'carrier_failed' : status === 'completed' ? 'contact_hung_up' : status;
-  }
-}
-
-function sleepMs(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
+/** The lane a call's answered line goes to. */
+function laneOf(live: LiveCall): Lane {
+  return live.carrier.lines === 'audio' ? 'voice' : 'text';
 }

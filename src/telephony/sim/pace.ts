@@ -1,4 +1,5 @@
-/** How long speech takes on the simulated network, scaled by PARLEY_SIM_SPEED. */
+/** How long speech takes on the simulated network, and its clock (scaled by PARLEY_SIM_SPEED). */
+import { createLineClock, type LineClock } from '../../media/line-clock.js';
 
 /** Spoken duration of a text at a words-per-minute pace (at least 300 ms for a word or two). */
 export function speakingMs(text: string, wordsPerMinute: number): number {
@@ -6,33 +7,9 @@ export function speakingMs(text: string, wordsPerMinute: number): number {
   return Math.max(300, Math.round((words * 60_000) / wordsPerMinute));
 }
 
-/** A clock whose waits run `speed` times faster than real time. */
-export interface SimClock {
-  readonly speed: number;
-  /** Milliseconds of simulated time since `start`. */
-  elapsedMs(startRealMs: number): number;
-  sleep(simulatedMs: number, signal?: AbortSignal): Promise<void>;
-  setTimer(simulatedMs: number, fn: () => void): () => void;
-}
+/** The simulated network's clock: a line clock `speed` times faster than real time. */
+export type SimClock = LineClock;
 
 export function createSimClock(speed: number): SimClock {
-  return {
-    speed,
-    elapsedMs: (startRealMs) => Math.round((Date.now() - startRealMs) * speed),
-    sleep: (simulatedMs, signal) =>
-      new Promise<void>((resolve) => {
-        if (signal?.aborted) return resolve();
-        const timer = setTimeout(done, simulatedMs / speed);
-        function done() {
-          signal?.removeEventListener('abort', done);
-          clearTimeout(timer);
-          resolve();
-        }
-        signal?.addEventListener('abort', done, { once: true });
-      }),
-    setTimer: (simulatedMs, fn) => {
-      const timer = setTimeout(fn, simulatedMs / speed);
-      return () => clearTimeout(timer);
-    },
-  };
+  return createLineClock(speed);
 }

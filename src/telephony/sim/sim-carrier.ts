@@ -27,6 +27,8 @@ export interface SimCarrierOptions {
   readonly personas?: PersonaLookup;
   /** Makes the line of an answered call: the text lane by default (the voice module passes the audio lane). */
   readonly createLine?: (options: SimLineOptions) => SimLine;
+  /** What the lines `createLine` makes carry (default text). */
+  readonly lines?: 'text' | 'audio';
 }
 
 interface SimCall {
@@ -89,6 +91,8 @@ export function createSimCarrier(options: SimCarrierOptions): Carrier & { readon
 
   return {
     id: 'sim',
+    lines: options.lines ?? 'text',
+    clock,
     liveCount: () => live.size,
     async dial(request) {
       const providerCallId = newId('sim');

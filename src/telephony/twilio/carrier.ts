@@ -167,6 +167,7 @@ export function createTwilioCarrier(options: TwilioOptionsInput, deps: TwilioCar
 
   return {
     id: 'twilio',
+    lines: 'audio',
     options: resolved,
     mediaStreamUrl,
     statusCallbackUrl,

@@ -3,7 +3,7 @@
  * speed-scaled one (PARLEY_SIM_SPEED); tests may drive either with vitest's fake timers, since
  * both read the global `performance.now()` and `setTimeout` at call time.
  */
-import type { SimClock } from '../../telephony/sim/pace.js';
+import type { LineClock } from '../../media/line-clock.js';
 
 export interface SessionClock {
   /** Milliseconds on this clock (monotonic; only differences mean anything). */
@@ -27,7 +27,7 @@ export function realClock(): SessionClock {
 }
 
 /** The simulated network's clock: `speed` times faster than real time. */
-export function simSessionClock(sim: SimClock): SessionClock {
+export function simSessionClock(sim: LineClock): SessionClock {
   const origin = performance.now();
   return {
     speed: sim.speed,

@@ -1,7 +1,7 @@
 /** The real-time voice session: one per live audio call, and the registry that prewarms and runs them. */
 export { VoiceSession, defaultTuning } from './session.js';
 export type { AnswerInfo, SessionEnd, SessionTuning, VoiceSessionHooks, VoiceSessionOptions } from './types.js';
-export { VoiceSessions, timersOf, type CallControl, type SessionAgent, type SessionCall, type VoiceSessionsOptions } from './sessions.js';
+export { VoiceSessions, type VoiceSessionsOptions } from './sessions.js';
 export { SpeechProviders, type SpeechKeys } from './providers.js';
 export { FramePacer } from './pacer.js';
 export { realClock, simSessionClock, type SessionClock } from './clock.js';

@@ -7,11 +7,11 @@
  * while the phone rings, so the agent speaks the moment the line is up.
  */
 import type { AgentAction, Conversation, Cue } from '../../brain/types.js';
+import { endOf } from '../../conversation/outcome.js';
 import type { ProviderError } from '../../shared/errors.js';
 import type { AudioLine } from '../../media/audio-line.js';
 import type { AudioFrame } from '../../media/frames.js';
 import { AgentVoice, fixed } from './agent-voice.js';
-import { callEndOf } from '../../brain/call-end.js';
 import { BargeInPolicy } from './barge-in.js';
 import { TurnTimer } from './latency.js';
 import { ContactListener, type Utterance } from './listener.js';
@@ -93,23 +93,18 @@ export class VoiceSession {
     if (this.options.conversation.firstSpeaker === 'agent') this.push({ kind: 'cue', cue: { type: 'start' } });
   }
 
-  /** Runs the conversation on the answered line until either side hangs up. */
-  run(line: AudioLine, answer?: AnswerInfo, signal?: AbortSignal): Promise<SessionEnd> {
-    this.bind(answer, signal);
-    return this.start(line);
-  }
-
   /**
-   * Starts on the line at once, before the call runtime has recorded the answer: the greeting
-   * plays the moment the carrier has the line. `bind` adds the runtime's view later.
+   * Runs the conversation on the answered line until either side hangs up. Who answered and the
+   * call's end signal come from the call runtime (a cancel hangs up).
    */
-  start(line: AudioLine): Promise<SessionEnd> {
-    this.running ??= this.converse(line);
+  run(line: AudioLine, answer?: AnswerInfo, signal?: AbortSignal): Promise<SessionEnd> {
+    if (this.running) return this.running;
+    this.follow(answer, signal);
+    this.running = this.converse(line);
     return this.running;
   }
 
-  /** Who answered and the call's end signal, from the call runtime (a cancel hangs up). */
-  bind(answer?: AnswerInfo, signal?: AbortSignal): void {
+  private follow(answer?: AnswerInfo, signal?: AbortSignal): void {
     // A machine that answered is not greeted: the agent waits for its beep.
     if (answer?.machine()) this.toMachine();
     if (signal) {
@@ -205,7 +200,7 @@ export class VoiceSession {
       try {
         while (!this.ended && !this.closed && this.inputs.length > 0) await this.handle(this.inputs.shift()!);
       } catch {
-        await this.end({ reason: 'engine_error', status: 'failed' });
+        await this.end(endOf({ kind: 'engine_failed' }, 'voice')!);
       } finally {
         this.loop = undefined;
         this.updateBusy();
@@ -230,12 +225,12 @@ export class VoiceSession {
       }
       case 'cue':
         await this.speak(input.cue, this.options.conversation);
-        if (input.cue.type === 'wrap_up') await this.end({ reason: input.cue.reason });
+        if (input.cue.type === 'wrap_up') await this.end(endOf({ kind: 'wrap_up', reason: input.cue.reason }, 'voice')!);
         return;
       case 'apology':
         if (input.reason === 'tts_failed') this.voice.use(this.options.offlineTts);
         await this.speak({ type: 'contact_turn' }, fixed(apologyText(this.options.settings.language)));
-        await this.end({ reason: 'provider_error', status: 'failed' });
+        await this.end(endOf({ kind: 'provider_failed' }, 'voice')!);
         return;
     }
   }
@@ -251,10 +246,10 @@ export class VoiceSession {
   private async act(actions: readonly AgentAction[], cue: Cue): Promise<void> {
     for (const action of actions) {
       this.records.brain({ type: 'action', action });
-      // A transfer: a Media Stream cannot redirect the call; like the text lane, the agent hangs up.
-      // Media Streams carry no outbound tones: send_dtmf stays on record only.
-      const end = callEndOf(action, cue);
+      // send_dtmf goes on no lane yet (Media Streams carry no outbound tones): it stays on record only.
+      const end = endOf({ kind: 'action', action, cue }, 'voice');
       if (!end) continue;
+      // A Media Stream cannot redirect the call: a transfer, like the text lane's, hangs up after the agent's words.
       if (action.type === 'leave_voicemail') await this.speak({ type: 'voicemail' }, fixed(action.message));
       return this.end(end);
     }

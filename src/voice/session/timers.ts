@@ -4,18 +4,8 @@
  * Silence is only counted while nobody speaks; all of it runs on the session's clock.
  */
 import type { Cue } from '../../brain/types.js';
+import type { ConversationTimers } from '../../conversation/timers.js';
 import type { SessionClock } from './clock.js';
-
-export interface VoiceTimers {
-  /** Re-prompt after this much silence (0: never). */
-  readonly silenceRepromptMs: number;
-  /** Wrap up after this long without the callee saying anything (0: never). */
-  readonly inactivityTimeoutMs: number;
-  /** Ask the agent to wrap up at this offset from the answer (0: never). */
-  readonly wrapUpAtMs: number;
-  /** Pause before the agent answers. */
-  readonly responseDelayMs: number;
-}
 
 export class SessionTimers {
   private lastActivity = 0;
@@ -29,7 +19,7 @@ export class SessionTimers {
 
   constructor(
     private readonly clock: SessionClock,
-    private readonly timers: VoiceTimers,
+    private readonly timers: ConversationTimers,
     private readonly onDue: (cue: Cue) => void,
   ) {}
 

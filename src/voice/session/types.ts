@@ -1,5 +1,7 @@
 /** The voice session's contract with its host: options, hooks into the call record, how a call ends. */
-import type { AgentAction, BrainEvent, Conversation, ConversationTurn } from '../../brain/types.js';
+import type { Conversation } from '../../brain/types.js';
+import type { CallControl, CallEnd } from '../../conversation/host.js';
+import type { ConversationTimers } from '../../conversation/timers.js';
 import type { SttProvider } from '../stt/types.js';
 import type { TtsProvider } from '../tts/types.js';
 import type { SessionClock } from './clock.js';
@@ -7,29 +9,19 @@ import type { LatencySummary } from './latency.js';
 import type { VoiceMetrics } from './metrics.js';
 import type { FramePacer } from './pacer.js';
 import type { VoiceSettings } from './settings.js';
-import type { VoiceTimers } from './timers.js';
 
-/** How the call ends, as the session decided it. */
-export interface SessionEnd {
-  readonly reason: string;
-  readonly status?: 'completed' | 'voicemail' | 'failed';
-}
+/** How the call ends, as the session decided it (see conversation/outcome.ts). */
+export type SessionEnd = CallEnd;
 
-/** What the carrier said about who answered; the beep resolves when a machine's greeting is over. */
-export interface AnswerInfo {
-  machine(): boolean;
-  readonly beepHeard: Promise<void>;
-}
+export type { AnswerInfo } from '../../conversation/host.js';
 
-/** Where the session writes what happens (the call record); none of these may block the audio. */
-export interface VoiceSessionHooks {
-  recordTurn(turn: ConversationTurn): Promise<void>;
-  recordEvent(type: string, data: Record<string, unknown>): Promise<void>;
-  recordBrainEvent(event: BrainEvent | { type: 'action'; action: AgentAction }): Promise<void>;
-  /** Called before the session hangs up, so the call ends with this status and reason. */
-  endAs(end: SessionEnd): void;
+/**
+ * Where the session writes what happens: the call runtime's `CallControl` (its signal and answer
+ * go to `run`); none of these may block the audio.
+ */
+export type VoiceSessionHooks = Omit<CallControl, 'signal' | 'answer' | 'storeLatency'> & {
   storeLatency(summary: LatencySummary): Promise<void>;
-}
+};
 
 export interface SessionTuning {
   /** Audio kept buffered at the carrier (ms). */
@@ -56,7 +48,7 @@ export interface VoiceSessionOptions {
   readonly offlineTts: TtsProvider;
   readonly clock: SessionClock;
   readonly pacer: FramePacer;
-  readonly timers: VoiceTimers;
+  readonly timers: ConversationTimers;
   readonly hooks: VoiceSessionHooks;
   readonly metrics?: VoiceMetrics;
   readonly tuning?: Partial<SessionTuning>;

@@ -1,9 +1,10 @@
 /** The text-lane conversation loop on a fake clock: turns, actions, silence and inactivity timers. */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { AsyncQueue } from '../../shared/async-queue.js';
-import type { BrainEvent, Conversation, ConversationTurn, Cue } from '../../brain/types.js';
-import type { TextLine, TextLineEvent } from '../../telephony/types.js';
-import { runTextConversation, type ConversationEnd, type ConversationHooks } from './text-conversation.js';
+import { AsyncQueue } from '../shared/async-queue.js';
+import type { BrainEvent, Conversation, ConversationTurn, Cue } from '../brain/types.js';
+import type { TextLine, TextLineEvent } from '../telephony/types.js';
+import type { CallEnd } from './outcome.js';
+import { runTextConversation, type ConversationHooks } from './text-conversation.js';
 
 class FakeLine implements TextLine {
   readonly mode = 'text' as const;
@@ -35,10 +36,10 @@ function scriptedConversation(reply: (cue: Cue, turns: readonly ConversationTurn
   };
 }
 
-function hooks(): ConversationHooks & { turns: ConversationTurn[]; ends: ConversationEnd[] } {
+function hooks(): ConversationHooks & { turns: ConversationTurn[]; ends: CallEnd[] } {
   const start = Date.now();
   const turns: ConversationTurn[] = [];
-  const ends: ConversationEnd[] = [];
+  const ends: CallEnd[] = [];
   return {
     turns,
     ends,
@@ -72,7 +73,7 @@ describe('runTextConversation', () => {
     const end = await run;
     expect(line.said).toEqual(['Hello!', 'Bye.']);
     expect(h.turns.map((turn) => `${turn.role}:${turn.text}`)).toEqual(['agent:Hello!', 'contact:Hi there.', 'agent:Bye.']);
-    expect(end).toMatchObject({ endReason: 'agent_ended' });
+    expect(end).toMatchObject({ reason: 'agent_ended' });
     expect(h.ends).toEqual([end]);
     expect(line.hungUp).toBe(true);
   });
@@ -88,7 +89,7 @@ describe('runTextConversation', () => {
     await vi.advanceTimersByTimeAsync(12_100);
     const end = await run;
     expect(conversation.cues.map((cue) => cue.type)).toEqual(['start', 'silence', 'silence', 'wrap_up']);
-    expect(end.endReason).toBe('inactivity');
+    expect(end.reason).toBe('inactivity');
     expect(line.said.at(-1)).toBe('Goodbye.');
   });
 
@@ -99,7 +100,7 @@ describe('runTextConversation', () => {
     line.queue.push({ type: 'dtmf', digits: '1' });
     await vi.advanceTimersByTimeAsync(10);
     line.queue.push({ type: 'hangup' });
-    expect(await run).toMatchObject({ endReason: 'contact_hung_up' });
+    expect(await run).toMatchObject({ reason: 'contact_hung_up' });
     expect(line.said).toEqual(['You pressed 1.']);
   });
 });

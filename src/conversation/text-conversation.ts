@@ -2,20 +2,10 @@
  * Runs one conversation over a text line: the agent speaks when its engine says so, the
  * contact's words become turns, timers prompt a silent contact, and actions end the call.
  */
-import { callEndOf } from '../../brain/call-end.js';
-import type { AgentAction, BrainEvent, Conversation, ConversationTurn, Cue } from '../../brain/types.js';
-import type { TextLine } from '../../telephony/types.js';
-
-export interface ConversationTimers {
-  /** Re-prompt after this much silence from the contact (0: never). */
-  readonly silenceRepromptMs: number;
-  /** End the call after this much silence (0: never). */
-  readonly inactivityTimeoutMs: number;
-  /** Ask the agent to wrap up at this offset from the answer (0: never). */
-  readonly wrapUpAtMs: number;
-  /** Pause before the agent answers. */
-  readonly responseDelayMs: number;
-}
+import type { AgentAction, BrainEvent, Conversation, ConversationTurn, Cue } from '../brain/types.js';
+import type { TextLine } from '../telephony/types.js';
+import { endOf, type CallEnd } from './outcome.js';
+import type { ConversationTimers } from './timers.js';
 
 export interface ConversationHooks {
   /** Milliseconds since the call was answered, in the line's time. */
@@ -26,15 +16,7 @@ export interface ConversationHooks {
   onBrainEvent(event: BrainEvent): Promise<void>;
   onAction(action: AgentAction): Promise<void>;
   /** Called right before the agent's side hangs up, so the end reason is known before the carrier reports the end. */
-  onEnding(end: ConversationEnd): void;
-}
-
-export interface ConversationEnd {
-  readonly endReason: string;
-  /** The terminal status the agent's side knows (a model that failed); otherwise the carrier's report decides. */
-  readonly status?: 'completed' | 'failed' | 'voicemail';
-  /** The action that ended the call, if the agent ended it. */
-  readonly action?: AgentAction;
+  onEnding(end: CallEnd): void;
 }
 
 export async function runTextConversation(
@@ -44,16 +26,15 @@ export async function runTextConversation(
   hooks: ConversationHooks,
   signal: AbortSignal,
   initialCue: Cue | null = conversation.firstSpeaker === 'agent' ? { type: 'start' } : null,
-): Promise<ConversationEnd> {
+): Promise<CallEnd> {
   const turns: ConversationTurn[] = [];
+  const hungUp = endOf({ kind: 'contact_hung_up' }, 'text')!;
   /** Last time anyone spoke: the silence re-prompt counts from here. */
   let lastActivityMs = hooks.now();
   /** Last time the contact did anything: inactivity counts from here (re-prompts do not reset it). */
   let lastContactMs = hooks.now();
-  let ended: ConversationEnd | undefined;
+  let ended: CallEnd | undefined;
   let wrappedUp = false;
-  /** Set while the agent says goodbye for a timer: whatever ends the call then, this is why. */
-  let wrappingUp: 'max_duration' | 'inactivity' | undefined;
 
   async function agentTurn(cue: Cue): Promise<void> {
     if (signal.aborted || ended) return;
@@ -76,7 +57,7 @@ export async function runTextConversation(
     lastActivityMs = hooks.now();
     for (const action of actions) {
       await hooks.onAction(action);
-      const end = callEndOf(action, cue);
+      const end = endOf({ kind: 'action', action, cue }, 'text');
       if (!end) continue;
       if (action.type === 'leave_voicemail') {
         const offsetMs = hooks.now();
@@ -85,7 +66,7 @@ export async function runTextConversation(
         turns.push(turn);
         await hooks.onTurn(turn);
       }
-      hangUp({ endReason: end.reason, ...(end.status ? { status: end.status } : {}), action });
+      hangUp(end);
       return;
     }
   }
@@ -102,7 +83,7 @@ export async function runTextConversation(
       continue;
     }
     pending = iterator.next();
-    if (next.done) return ended ?? { endReason: 'contact_hung_up' };
+    if (next.done) return ended ?? hungUp;
     const event = next.value;
     lastActivityMs = hooks.now();
     lastContactMs = lastActivityMs;
@@ -118,10 +99,10 @@ export async function runTextConversation(
         await agentTurn({ type: 'dtmf', digits: event.digits });
         break;
       case 'hangup':
-        return ended ?? { endReason: 'contact_hung_up' };
+        return ended ?? hungUp;
     }
   }
-  return ended ?? { endReason: signal.aborted ? 'canceled' : 'contact_hung_up' };
+  return ended ?? (signal.aborted ? { reason: 'canceled' } : hungUp);
 
   /** Milliseconds until the next timer is due, or null when none is armed. */
   function nextTimerMs(): number | null {
@@ -135,13 +116,12 @@ export async function runTextConversation(
 
   /** The agent says goodbye (its engine words it); the call ends for `reason` whatever the engine adds. */
   async function finishWith(reason: 'max_duration' | 'inactivity'): Promise<void> {
-    wrappingUp = reason;
     await agentTurn({ type: 'wrap_up', reason });
-    if (!ended) hangUp({ endReason: reason });
+    if (!ended) hangUp(endOf({ kind: 'wrap_up', reason }, 'text')!);
   }
 
-  function hangUp(end: ConversationEnd): void {
-    ended = wrappingUp ? { ...end, endReason: wrappingUp } : end;
+  function hangUp(end: CallEnd): void {
+    ended = end;
     hooks.onEnding(ended);
     line.hangUp();
   }

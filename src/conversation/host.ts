@@ -1,0 +1,68 @@
+/**
+ * One way to host a conversation on a call's line. Both lanes implement `ConversationHost`: the
+ * text lane (words at a speaking pace, the simulated network's default) and the voice lane (the
+ * real-time audio session). The call runtime owns the call and drives the lane: it hands the
+ * lane the call and one `CallControl` (how the conversation writes to the call and says how the
+ * call ends), attaches the answered line, and hears back how the call ends.
+ */
+import type { AgentAction, AgentSpec, BrainEvent, ConversationTurn, Variables } from '../brain/types.js';
+import type { LineClock } from '../media/line-clock.js';
+import type { CallEnd } from './outcome.js';
+
+export type { CallEnd } from './outcome.js';
+
+/** The call a lane hosts, with its agent as it was when the call was dialled. */
+export interface HostedCall {
+  readonly id: string;
+  readonly orgId: string;
+  readonly carrier: string;
+  readonly variables: Variables;
+  readonly maxDurationS: number;
+  readonly agent: HostedAgent;
+  /** The time the call's line runs on (the carrier's; real time unless simulated). */
+  readonly clock: LineClock;
+  /** The call's line runs on a simulated network (the brain is told the channel). */
+  readonly simulated: boolean;
+}
+
+export interface HostedAgent {
+  readonly spec: AgentSpec;
+  /** The agent's `voice` column (the TTS voice unless `tts.voice` says otherwise). */
+  readonly voice: string | null;
+}
+
+/** Who answered, as the carrier says so far: machine detection may finish after the line is up. */
+export interface AnswerInfo {
+  machine(): boolean;
+  /** Resolves when an answering machine's greeting is over (its beep). */
+  readonly beepHeard: Promise<void>;
+}
+
+/** What a conversation may do to its call: the one control contract every lane gets. */
+export interface CallControl {
+  /** Aborts when the call is over for the runtime (the carrier ended it, a cancel, shutdown). */
+  readonly signal: AbortSignal;
+  readonly answer: AnswerInfo;
+  recordTurn(turn: ConversationTurn): Promise<void>;
+  recordBrainEvent(event: BrainEvent | { readonly type: 'action'; readonly action: AgentAction }): Promise<void>;
+  /** A lane's own event on the call (`voice.*`, `contact.*`, `agent.interrupted`). */
+  recordEvent(type: string, data: Record<string, unknown>): Promise<void>;
+  /** The call's latency summary (voice lane). */
+  storeLatency(summary: Record<string, unknown>): Promise<void>;
+  /** How the call ends (status and reason), set before the lane hangs up; the first one set wins. */
+  endAs(end: CallEnd): void;
+}
+
+/** A lane: hosts the conversation of an answered line until either side hangs up. */
+export interface ConversationHost<Line> {
+  /** Runs the conversation on `line`; resolves with how the call ends once the line is over. */
+  attach(call: HostedCall, line: Line, control: CallControl): Promise<CallEnd>;
+}
+
+/** The voice lane also builds a call's session while its phone rings, so the agent speaks at once. */
+export interface PrewarmingHost<Line> extends ConversationHost<Line> {
+  /** Connects speech providers and synthesises the greeting while the phone rings. */
+  prewarm(call: HostedCall, control: CallControl): void;
+  /** Drops a prewarmed session: the call ended without a line. */
+  discard(callId: string): void;
+}
