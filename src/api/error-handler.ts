@@ -9,7 +9,8 @@ export interface ErrorBody {
   readonly error: { readonly code: string; readonly message: string; readonly details?: unknown };
 }
 
-export function errorBody(code: ErrorCode | string, message: string, details?: unknown): ErrorBody {
+/** The body of an error response; only a code registered in shared/errors.ts can be sent. */
+export function errorBody(code: ErrorCode, message: string, details?: unknown): ErrorBody {
   return { error: { code, message, ...(details === undefined ? {} : { details }) } };
 }
 
@@ -109,7 +110,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
  */
 export function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
-  const [status, code, message, field] =
+  const [status, code, message, field]: [number, ErrorCode, string, string] =
     error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
       ? [408, 'REQUEST_TIMEOUT', 'The request did not arrive in time', 'request']
       : error.code === 'HPE_HEADER_OVERFLOW'

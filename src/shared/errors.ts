@@ -81,29 +81,42 @@ export const providerErrorCategories = [
 ] as const;
 export type ProviderErrorCategory = (typeof providerErrorCategories)[number];
 
-/** A failure of an external service (carrier, STT, TTS, LLM). Wrappers decide on retry from `retryable`. */
+/** Whether an HTTP status can pass with time: a 4xx is permanent except 408 (timeout) and 429 (slow down). */
+export function isRetryableStatus(statusCode: number): boolean {
+  return statusCode === 408 || statusCode === 429 || statusCode >= 500 || statusCode < 400;
+}
+
+/**
+ * A failure of an external service (carrier, STT, TTS, LLM). Wrappers decide on retry from
+ * `retryable`; a 4xx other than 408 and 429 is permanent whatever the caller says (as agents-js
+ * `APIStatusError` does), and `requestId` keeps the vendor's id of the request when it sent one,
+ * so a failure can be looked up with the vendor.
+ */
 export class ProviderError extends Error {
   readonly provider: string;
   readonly category: ProviderErrorCategory;
   readonly retryable: boolean;
   readonly statusCode: number | undefined;
+  readonly requestId: string | undefined;
 
   constructor(
     provider: string,
     category: ProviderErrorCategory,
     message: string,
-    options: { statusCode?: number; retryable?: boolean; cause?: unknown } = {},
+    options: { statusCode?: number | undefined; retryable?: boolean; cause?: unknown; requestId?: string | null | undefined } = {},
   ) {
     super(message, { cause: options.cause });
     this.name = 'ProviderError';
     this.provider = provider;
     this.category = category;
     this.statusCode = options.statusCode;
-    this.retryable = options.retryable ?? ['rate_limit', 'connectivity', 'server'].includes(category);
+    this.requestId = options.requestId ?? undefined;
+    const permanentStatus = options.statusCode !== undefined && !isRetryableStatus(options.statusCode);
+    this.retryable = permanentStatus ? false : (options.retryable ?? ['rate_limit', 'connectivity', 'server'].includes(category));
   }
 
   /** Maps an HTTP status onto a category: a 4xx is permanent except 408 and 429. */
-  static fromStatus(provider: string, statusCode: number, message: string, cause?: unknown): ProviderError {
+  static fromStatus(provider: string, statusCode: number, message: string, cause?: unknown, requestId?: string | null): ProviderError {
     const category: ProviderErrorCategory =
       statusCode === 401 || statusCode === 403
         ? 'auth'
@@ -118,7 +131,7 @@ export class ProviderError extends Error {
                 : statusCode >= 400
                   ? 'invalid_request'
                   : 'unknown';
-    return new ProviderError(provider, category, message, { statusCode, cause });
+    return new ProviderError(provider, category, message, { statusCode, cause, requestId });
   }
 }
 

@@ -39,7 +39,7 @@ export function toProviderError(error: unknown): ProviderError {
       return new ProviderError(PROVIDER, category, `The message stream reported an error (${type ?? 'unknown'})`, { cause: error });
     }
     // 529 overloaded_error is a 5xx: a server failure worth retrying.
-    return ProviderError.fromStatus(PROVIDER, error.status, `The Messages API answered ${error.status}${type ? ` (${type})` : ''}`, error);
+    return ProviderError.fromStatus(PROVIDER, error.status, `The Messages API answered ${error.status}${type ? ` (${type})` : ''}`, error, error.requestID);
   }
   if (error instanceof SyntaxError) {
     return new ProviderError(PROVIDER, 'server', 'The message stream carried unreadable data', { cause: error });

@@ -35,9 +35,9 @@ export function toProviderError(error: unknown): ProviderError {
     const message = `The chat completion service answered ${error.status}${detail ? ` (${detail})` : ''}`;
     // OpenAI answers 429 both for "slow down" and for "out of credit"; only the first passes with time.
     if (error.status === 429 && (error.code === 'insufficient_quota' || error.type === 'insufficient_quota')) {
-      return new ProviderError(PROVIDER, 'quota', message, { statusCode: 429, cause: error });
+      return new ProviderError(PROVIDER, 'quota', message, { statusCode: 429, cause: error, requestId: error.requestID });
     }
-    return ProviderError.fromStatus(PROVIDER, error.status, message, error);
+    return ProviderError.fromStatus(PROVIDER, error.status, message, error, error.requestID);
   }
   if (error instanceof SyntaxError) {
     return new ProviderError(PROVIDER, 'server', 'The completion stream carried unreadable data', { cause: error });

@@ -117,11 +117,13 @@ export class TwilioApiClient {
     } catch (error) {
       throw new ProviderError(provider, 'connectivity', 'Could not reach the Twilio API', { cause: error });
     }
+    // Twilio names every request it answers; support looks a failure up by it.
+    const requestId = response.headers.get('twilio-request-id');
     let body: unknown;
     try {
       body = await response.json();
     } catch (error) {
-      if (!response.ok) throw ProviderError.fromStatus(provider, response.status, 'Twilio API request failed', error);
+      if (!response.ok) throw ProviderError.fromStatus(provider, response.status, 'Twilio API request failed', error, requestId);
       throw new ProviderError(provider, 'server', 'Twilio API answered with a body that is not JSON', {
         statusCode: response.status,
         cause: error,
@@ -132,7 +134,7 @@ export class TwilioApiClient {
       const detail = parsed.success
         ? new TwilioApiError(response.status, parsed.data.code, parsed.data.more_info)
         : new TwilioApiError(response.status, undefined, undefined);
-      throw ProviderError.fromStatus(provider, response.status, `Twilio API request failed: ${detail.message}`, detail);
+      throw ProviderError.fromStatus(provider, response.status, `Twilio API request failed: ${detail.message}`, detail, requestId);
     }
     const call = twilioCallResourceSchema.safeParse(body);
     if (!call.success) {

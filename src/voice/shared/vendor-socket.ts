@@ -67,7 +67,7 @@ export class VendorSocket {
       const status = response.statusCode ?? 0;
       response.resume();
       request.destroy();
-      this.fail(ProviderError.fromStatus(provider, status, `${provider} refused the connection (HTTP ${status})`));
+      this.fail(ProviderError.fromStatus(provider, status, `${provider} refused the connection (HTTP ${status})`, undefined, requestIdOf(response.headers)));
     });
     this.ws.on('open', () => {
       if (this.done) return;
@@ -139,4 +139,13 @@ function toBuffer(data: WebSocket.RawData): Buffer {
   if (Buffer.isBuffer(data)) return data;
   if (Array.isArray(data)) return Buffer.concat(data);
   return Buffer.from(data);
+}
+
+/** The vendor's id of a refused upgrade request: Deepgram sends `dg-request-id`, others `request-id` or `x-request-id`. */
+function requestIdOf(headers: Readonly<Record<string, string | string[] | undefined>>): string | undefined {
+  for (const name of ['dg-request-id', 'request-id', 'x-request-id']) {
+    const value = headers[name];
+    if (value) return Array.isArray(value) ? value[0] : value;
+  }
+  return undefined;
 }

@@ -106,7 +106,8 @@ export async function startDeepgramFake(
     decide(request) {
       if (behaviour.rejectUpgradeWith) {
         const status = behaviour.rejectUpgradeWith;
-        return { status, body: ERROR_BODIES[status] ?? '{"err_code":"ERROR"}', headers: { 'dg-error': 'fake rejection' } };
+        // Deepgram names every request in a dg-request-id header, refusals included.
+        return { status, body: ERROR_BODIES[status] ?? '{"err_code":"ERROR"}', headers: { 'dg-error': 'fake rejection', 'dg-request-id': `fake-request-${status}` } };
       }
       if (request.path !== '/v1/listen') return { status: 404, body: '{"err_code":"NOT_FOUND"}' };
       if (request.headers.authorization !== `Token ${apiKey}`) return { status: 401, body: ERROR_BODIES[401] };

@@ -138,7 +138,7 @@ describe('deepgram STT wire', () => {
     const recorder = recordEvents(stream);
     speakInto(stream, 'Hello');
     await recorder.done;
-    expect(errorOf(recorder.events)).toMatchObject({ provider: 'deepgram', category, retryable, statusCode: status });
+    expect(errorOf(recorder.events)).toMatchObject({ provider: 'deepgram', category, retryable, statusCode: status, requestId: `fake-request-${status}` });
   });
 
   it('is refused (auth) when the key is wrong: the fake checks the header', async () => {
