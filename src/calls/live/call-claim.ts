@@ -64,6 +64,8 @@ export interface ClaimDeps {
   readonly workerId: string;
   readonly defaultLimit: number;
   readonly sources: readonly LaneSource[];
+  /** Whether a carrier is a simulated network (its calls reach nobody, so calling windows do not apply). */
+  readonly simulated: (carrier: string) => boolean;
 }
 
 /** Where round-robin resumes per organisation (in this process; others keep their own). */
@@ -175,7 +177,7 @@ function singleCallsLane(deps: ClaimDeps, context: LaneContext): QueueLane {
           zones: numberTimezones(row.to),
           dailyCap: dailyCapFor(context.settings, row.carrier),
           windows: [
-            ...(defaultWindow && row.carrier !== 'sim' ? [{ window: defaultWindow, reason: 'calling_window' as const }] : []),
+            ...(defaultWindow && !deps.simulated(row.carrier) ? [{ window: defaultWindow, reason: 'calling_window' as const }] : []),
             ...(schedule ? [{ window: windowOf(schedule), reason: 'campaign_schedule' as const }] : []),
           ],
           async go(db, lease) {

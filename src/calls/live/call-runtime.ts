@@ -97,7 +97,9 @@ export class CallRuntime implements SchedulerHandlers {
 
   claim(orgId: string, now: Date): Promise<ClaimRound> {
     const { db, calls, workerId, defaultConcurrency } = this.options;
-    return claimRound({ db, calls, workerId, defaultLimit: defaultConcurrency, sources: this.options.laneSources ?? [] }, orgId, now);
+    // A carrier with a clock of its own is a simulated network.
+    const simulated = (carrier: string) => this.options.carriers.get(carrier)?.clock !== undefined;
+    return claimRound({ db, calls, workerId, defaultLimit: defaultConcurrency, sources: this.options.laneSources ?? [], simulated }, orgId, now);
   }
 
   async dueOrganizations(now: Date): Promise<string[]> {
