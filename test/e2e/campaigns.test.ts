@@ -254,6 +254,27 @@ describe('pause and resume', () => {
   }, 60_000);
 });
 
+describe('pace', () => {
+  it('places at most calls_per_minute calls in any minute', async () => {
+    time.set(new Date());
+    const tenant = await t.tenant();
+    const agent = await tenant.agent();
+    const campaign = (await tenant.request('POST', '/v1/campaigns', { name: 'Slow', agent_id: agent.id, calls_per_minute: 3 })).body;
+    await tenant.request('POST', `/v1/campaigns/${campaign.id}/contacts`, { contacts: Array.from({ length: 6 }, (_, i) => ({ phone: sfNumber(800 + i, 0) })) });
+    await tenant.request('POST', `/v1/campaigns/${campaign.id}/start`);
+    await until('three calls done', async () => ((await tenant.request('GET', `/v1/campaigns/${campaign.id}`)).body.progress.done.completed === 3 ? true : undefined));
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect((await tenant.request('GET', `/v1/campaigns/${campaign.id}`)).body.progress.calls).toBe(3);
+    advance(61_000);
+    const done = await until('completion', async () => {
+      const got = await tenant.request('GET', `/v1/campaigns/${campaign.id}`);
+      return got.body.status === 'completed' ? got.body : undefined;
+    });
+    expect(done.progress).toMatchObject({ done: { completed: 6 }, calls: 6 });
+    time.set(new Date());
+  });
+});
+
 describe('fair sharing', () => {
   it('gives a single API call the next free slot while a campaign fills the organisation', async () => {
     const tenant = await t.tenant({ maxConcurrentCalls: 2 });
