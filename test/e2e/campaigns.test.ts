@@ -368,6 +368,25 @@ describe('opting out', () => {
     expect((await tenant.request('POST', '/v1/calls', { agent_id: agent.id, to: '+14155550196' })).body.error.code).toBe('NUMBER_ON_DO_NOT_CALL');
   });
 
+  it('lists the number when a flow sets opt_out', async () => {
+    const tenant = await t.tenant();
+    const flow = {
+      start: 'ask',
+      nodes: {
+        ask: { type: 'say', text: 'We will not call you again.', next: 'remember' },
+        remember: { type: 'set', variable: 'opt_out', value: true, next: 'bye' },
+        bye: { type: 'end', text: 'Goodbye.', reason: 'opted_out' },
+      },
+    };
+    const agent = await tenant.agent({ kind: 'flow', flow });
+    const call = (await tenant.request('POST', '/v1/calls', { agent_id: agent.id, to: '+14155550179' })).body;
+    const ended = await tenant.waitForEnd(call.id);
+    const events = (await tenant.request('GET', `/v1/calls/${call.id}/events`)).body.data;
+    expect(ended.status, JSON.stringify({ ended, events })).toBe('completed');
+    const listed = (await tenant.request('GET', '/v1/do-not-call')).body.data;
+    expect(listed).toEqual([expect.objectContaining({ number: '+14155550179', source: 'opt_out' })]);
+  });
+
   it('lists the number when the call\'s outcome says opt_out: true', async () => {
     t.llm!.respond((request) => {
       const body = request.body as { response_format?: unknown };
