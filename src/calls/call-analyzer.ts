@@ -100,7 +100,7 @@ export class CallAnalyzer {
         .set({ outcome: result.outcome, analysis: sql`coalesce(${calls.analysis}, '{}'::jsonb) || ${JSON.stringify(analysis)}::jsonb`, updatedAt: new Date() })
         .where(eq(calls.id, call.id))
         .returning();
-      await this.callService.emitEventIn(tx as unknown as Db, row!, 'call.analyzed', { ok: result.error === null, tags: result.tags });
+      await this.callService.emitEventIn(tx, row!, 'call.analyzed', { ok: result.error === null, tags: result.tags });
       return row!;
     });
   }

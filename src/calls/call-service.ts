@@ -1,7 +1,7 @@
 /** Calls: create with validation and idempotency, read, list, cancel; every status change goes through `transition`. */
 import { createHash } from 'node:crypto';
 import { and, asc, desc, eq, gte, inArray, lte, or, sql } from 'drizzle-orm';
-import type { Db } from '../store/database.js';
+import type { Db, Tx } from '../store/database.js';
 import type { Logger } from '../shared/logger.js';
 import { callEvents, calls } from '../store/schema.js';
 import { AppError } from '../shared/errors.js';
@@ -42,7 +42,7 @@ export interface CreateCallInput {
  * Runs inside the transaction that records a call event, so whatever it writes (webhook
  * deliveries) commits or rolls back with the event itself: no event is ever lost to a crash.
  */
-export type CallEventHook = (tx: Db, call: CallRow, eventType: string) => Promise<void>;
+export type CallEventHook = (tx: Tx, call: CallRow, eventType: string) => Promise<void>;
 
 /** What a call would be placed with: its agent, and the carrier of the number it calls from. */
 export interface CallCreateTarget {
@@ -155,7 +155,7 @@ export class CallService {
     this.createChecks.push(check);
   }
 
-  private async runHooks(tx: Db, call: CallRow, eventType: string): Promise<void> {
+  private async runHooks(tx: Tx, call: CallRow, eventType: string): Promise<void> {
     for (const hook of this.eventHooks) await hook(tx, call, eventType);
   }
 
@@ -216,11 +216,11 @@ export class CallService {
     return this.db.transaction(async (tx) => {
       // The contact first, so the call row is written once, already linked (a replayed request
       // touches its contact again, harmlessly, before its insert conflicts).
-      const contact = await linkContact(tx as unknown as Db, orgId, to, input.contact ?? {});
+      const contact = await linkContact(tx, orgId, to, input.contact ?? {});
       const [row] = await tx.insert(calls).values({ ...values, contactId: contact.id }).onConflictDoNothing().returning();
       if (row) {
         await tx.insert(callEvents).values({ callId: row.id, orgId, type: 'call.queued', data: { status: 'queued' } });
-        await this.runHooks(tx as unknown as Db, row, 'call.queued');
+        await this.runHooks(tx, row, 'call.queued');
         return { call: row, created: true, contact };
       }
       const existing = await tx.query.calls.findFirst({ where: and(eq(calls.orgId, orgId), eq(calls.idempotencyKey, idempotencyKey ?? '')) });
@@ -280,7 +280,7 @@ export class CallService {
    * elsewhere (a late or duplicate carrier event, a race with cancel): the caller does nothing.
    */
   async transition(id: string, to: CallStatus, fields: TransitionFields = {}): Promise<CallRow | null> {
-    const result = await this.db.transaction((tx) => this.transitionIn(tx as unknown as Db, id, to, fields));
+    const result = await this.db.transaction((tx) => this.transitionIn(tx, id, to, fields));
     if (result) this.publish(result);
     return result?.row ?? null;
   }
@@ -289,7 +289,7 @@ export class CallService {
    * The transition inside a caller's transaction (the dispatcher's claim holds the organisation's
    * lock around it). The caller publishes the result once its transaction has committed.
    */
-  async transitionIn(tx: Db, id: string, to: CallStatus, fields: TransitionFields = {}): Promise<TransitionResult | null> {
+  async transitionIn(tx: Tx, id: string, to: CallStatus, fields: TransitionFields = {}): Promise<TransitionResult | null> {
     const now = new Date();
     const terminal = isTerminal(to);
     const [before] = await tx.select({ status: calls.status }).from(calls).where(eq(calls.id, id)).for('update');
@@ -344,7 +344,7 @@ export class CallService {
    * Stores a call that is leased the moment it exists (a campaign contact's attempt): its
    * `call.queued` and `call.dialing` events and their hooks, all in the caller's transaction.
    */
-  async createClaimedIn(tx: Db, values: ClaimedCallValues, lease: { leaseOwner: string; leaseExpiresAt: Date; worker: string }): Promise<TransitionResult[]> {
+  async createClaimedIn(tx: Tx, values: ClaimedCallValues, lease: { leaseOwner: string; leaseExpiresAt: Date; worker: string }): Promise<TransitionResult[]> {
     const [row] = await tx.insert(calls).values({ ...values, status: 'queued', dueAt: new Date() }).returning();
     await tx.insert(callEvents).values({ callId: row!.id, orgId: row!.orgId, type: 'call.queued', data: { status: 'queued' } });
     await this.runHooks(tx, row!, 'call.queued');
@@ -364,7 +364,7 @@ export class CallService {
   }
 
   /** Records an event that hooks (webhooks) hear, in the caller's transaction, for the call as `call` shows it. */
-  async emitEventIn(tx: Db, call: CallRow, type: string, data: Record<string, unknown>): Promise<void> {
+  async emitEventIn(tx: Tx, call: CallRow, type: string, data: Record<string, unknown>): Promise<void> {
     await tx.insert(callEvents).values({ callId: call.id, orgId: call.orgId, type, data });
     await this.runHooks(tx, call, type);
   }

@@ -188,8 +188,8 @@ export class CampaignService {
         .where(and(eq(campaigns.id, id), eq(campaigns.orgId, orgId), inArray(campaigns.status, from)))
         .returning();
       if (!moved) return null;
-      await extra?.(tx as unknown as Db);
-      if (started) await this.options.events.emitIn(tx as unknown as Db, { orgId, type: 'campaign.started', data: campaignView(moved), at: now });
+      await extra?.(tx);
+      if (started) await this.options.events.emitIn(tx, { orgId, type: 'campaign.started', data: campaignView(moved), at: now });
       return moved;
     });
     if (!row) this.conflict(await this.get(orgId, id), action);

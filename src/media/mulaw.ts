@@ -4,7 +4,7 @@ import * as alawmulaw from 'alawmulaw';
 // The package ships UMD: native ESM sees its exports under `default`, CommonJS loaders as
 // named exports. Taking whichever is there keeps tsx, vitest and node alike working.
 type Codec = typeof alawmulaw.mulaw;
-const loaded = alawmulaw as unknown as { mulaw?: Codec; default?: { mulaw: Codec } };
+const loaded: { mulaw?: Codec; default?: { mulaw: Codec } } = alawmulaw;
 const mulaw: Codec = loaded.mulaw ?? loaded.default!.mulaw;
 
 /** The μ-law code of digital silence (linear 0): what padding and quiet lines carry. */

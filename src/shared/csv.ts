@@ -55,7 +55,7 @@ export function parseCsv(text: string, options: { phoneColumns: readonly string[
         if (error) errors.push({ line: (error as { lines?: number }).lines, message: error.message.replace(/^Invalid Record Length: /, '') });
         return undefined;
       },
-    }) as unknown as { record: Record<string, string>; info: { lines: number } }[];
+    }) as { record: Record<string, string>; info: { lines: number } }[];
   } catch (error) {
     if (error instanceof AppError) throw error;
     throw new AppError('CSV_INVALID', `The CSV could not be read: ${(error as Error).message}`, { details: { line: (error as { lines?: number }).lines ?? null }, cause: error });

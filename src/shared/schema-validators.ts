@@ -57,7 +57,7 @@ export class SchemaValidators {
 
   /** Validators held, and schema environments ajv itself still retains (for the soak benchmark). */
   stats(): { readonly cached: number; readonly ajvRetained: number } {
-    const internal = this.ajv as unknown as { _cache?: Map<unknown, unknown>; schemas?: object; refs?: object };
+    const internal: { _cache?: Map<unknown, unknown>; schemas?: object; refs?: object } = { _cache: Reflect.get(this.ajv, '_cache') as Map<unknown, unknown> | undefined, schemas: this.ajv.schemas, refs: this.ajv.refs };
     const retained = (internal._cache?.size ?? 0) + Object.keys(internal.schemas ?? {}).length + Object.keys(internal.refs ?? {}).length;
     return { cached: this.compiled.size, ajvRetained: retained };
   }

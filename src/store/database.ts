@@ -16,6 +16,11 @@ import * as schema from './schema.js';
 import { lockDataDir } from './data-dir-lock.js';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+/**
+ * A transaction on the store, as `db.transaction` hands it to its callback. It is a Db too, so
+ * code that may run in or out of one takes a Db; code that must run inside one takes a Tx.
+ */
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
 /** What pg-boss needs to run on a connection it does not own. */
 export interface SqlExecutor {
@@ -70,7 +75,7 @@ async function openPglite(dataDir: string, role: string): Promise<Database> {
   let db: Db;
   try {
     client = await PGlite.create(location);
-    db = drizzlePglite(client, { schema }) as unknown as Db;
+    db = drizzlePglite(client, { schema }) as Db;
     await migratePglite(db as never, { migrationsFolder });
   } catch (error) {
     lock?.release();
@@ -111,7 +116,7 @@ async function openPostgres(connectionString: string): Promise<Database> {
   // An idle client the server drops (a restart, an admin's terminate) emits here; unheard, it
   // would crash the process. The pool replaces the client on the next query.
   pool.on('error', (error) => onPoolError(error));
-  const db = drizzlePg(pool, { schema }) as unknown as Db;
+  const db = drizzlePg(pool, { schema }) as Db;
   return {
     kind: 'postgres',
     db,

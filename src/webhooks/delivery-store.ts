@@ -104,7 +104,7 @@ export interface Recorded {
  */
 export async function recordAttempt(db: Db, row: DeliveryRow, targetUrl: string, outcome: AttemptOutcome, options: RecordOptions): Promise<Recorded | null> {
   return db.transaction(async (txRaw) => {
-    const tx = txRaw as unknown as Db;
+    const tx = txRaw;
     if (row.callId) await tx.execute(sql`select 1 from ${calls} where ${calls.id} = ${row.callId} for share`);
     const [endpoint] = row.endpointId ? await tx.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, row.endpointId)).for('no key update') : [];
     const now = new Date();

@@ -144,7 +144,7 @@ export class WebhookEndpointService {
         })
         .where(and(eq(webhookEndpoints.id, id), eq(webhookEndpoints.orgId, orgId)))
         .returning();
-      if (disabling) await abandonWaiting(tx as unknown as Db, id, 'The endpoint was disabled');
+      if (disabling) await abandonWaiting(tx, id, 'The endpoint was disabled');
       return row!;
     });
   }
@@ -154,7 +154,7 @@ export class WebhookEndpointService {
     await this.get(orgId, id);
     await this.db.transaction(async (tx) => {
       await tx.delete(webhookEndpoints).where(and(eq(webhookEndpoints.id, id), eq(webhookEndpoints.orgId, orgId)));
-      await abandonWaiting(tx as unknown as Db, id, 'The endpoint was deleted');
+      await abandonWaiting(tx, id, 'The endpoint was deleted');
     });
   }
 

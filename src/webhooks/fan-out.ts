@@ -42,7 +42,7 @@ export async function fanOutEvent(tx: Db, call: CallRow, callEventType: string, 
   if (call.webhookUrl) targets.push({ endpointId: null, url: call.webhookUrl });
   if (targets.length === 0) return [];
 
-  const payload = webhookPayload(type, callView(call), now) as unknown as Record<string, unknown>;
+  const payload: Record<string, unknown> = { ...webhookPayload(type, callView(call), now) };
   const created = await tx
     .insert(webhookDeliveries)
     .values(
@@ -89,7 +89,7 @@ export async function fanOutOrgEvent(tx: Db, event: OrgEvent): Promise<CreatedDe
     .for('key share');
   const targets = endpoints.filter((endpoint) => endpoint.events.length === 0 || endpoint.events.includes(type));
   if (targets.length === 0) return [];
-  const payload = webhookPayload(type, event.data, event.at) as unknown as Record<string, unknown>;
+  const payload: Record<string, unknown> = { ...webhookPayload(type, event.data, event.at) };
   return tx
     .insert(webhookDeliveries)
     .values(targets.map((target) => ({ id: newId('msg'), orgId: event.orgId, endpointId: target.id, callId: null, eventType: type, payload, targetUrl: target.url, nextAttemptAt: event.at })))

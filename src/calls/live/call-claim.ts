@@ -8,7 +8,7 @@
  * `dialing` is the only way out of `queued`.
  */
 import { and, count, eq, inArray, isNull, lte, or, sql } from 'drizzle-orm';
-import type { Db } from '../../store/database.js';
+import type { Db, Tx } from '../../store/database.js';
 import { calls, campaigns, organizations } from '../../store/schema.js';
 import type { ClaimRound } from '../../dispatch/scheduler.js';
 import { judgeDials, type DialCandidate, type HoldReason, type RefuseReason } from '../../dispatch/dial-rules.js';
@@ -31,16 +31,16 @@ export interface Lease {
 /** One pick from a lane: what the dial rules need, and what to do with their verdict. */
 export interface LaneItem extends DialCandidate {
   /** Leases it; returns the committed transitions to publish (none when it was taken meanwhile). */
-  go(tx: Db, lease: Lease): Promise<TransitionResult[]>;
-  hold(tx: Db, until: Date, reason: HoldReason): Promise<void>;
-  refuse(tx: Db, reason: RefuseReason): Promise<TransitionResult[]>;
+  go(tx: Tx, lease: Lease): Promise<TransitionResult[]>;
+  hold(tx: Tx, until: Date, reason: HoldReason): Promise<void>;
+  refuse(tx: Tx, reason: RefuseReason): Promise<TransitionResult[]>;
 }
 
 export interface QueueLane {
   readonly key: string;
   /** How many of this lane may start now by its own caps. */
   readonly room: number;
-  take(tx: Db, limit: number, now: Date): Promise<LaneItem[]>;
+  take(tx: Tx, limit: number, now: Date): Promise<LaneItem[]>;
 }
 
 export interface LaneContext {
@@ -75,7 +75,7 @@ export async function claimRound(deps: ClaimDeps, orgId: string, now: Date): Pro
   const published: TransitionResult[] = [];
   const claimed: string[] = [];
   const round = await deps.db.transaction(async (tx) => {
-    const db = tx as unknown as Db;
+    const db = tx;
     const [org] = await db.select({ limit: organizations.maxConcurrentCalls, settings: organizations.settings }).from(organizations).where(eq(organizations.id, orgId)).for('update');
     if (!org) return { progressed: false, retryAt: null };
     const [active] = await db.select({ n: count() }).from(calls).where(and(eq(calls.orgId, orgId), inArray(calls.status, [...activeStatuses])));
@@ -114,7 +114,7 @@ export async function claimRound(deps: ClaimDeps, orgId: string, now: Date): Pro
 }
 
 /** Takes up to `free` items, one lane at a time in turn, starting after the lane served last. */
-async function pickRoundRobin(db: Db, lanes: QueueLane[], free: number, now: Date, orgId: string): Promise<(LaneItem & { lane: string })[]> {
+async function pickRoundRobin(db: Tx, lanes: QueueLane[], free: number, now: Date, orgId: string): Promise<(LaneItem & { lane: string })[]> {
   const start = Math.max(0, lanes.findIndex((lane) => lane.key === cursors.get(orgId)) + 1) % Math.max(1, lanes.length);
   const ordered = [...lanes.slice(start), ...lanes.slice(0, start)];
   const queues: (LaneItem & { lane: string })[][] = [];
