@@ -5,6 +5,7 @@
  * window opens, so a list imported at night waits without being looked at.
  */
 import { eq, sql } from 'drizzle-orm';
+import { rowsOf } from '../calls/live/call-claim.js';
 import type { Db } from '../store/database.js';
 import { campaignContacts, campaigns } from '../store/schema.js';
 import { newId } from '../shared/ids.js';
@@ -38,7 +39,7 @@ export interface ImportResult {
 }
 
 const maxVariables = 25;
-const chunkSize = 1000;
+const chunkSize = 5000;
 const fieldNames = ['first_name', 'last_name', 'email'] as const;
 
 export async function importContacts(db: Db, context: ImportContext, entries: readonly ContactEntry[]): Promise<ImportResult> {
@@ -122,8 +123,20 @@ export async function importContacts(db: Db, context: ImportContext, entries: re
     let seq = Number(last?.seq ?? 0);
     for (let i = 0; i < ready.length; i += chunkSize) {
       const chunk = ready.slice(i, i + chunkSize);
-      const values = chunk.map(({ where: _where, ...row }) => ({ ...row, seq: ++seq }));
-      const stored = await tx.insert(campaignContacts).values(values).onConflictDoNothing().returning({ phone: campaignContacts.phone });
+      const rows = chunk.map((row) => ({
+        id: row.id, campaign_id: row.campaignId, org_id: row.orgId, seq: ++seq, phone: row.phone, timezone: row.timezone ?? null,
+        fields: row.fields ?? {}, variables: row.variables ?? {}, status: row.status ?? 'pending', result: row.result ?? null,
+        next_attempt_at: row.nextAttemptAt?.toISOString() ?? null, held_reason: row.heldReason ?? null,
+      }));
+      // One parameter per chunk (the rows as JSON) instead of fourteen per row: building and
+      // binding 140,000 parameters cost more than the insert itself.
+      const stored = rowsOf<{ phone: string }>(await tx.execute(sql`
+        insert into ${campaignContacts} (id, campaign_id, org_id, seq, phone, timezone, fields, variables, status, result, next_attempt_at, held_reason)
+        select id, campaign_id, org_id, seq, phone, timezone, fields, variables, status, result, next_attempt_at, held_reason
+        from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(id text, campaign_id text, org_id text, seq integer, phone text, timezone text,
+          fields jsonb, variables jsonb, status text, result text, next_attempt_at timestamptz, held_reason text)
+        on conflict do nothing
+        returning phone`));
       imported += stored.length;
       if (stored.length < chunk.length) {
         const added = new Set(stored.map((row) => row.phone));
