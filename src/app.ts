@@ -27,7 +27,7 @@ import { OrgSettingsService } from './orgs/org-settings.js';
 import { optOutHook } from './dnc/opt-out.js';
 import { CampaignService } from './campaigns/campaign-service.js';
 import { campaignLanes } from './campaigns/campaign-lane.js';
-import { campaignProgressHook } from './campaigns/campaign-progress.js';
+import { campaignProgressHook, completeIfDone } from './campaigns/campaign-progress.js';
 import { CallRuntime } from './calls/live/call-runtime.js';
 import type { ConversationEngine } from './brain/types.js';
 import { agentLlm, agentRequiredVariables, createConversationEngine } from './brain/engine.js';
@@ -169,7 +169,9 @@ export async function startParley(config: Config, options: StartOptions = {}): P
   if (config.worker) {
     // A call that ends frees a slot in its organisation: look for the next one at once.
     calls.onTransition((row) => {
-      if (isTerminal(row.status as CallStatus)) scheduler.wake(row.orgId);
+      if (!isTerminal(row.status as CallStatus)) return;
+      scheduler.wake(row.orgId);
+      if (row.campaignId) void completeIfDone(db, orgEvents, row.campaignId, clock.now()).catch((error: unknown) => log.warn({ err: error }, 'campaign completion check failed; the next claim round repeats it'));
     });
     await scheduler.start(runtime);
     await analysisJobs.work();

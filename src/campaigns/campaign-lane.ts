@@ -16,7 +16,7 @@ import { windowOf, type ScheduleInput } from '../dispatch/calling-window.js';
 import { numberTimezones } from '../dispatch/number-timezones.js';
 import { dailyCapFor, defaultWindowOf } from '../orgs/org-settings.js';
 import type { CampaignRow } from './campaign-schema.js';
-import { finishContactIn } from './campaign-progress.js';
+import { completeIfDoneIn, finishContactIn } from './campaign-progress.js';
 import type { OrgEvents } from '../orgs/org-events.js';
 
 const defaultMaxDurationS = 600;
@@ -32,6 +32,8 @@ export function campaignLanes(callService: CallService, events: OrgEvents): Lane
         .innerJoin(agents, eq(agents.id, campaigns.agentId))
         .where(and(eq(campaigns.orgId, context.orgId), eq(campaigns.status, 'running')));
       if (running.length === 0) return { lanes: [] };
+      // A campaign whose last contacts a rule skipped (no call to end) completes here.
+      for (const row of running) await completeIfDoneIn(tx, events, row.campaign.id, context.now);
       const ids = running.map((row) => row.campaign.id);
       const activeBy = new Map<string, number>();
       if (running.some((row) => row.campaign.maxConcurrency !== null)) {
@@ -148,7 +150,7 @@ function laneOf(callService: CallService, events: OrgEvents, context: LaneContex
           await db.update(campaignContacts).set({ nextAttemptAt: until, heldReason: reason, updatedAt: now }).where(eq(campaignContacts.id, contact.id));
         },
         async refuse(db, reason) {
-          await finishContactIn(db, events, contact.id, 'skipped', reason, now);
+          await finishContactIn(db, contact.id, 'skipped', reason, now);
           return [];
         },
       }));

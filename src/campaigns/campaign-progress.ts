@@ -6,7 +6,7 @@
  * landed on the do-not-call list is never tried again. The last contact to finish completes the
  * campaign and raises `campaign.completed`.
  */
-import { and, count, eq, inArray, sql } from 'drizzle-orm';
+import { and, count, eq, sql } from 'drizzle-orm';
 import type { Db } from '../store/database.js';
 import { calls, campaignContacts, campaigns, doNotCall } from '../store/schema.js';
 import type { CallEventHook } from '../calls/call-service.js';
@@ -34,7 +34,9 @@ export function campaignProgressHook(events: OrgEvents, clock: SchedulerClock): 
   return async (tx, call, eventType) => {
     if (!call.campaignContactId || !terminalEvents.has(eventType)) return;
     const now = clock.now();
-    const [campaign] = await tx.select().from(campaigns).where(eq(campaigns.id, call.campaignId!)).for('update');
+    // The campaign is read, not locked: every call end of a campaign taking its row lock made
+    // them queue behind each other. Completion is checked after commit (completeIfDone).
+    const [campaign] = await tx.select().from(campaigns).where(eq(campaigns.id, call.campaignId!));
     const [contact] = await tx.select().from(campaignContacts).where(eq(campaignContacts.id, call.campaignContactId)).for('update');
     // A dialect's call is filed on its contact just after it is stored (lastCallId still null).
     if (!campaign || !contact || contact.status !== 'calling' || (contact.lastCallId !== call.id && contact.lastCallId !== null)) return;
@@ -55,37 +57,38 @@ export function campaignProgressHook(events: OrgEvents, clock: SchedulerClock): 
       .update(campaignContacts)
       .set({ status: next.status, result: next.result, nextAttemptAt: next.at, heldReason: null, attemptsByReason: byReason, updatedAt: now })
       .where(eq(campaignContacts.id, contact.id));
-    if (next.status !== 'pending') await completeIfDoneIn(tx, events, campaign.id, now);
   };
 }
 
-/** Ends a contact without a call (a rule skipped it), and the campaign if it was the last. */
-export async function finishContactIn(tx: Db, events: OrgEvents, contactId: string, status: 'skipped' | 'canceled', result: string, now: Date): Promise<void> {
-  const [contact] = await tx
-    .update(campaignContacts)
-    .set({ status, result, heldReason: null, nextAttemptAt: null, updatedAt: now })
-    .where(eq(campaignContacts.id, contactId))
-    .returning({ campaignId: campaignContacts.campaignId });
-  if (contact) {
-    await tx.select({ id: campaigns.id }).from(campaigns).where(eq(campaigns.id, contact.campaignId)).for('update');
-    await completeIfDoneIn(tx, events, contact.campaignId, now);
-  }
+/** Ends a contact without a call (a rule skipped it); the next claim round completes the campaign if it was the last. */
+export async function finishContactIn(tx: Db, contactId: string, status: 'skipped' | 'canceled', result: string, now: Date): Promise<void> {
+  await tx.update(campaignContacts).set({ status, result, heldReason: null, nextAttemptAt: null, updatedAt: now }).where(eq(campaignContacts.id, contactId));
 }
 
-/** Completes a running campaign with nothing left waiting or live (callers hold its row lock). */
-async function completeIfDoneIn(tx: Db, events: OrgEvents, campaignId: string, now: Date): Promise<void> {
-  const [open] = await tx
-    .select({ id: campaignContacts.id })
-    .from(campaignContacts)
-    .where(and(eq(campaignContacts.campaignId, campaignId), inArray(campaignContacts.status, ['pending', 'calling'])))
-    .limit(1);
-  if (open) return;
+/**
+ * Completes a running campaign with nothing left waiting or live, and raises campaign.completed,
+ * in one statement's check: run after a campaign call's end has committed and at each claim
+ * round, so whichever sees the last contact finished completes it, exactly once.
+ */
+export async function completeIfDoneIn(tx: Db, events: OrgEvents, campaignId: string, now: Date): Promise<boolean> {
   const [completed] = await tx
     .update(campaigns)
     .set({ status: 'completed', endedAt: now, updatedAt: now })
-    .where(and(eq(campaigns.id, campaignId), eq(campaigns.status, 'running')))
+    .where(
+      and(
+        eq(campaigns.id, campaignId),
+        eq(campaigns.status, 'running'),
+        sql`not exists (select 1 from ${campaignContacts} where ${campaignContacts.campaignId} = ${campaignId} and ${campaignContacts.status} in ('pending', 'calling'))`,
+      ),
+    )
     .returning();
   if (completed) await events.emitIn(tx, { orgId: completed.orgId, type: 'campaign.completed', data: campaignView(completed, await countProgress(tx, campaignId)), at: now });
+  return Boolean(completed);
+}
+
+/** completeIfDoneIn in a transaction of its own. */
+export function completeIfDone(db: Db, events: OrgEvents, campaignId: string, now: Date): Promise<boolean> {
+  return db.transaction((tx) => completeIfDoneIn(tx as unknown as Db, events, campaignId, now));
 }
 
 /** Where the list stands: pending, live, done by outcome, retries waiting, skipped by rule. */
