@@ -83,3 +83,45 @@ describe('fallbackStt', () => {
     expect(() => fallbackStt([])).toThrow(RangeError);
   });
 });
+
+describe('fallbackStt remembers failing providers across streams', () => {
+  let fake: DeepgramFake;
+  beforeEach(async () => {
+    fake = await startDeepgramFake();
+  });
+  afterEach(async () => {
+    await fake.close();
+  });
+
+  it('starts the next streams on the provider that works while Deepgram is down, and probes Deepgram back after the cool-down', async () => {
+    fake.behaviour.rejectUpgradeWith = 503;
+    let nowMs = 0;
+    const provider = fallbackStt([createDeepgramStt({ apiKey: fake.apiKey, baseUrl: fake.url }), createScriptedStt()], {
+      health: { cooldownMs: 30_000, now: () => nowMs },
+    });
+    const hear = async () => {
+      const stream = provider.openStream({}, new AbortController().signal);
+      const recorder = recordEvents(stream);
+      speakInto(stream, 'Yes, that works.', 400);
+      const events = await recorder.until((e) => speechFinals(e).length === 1);
+      await stream.close();
+      return events;
+    };
+
+    expect(speechFinals(await hear())).toEqual([expect.objectContaining({ text: 'Yes, that works.' })]);
+    expect(fake.upgradeAttempts).toBe(1);
+    // The outage goes on: the next two streams do not knock on Deepgram's door again.
+    expect(speechFinals(await hear())).toHaveLength(1);
+    expect(speechFinals(await hear())).toHaveLength(1);
+    expect(fake.upgradeAttempts).toBe(1);
+
+    // Deepgram recovers; after the cool-down one stream probes it and it is first again.
+    fake.behaviour.rejectUpgradeWith = undefined;
+    nowMs += 30_000;
+    expect(speechFinals(await hear())).toHaveLength(1);
+    expect(fake.upgradeAttempts).toBe(2);
+    expect(fake.connections.at(-1)!.audioBytes).toBeGreaterThan(0);
+    await hear();
+    expect(fake.upgradeAttempts).toBe(3);
+  });
+});

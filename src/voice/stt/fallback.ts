@@ -3,12 +3,16 @@
  * error (before or while streaming), the next one takes over, and the audio since the last
  * final transcript (up to `maxReplayMs`) is replayed into it so the words in progress are not
  * lost. Event times stay on one timeline. If the last provider fails too, its error event is
- * passed on so the session can end the call politely.
+ * passed on so the session can end the call politely. The chain remembers failing providers
+ * across streams (`ProviderHealth`), so during an outage new calls start on one that works.
  */
 import type { ProviderError } from '../../shared/errors.js';
 import type { AudioFrame } from '../../media/frames.js';
-import { EventChannel } from '../shared/event-channel.js';
+import { FallbackStream, isFallbackWorthy } from '../shared/fallback-stream.js';
+import { ProviderHealth, type ProviderHealthOptions } from '../shared/provider-health.js';
 import type { SttEvent, SttProvider, SttStream, SttStreamOptions } from './types.js';
+
+export { isFallbackWorthy };
 
 /** Settings of the fallback wrapper. */
 export interface SttFallbackOptions {
@@ -16,56 +20,40 @@ export interface SttFallbackOptions {
   readonly shouldFallBack?: (error: ProviderError) => boolean;
   /** Audio kept for replay into the next provider. Default 5000. */
   readonly maxReplayMs?: number;
-}
-
-/** The default rule: retryable errors and connection failures move on; auth, quota and bad requests do not. */
-export function isFallbackWorthy(error: ProviderError): boolean {
-  return error.retryable || error.category === 'connectivity';
+  /** How long a failed provider is passed over by new streams. */
+  readonly health?: ProviderHealthOptions;
 }
 
 /** Wraps providers in order of preference. */
 export function fallbackStt(providers: readonly SttProvider[], options: SttFallbackOptions = {}): SttProvider {
   if (providers.length === 0) throw new RangeError('fallbackStt needs at least one provider');
+  const health = new ProviderHealth(providers, options.health);
   return {
     id: `fallback(${providers.map((provider) => provider.id).join(',')})`,
-    openStream: (streamOptions, signal) => new FallbackSttStream(providers, options, streamOptions, signal),
+    openStream: (streamOptions, signal) => new FallbackSttStream(health, options, streamOptions, signal),
   };
 }
 
-class FallbackSttStream implements SttStream {
-  private readonly events = new EventChannel<SttEvent>(() => this.end());
-  private readonly shouldFallBack: (error: ProviderError) => boolean;
+class FallbackSttStream extends FallbackStream<SttProvider, SttStream, SttEvent> implements SttStream {
   private readonly maxReplayBytes: number;
-  private index = -1;
-  private child!: SttStream;
-  private childController!: AbortController;
   /** Frames since the last final transcript, for replay. */
   private replay: Buffer[] = [];
   private replayBytes = 0;
   private pushedBytes = 0;
   /** Where the current child's time zero sits on the caller's timeline. */
   private offsetMs = 0;
-  private closing = false;
   /** flush() was asked and no final transcript answered it yet: the next provider must get it too. */
   private flushPending = false;
-  /** Each child's reader, so close() can wait for the one it closed. */
-  private readonly pumps = new WeakMap<SttStream, Promise<void>>();
-  private readonly onAbort = () => this.end();
 
   constructor(
-    private readonly providers: readonly SttProvider[],
+    health: ProviderHealth<SttProvider>,
     options: SttFallbackOptions,
     private readonly streamOptions: SttStreamOptions,
-    private readonly signal: AbortSignal,
+    signal: AbortSignal,
   ) {
-    this.shouldFallBack = options.shouldFallBack ?? isFallbackWorthy;
+    super(health, { shouldFallBack: options.shouldFallBack ?? isFallbackWorthy, failOverWhileClosing: true }, signal);
     this.maxReplayBytes = (options.maxReplayMs ?? 5000) * 8;
-    if (signal.aborted) {
-      this.events.end();
-      return;
-    }
-    signal.addEventListener('abort', this.onAbort, { once: true });
-    this.next();
+    this.start();
   }
 
   pushAudio(frame: AudioFrame): void {
@@ -90,57 +78,41 @@ class FallbackSttStream implements SttStream {
     for (;;) {
       const child = this.child;
       await child.close();
-      await this.pumps.get(child);
+      await this.pumped(child);
       if (this.child === child || this.events.ended) break;
     }
     this.end();
   }
 
-  [Symbol.asyncIterator](): AsyncIterator<SttEvent> {
-    return this.events[Symbol.asyncIterator]();
+  protected open(provider: SttProvider, signal: AbortSignal): SttStream {
+    return provider.openStream(this.streamOptions, signal);
   }
 
-  /** Opens the next provider, replays the recent audio into it and starts reading it. */
-  private next(): void {
-    this.index++;
-    this.childController = new AbortController();
-    const child = this.providers[this.index]!.openStream(this.streamOptions, this.childController.signal);
-    this.child = child;
+  /** Replays the recent audio (and a pending flush) into the new provider, on the same timeline. */
+  protected resume(child: SttStream): void {
     this.offsetMs = (this.pushedBytes - this.replayBytes) / 8;
     for (const payload of this.replay) child.pushAudio({ kind: 'audio', payload });
     if (this.flushPending) child.flush();
-    this.pumps.set(child, this.pump(child));
   }
 
-  private async pump(child: SttStream): Promise<void> {
-    for await (const event of child) {
-      if (child !== this.child || this.events.ended) return;
-      if (event.type === 'error') {
-        this.failed(event.error);
-        return;
-      }
-      this.events.push(this.shifted(event));
-      if (event.type === 'transcript' && event.isFinal) {
-        this.replay = [];
-        this.replayBytes = 0;
-        this.flushPending = false;
-      }
+  protected errorOf(event: SttEvent): ProviderError | undefined {
+    return event.type === 'error' ? event.error : undefined;
+  }
+
+  protected errorEvent(error: ProviderError): SttEvent {
+    return { type: 'error', error };
+  }
+
+  protected accept(event: SttEvent): SttEvent {
+    if (event.type === 'transcript' && event.isFinal) {
+      this.replay = [];
+      this.replayBytes = 0;
+      this.flushPending = false;
     }
-    if (child === this.child && !this.closing) this.end();
+    return this.shifted(event);
   }
 
-  private failed(error: ProviderError): void {
-    const more = this.index + 1 < this.providers.length;
-    if (!more || !this.shouldFallBack(error)) {
-      this.events.push({ type: 'error', error });
-      this.end();
-      return;
-    }
-    this.childController.abort();
-    this.next();
-  }
-
-  private shifted(event: Exclude<SttEvent, { type: 'error' }>): SttEvent {
+  private shifted(event: SttEvent): SttEvent {
     const offset = this.offsetMs;
     if (offset === 0) return event;
     switch (event.type) {
@@ -154,12 +126,8 @@ class FallbackSttStream implements SttStream {
           ...(event.startMs === undefined ? {} : { startMs: event.startMs + offset }),
           ...(event.endMs === undefined ? {} : { endMs: event.endMs + offset }),
         };
+      default:
+        return event;
     }
-  }
-
-  private end(): void {
-    this.signal.removeEventListener('abort', this.onAbort);
-    this.childController?.abort();
-    this.events.end();
   }
 }

@@ -127,3 +127,46 @@ describe('fallbackTts', () => {
     ]);
   });
 });
+
+describe('fallbackTts remembers failing providers across streams', () => {
+  let cartesia: CartesiaFake;
+  let elevenlabs: ElevenLabsFake;
+  beforeEach(async () => {
+    [cartesia, elevenlabs] = await Promise.all([startCartesiaFake(), startElevenLabsFake()]);
+  });
+  afterEach(async () => {
+    await Promise.all([cartesia.close(), elevenlabs.close()]);
+  });
+
+  it('sends the next utterances straight to ElevenLabs while Cartesia refuses, and tries Cartesia again after the cool-down', async () => {
+    cartesia.behaviour.rejectUpgradeWith = 500;
+    let nowMs = 0;
+    let cartesiaOpens = 0;
+    const realCartesia = createCartesiaTts({ apiKey: cartesia.apiKey, baseUrl: cartesia.url });
+    const counted = { id: realCartesia.id, openStream: (...args: Parameters<typeof realCartesia.openStream>) => (cartesiaOpens++, realCartesia.openStream(...args)) };
+    const provider = fallbackTts([counted, createElevenLabsTts({ apiKey: elevenlabs.apiKey, baseUrl: elevenlabs.url })], {
+      health: { cooldownMs: 30_000, now: () => nowMs },
+    });
+    const say = async (text: string) => {
+      const stream = provider.openStream({}, new AbortController().signal);
+      const recorder = recordEvents(stream);
+      stream.pushText(text);
+      stream.flush();
+      const events = await recorder.until((e) => flushed(e) === 1);
+      await stream.close();
+      return heardIn(events);
+    };
+
+    expect(await say('First call.')).toBe('First call.');
+    expect(await say('Second call.')).toBe('Second call.');
+    expect(await say('Third call.')).toBe('Third call.');
+    expect(cartesiaOpens).toBe(1);
+
+    cartesia.behaviour.rejectUpgradeWith = undefined;
+    nowMs += 30_000;
+    expect(await say('Cartesia is back.')).toBe('Cartesia is back.');
+    expect(cartesiaOpens).toBe(2);
+    expect(await say('And stays first.')).toBe('And stays first.');
+    expect(cartesiaOpens).toBe(3);
+  });
+});

@@ -5,11 +5,12 @@
  * already passed on says roughly how far it got (at `msPerCharEstimate`, 65 ms a character by
  * default); the text is resent from the start of the sentence it got to, so the callee hears
  * at most that sentence twice and never a gap. If the last provider fails too, its error is
- * passed on so the session can end the call politely.
+ * passed on so the session can end the call politely. The chain remembers failing providers
+ * across streams (`ProviderHealth`), so during an outage new calls start on one that works.
  */
-import { asProviderError, type ProviderError } from '../../shared/errors.js';
-import { EventChannel } from '../shared/event-channel.js';
-import { isFallbackWorthy } from '../stt/fallback.js';
+import type { ProviderError } from '../../shared/errors.js';
+import { FallbackStream, isFallbackWorthy } from '../shared/fallback-stream.js';
+import { ProviderHealth, type ProviderHealthOptions } from '../shared/provider-health.js';
 import type { TtsEvent, TtsProvider, TtsStream, TtsStreamOptions } from './types.js';
 
 /** Settings of the fallback wrapper. */
@@ -18,6 +19,8 @@ export interface TtsFallbackOptions {
   readonly shouldFallBack?: (error: ProviderError) => boolean;
   /** Speaking pace assumed when estimating how much of an utterance was spoken. Default 65. */
   readonly msPerCharEstimate?: number;
+  /** How long a failed provider is passed over by new streams. */
+  readonly health?: ProviderHealthOptions;
 }
 
 interface Utterance {
@@ -43,38 +46,27 @@ export function unspokenText(text: string, spokenChars: number): string {
 /** Wraps providers in order of preference. */
 export function fallbackTts(providers: readonly TtsProvider[], options: TtsFallbackOptions = {}): TtsProvider {
   if (providers.length === 0) throw new RangeError('fallbackTts needs at least one provider');
+  const health = new ProviderHealth(providers, options.health);
   return {
     id: `fallback(${providers.map((provider) => provider.id).join(',')})`,
-    openStream: (streamOptions, signal) => new FallbackTtsStream(providers, options, streamOptions, signal),
+    openStream: (streamOptions, signal) => new FallbackTtsStream(health, options, streamOptions, signal),
   };
 }
 
-class FallbackTtsStream implements TtsStream {
-  private readonly events = new EventChannel<TtsEvent>(() => this.end());
-  private readonly shouldFallBack: (error: ProviderError) => boolean;
+class FallbackTtsStream extends FallbackStream<TtsProvider, TtsStream, TtsEvent> implements TtsStream {
   private readonly bytesPerChar: number;
-  private index = -1;
-  private child!: TtsStream;
-  private childController!: AbortController;
   /** Utterances not yet flushed by the provider, oldest first; the last one takes new text. */
   private utterances: Utterance[] = [{ text: '', flushed: false, audioBytes: 0 }];
-  private closing = false;
-  private readonly onAbort = () => this.end();
 
   constructor(
-    private readonly providers: readonly TtsProvider[],
+    health: ProviderHealth<TtsProvider>,
     options: TtsFallbackOptions,
     private readonly streamOptions: TtsStreamOptions,
-    private readonly signal: AbortSignal,
+    signal: AbortSignal,
   ) {
-    this.shouldFallBack = options.shouldFallBack ?? isFallbackWorthy;
+    super(health, { shouldFallBack: options.shouldFallBack ?? isFallbackWorthy, failOverWhileClosing: false }, signal);
     this.bytesPerChar = (options.msPerCharEstimate ?? 65) * 8;
-    if (signal.aborted) {
-      this.events.end();
-      return;
-    }
-    signal.addEventListener('abort', this.onAbort, { once: true });
-    this.next();
+    this.start();
   }
 
   pushText(text: string): void {
@@ -104,16 +96,12 @@ class FallbackTtsStream implements TtsStream {
     this.end();
   }
 
-  [Symbol.asyncIterator](): AsyncIterator<TtsEvent> {
-    return this.events[Symbol.asyncIterator]();
+  protected open(provider: TtsProvider, signal: AbortSignal): TtsStream {
+    return provider.openStream(this.streamOptions, signal);
   }
 
-  /** Opens the next provider and hands it what is still owed. */
-  private next(): void {
-    this.index++;
-    this.childController = new AbortController();
-    const child = this.providers[this.index]!.openStream(this.streamOptions, this.childController.signal);
-    this.child = child;
+  /** Hands the new provider what is still owed, from the sentence the callee had reached. */
+  protected resume(child: TtsStream): void {
     const head = this.utterances[0]!;
     head.text = unspokenText(head.text, Math.floor(head.audioBytes / this.bytesPerChar));
     head.audioBytes = 0;
@@ -121,50 +109,19 @@ class FallbackTtsStream implements TtsStream {
       if (utterance.text) child.pushText(utterance.text);
       if (utterance.flushed) child.flush();
     }
-    this.pumpOrFail(child, this.providers[this.index]!.id);
   }
 
-  /** Reads `child`; a stream that throws instead of sending an error event fails over the same way. */
-  private pumpOrFail(child: TtsStream, providerId: string): void {
-    this.pump(child).catch((error: unknown) => {
-      if (child === this.child && !this.events.ended) this.failed(asProviderError(providerId, error));
-    });
+  protected errorOf(event: TtsEvent): ProviderError | undefined {
+    return event.type === 'error' ? event.error : undefined;
   }
 
-  private async pump(child: TtsStream): Promise<void> {
-    for await (const event of child) {
-      if (child !== this.child || this.events.ended) return;
-      switch (event.type) {
-        case 'audio':
-          this.utterances[0]!.audioBytes += event.payload.length;
-          this.events.push(event);
-          break;
-        case 'flushed':
-          if (this.utterances.length > 1) this.utterances.shift();
-          this.events.push(event);
-          break;
-        case 'error':
-          this.failed(event.error);
-          return;
-      }
-    }
-    if (child === this.child) this.end();
+  protected errorEvent(error: ProviderError): TtsEvent {
+    return { type: 'error', error };
   }
 
-  private failed(error: ProviderError): void {
-    const more = this.index + 1 < this.providers.length;
-    if (!more || this.closing || !this.shouldFallBack(error)) {
-      this.events.push({ type: 'error', error });
-      this.end();
-      return;
-    }
-    this.childController.abort();
-    this.next();
-  }
-
-  private end(): void {
-    this.signal.removeEventListener('abort', this.onAbort);
-    this.childController?.abort();
-    this.events.end();
+  protected accept(event: TtsEvent): TtsEvent {
+    if (event.type === 'audio') this.utterances[0]!.audioBytes += event.payload.length;
+    else if (event.type === 'flushed' && this.utterances.length > 1) this.utterances.shift();
+    return event;
   }
 }

@@ -64,6 +64,8 @@ export interface DeepgramFake {
   readonly apiKey: string;
   readonly connections: DeepgramFakeConnection[];
   readonly behaviour: DeepgramFakeBehaviour;
+  /** WebSocket upgrade requests received, refused ones included. */
+  readonly upgradeAttempts: number;
   /** Waits until `predicate` holds (checked whenever the fake receives or sends). */
   until(predicate: () => boolean, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
@@ -101,9 +103,11 @@ export async function startDeepgramFake(
   const behaviour: DeepgramFakeBehaviour = { idleTimeoutMs: 10_000, ...options.behaviour };
   const connections: DeepgramFakeConnection[] = [];
   const waiters = new Waiters();
+  let upgradeAttempts = 0;
 
   const server: WsFakeServer = await startWsFakeServer({
     decide(request) {
+      upgradeAttempts++;
       if (behaviour.rejectUpgradeWith) {
         const status = behaviour.rejectUpgradeWith;
         // Deepgram names every request in a dg-request-id header, refusals included.
@@ -246,6 +250,9 @@ export async function startDeepgramFake(
     apiKey,
     connections,
     behaviour,
+    get upgradeAttempts() {
+      return upgradeAttempts;
+    },
     until: (predicate, timeoutMs) => waiters.until(predicate, timeoutMs, 'deepgram fake condition'),
     close: () => server.close(),
   };
