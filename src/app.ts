@@ -149,7 +149,13 @@ export async function startParley(config: Config, options: StartOptions = {}): P
     keys, agents, numbers, calls, hooks, personas, analyzer, contacts, campaigns, doNotCall, orgEvents, settings: new OrgSettingsService(db),
     ready: () => ready,
   };
-  const modules = createModules({ config, log, database, boss, box, services, engine, resolveLlm: resolve, simClock, metrics, ...(options.moduleOverrides ? { overrides: options.moduleOverrides } : {}) });
+  // The web-call line claims and dials its call here; the runtime exists once the modules do.
+  let live: CallRuntime | undefined;
+  const liveCalls = {
+    claim: (orgId: string, callId: string) => (live ? live.claimDirect(orgId, callId) : Promise.resolve('gone' as const)),
+    dial: async (callId: string) => live?.dial(callId),
+  };
+  const modules = createModules({ config, log, database, boss, box, services, engine, resolveLlm: resolve, simClock, metrics, liveCalls, ...(options.moduleOverrides ? { overrides: options.moduleOverrides } : {}) });
   const voice = modules.find((module) => module.voiceLane)?.voiceLane;
   const runtime = new CallRuntime({
     db, calls, agents, carriers, workerId, log, engine, laneSources: [campaignLanes(calls, orgEvents)],
@@ -161,6 +167,7 @@ export async function startParley(config: Config, options: StartOptions = {}): P
     },
     defaultConcurrency: config.maxConcurrentCalls,
   });
+  live = runtime;
   // Carriers report to the runtime; a module's carrier replaces the built-in one of the same id.
   carriers.set('sim', createSimCarrier({ sink: runtime.sink, clock: simClock, personas: personas.lookup }));
   for (const module of modules) for (const carrier of module.carriers?.(runtime.sink) ?? []) carriers.set(carrier.id, carrier);

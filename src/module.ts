@@ -28,6 +28,8 @@ export interface ModuleContext {
   readonly engine: ConversationEngine;
   readonly resolveLlm: (settings: AgentLlmSettings) => LlmResolution;
   readonly simClock: SimClock;
+  /** Claims and dials a queued call in this process (a line that exists only here, like a browser's). */
+  readonly liveCalls: { claim(orgId: string, callId: string): Promise<'claimed' | 'busy' | 'gone'>; dial(callId: string): Promise<void> };
   readonly metrics: Registry;
   /** Per-module overrides by module name (tests: short retry schedules, injected clocks). */
   readonly overrides?: Readonly<Record<string, unknown>>;

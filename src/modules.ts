@@ -4,7 +4,9 @@ import { chatModule } from './chat/module.js';
 import { compatModule } from './api/compat/module.js';
 import { webhooksModule } from './webhooks/module.js';
 import { voiceModule } from './voice/module.js';
+import { eventsModule } from './events/module.js';
+import { webCallModule } from './webcall/module.js';
 
 export function createModules(context: ModuleContext): ParleyModule[] {
-  return [chatModule(context), compatModule(context), webhooksModule(context), voiceModule(context)];
+  return [chatModule(context), compatModule(context), webhooksModule(context), voiceModule(context), eventsModule(context), webCallModule(context)];
 }

@@ -93,12 +93,16 @@ export function frameworkErrorHandler(error: FastifyError, request: FastifyReque
   void reply.status(status).send(body);
 }
 
-export function registerErrorHandling(app: FastifyInstance): void {
+/** Answers an unmatched request with a page instead of the JSON 404 (the dashboard's client routes); false to decline. */
+export type NotFoundPage = (request: FastifyRequest, reply: FastifyReply) => boolean;
+
+export function registerErrorHandling(app: FastifyInstance, options: { readonly page?: NotFoundPage } = {}): void {
   app.setErrorHandler((error, request, reply: FastifyReply) => {
     const { status, body } = toHttpError(error, request);
     void reply.status(status).send(body);
   });
   app.setNotFoundHandler((request, reply) => {
+    if (options.page?.(request, reply)) return;
     void reply.status(404).send(errorBody('NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0]}`));
   });
 }

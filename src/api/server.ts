@@ -16,6 +16,9 @@ import { adminRoutes } from './routes/admin.js';
 import { contactRoutes } from './routes/contacts.js';
 import { campaignRoutes } from './routes/campaigns.js';
 import { doNotCallRoutes } from './routes/do-not-call.js';
+import { dashboard } from './web/dashboard.js';
+import { meRoutes } from './routes/me.js';
+import { apiGuide, referenceRoutes } from './web/reference.js';
 
 /** Request bodies above this are refused with 413 (the largest legitimate body is an agent with a flow). */
 export const bodyLimitBytes = 512 * 1024;
@@ -40,7 +43,8 @@ export async function buildApi(services: ApiServices, options: ApiOptions): Prom
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  registerErrorHandling(app);
+  const pages = dashboard();
+  registerErrorHandling(app, { page: pages.page });
   // JSON only (and forms, for carriers' callbacks): a text body is refused with 415, not parsed.
   app.removeContentTypeParser('text/plain');
   registerJsonParser(app);
@@ -50,12 +54,13 @@ export async function buildApi(services: ApiServices, options: ApiOptions): Prom
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'Parley API', version: '1.0.0', description: 'Self-hosted AI phone agents that place outbound calls.' },
+      info: { title: 'Parley API', version: '1.0.0', description: apiGuide() },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
     transform: jsonSchemaTransform,
   });
+  await referenceRoutes(app);
 
   app.get('/healthz', { schema: { hide: true } }, async (_request, reply) =>
     services.ready() ? { status: 'ok' } : reply.status(503).send({ status: 'starting' }),
@@ -71,6 +76,8 @@ export async function buildApi(services: ApiServices, options: ApiOptions): Prom
   contactRoutes(app, services);
   await campaignRoutes(app, services);
   await doNotCallRoutes(app, services);
+  meRoutes(app, services);
   for (const plugin of options.plugins ?? []) await plugin(app);
+  await pages.routes(app);
   return app;
 }

@@ -21,6 +21,17 @@ const defaultMaxDurationS = 600;
 /** A call may be scheduled at most this far ahead (366 days, so "same day next year" passes). */
 export const maxScheduleAheadMs = 366 * 24 * 3600 * 1000;
 
+/**
+ * A call on a line that is not a phone number (the dashboard's web call): no caller number is
+ * looked up and no contact is linked; `to` and `from` are stored as given (e.g. `web`). It has no
+ * due time, so no scheduler claims it: the process holding the line does (`claimDirectCall`).
+ */
+export interface DirectLine {
+  readonly carrier: string;
+  readonly to: string;
+  readonly from: string;
+}
+
 export interface CreateCallInput {
   readonly agent_id: string;
   readonly to: string;
@@ -163,8 +174,8 @@ export class CallService {
    * Validates and stores a queued call, without enqueueing it (`place` does both). With an idempotency key the same key returns the same
    * call (`created: false`), whatever the concurrency; a different request under it is refused.
    */
-  async create(orgId: string, input: CreateCallInput, idempotencyKey?: string): Promise<CreatedCall> {
-    const to = toE164(input.to);
+  async create(orgId: string, input: CreateCallInput, idempotencyKey?: string, direct?: DirectLine): Promise<CreatedCall> {
+    const to = direct ? direct.to : toE164(input.to);
     if (!to) throw new AppError('INVALID_PHONE_NUMBER', '"to" must be a valid phone number in E.164 form, like +14155550100', { details: { field: 'to' } });
     const variables = input.variables ?? {};
     const variableCount = Object.keys(variables).length;
@@ -178,7 +189,7 @@ export class CallService {
       throw new AppError('VARIABLES_MISSING', `"variables" lacks values the agent needs: ${missing.join(', ')}`, { details: { field: 'variables', missing } });
     }
     this.policy.assertReady?.(agent);
-    const caller = await this.resolveCaller(orgId, agent.id, input.from);
+    const caller = direct ? { id: null, number: direct.from, carrier: direct.carrier } : await this.resolveCaller(orgId, agent.id, input.from);
     if (!this.policy.carrierAvailable(caller.carrier)) {
       throw new AppError('CARRIER_NOT_CONFIGURED', `The number's carrier "${caller.carrier}" is not configured on this server`, { details: { carrier: caller.carrier } });
     }
@@ -205,7 +216,8 @@ export class CallService {
       webhookUrl: input.webhook_url ?? null,
       webhookHeadersSealed: input.webhook_headers && Object.keys(input.webhook_headers).length > 0 ? this.seal(JSON.stringify(input.webhook_headers)) : null,
       scheduledFor,
-      dueAt: scheduledFor ?? new Date(),
+      // A direct line's call is claimed by the process holding the line, never by a scheduler.
+      dueAt: direct ? null : (scheduledFor ?? new Date()),
       campaignId: input.campaign?.campaignId ?? null,
       campaignContactId: input.campaign?.contactId ?? null,
       attempt: input.campaign?.attempt ?? null,
@@ -216,8 +228,9 @@ export class CallService {
     return this.db.transaction(async (tx) => {
       // The contact first, so the call row is written once, already linked (a replayed request
       // touches its contact again, harmlessly, before its insert conflicts).
-      const contact = await linkContact(tx, orgId, to, input.contact ?? {});
-      const [row] = await tx.insert(calls).values({ ...values, contactId: contact.id }).onConflictDoNothing().returning();
+      // A direct line (a browser) has no phone number, so no contact.
+      const contact = direct ? undefined : await linkContact(tx, orgId, to, input.contact ?? {});
+      const [row] = await tx.insert(calls).values({ ...values, contactId: contact?.id ?? null }).onConflictDoNothing().returning();
       if (row) {
         await tx.insert(callEvents).values({ callId: row.id, orgId, type: 'call.queued', data: { status: 'queued' } });
         await this.runHooks(tx, row, 'call.queued');

@@ -50,6 +50,7 @@ export const errorCodes = {
   CAMPAIGN_STATE_CONFLICT: { httpStatus: 409, message: 'The campaign cannot do that in its current status' },
   CAMPAIGN_EMPTY: { httpStatus: 422, message: 'The campaign has no contacts to call' },
   CSV_INVALID: { httpStatus: 400, message: 'The CSV could not be read' },
+  CALL_LIMIT_REACHED: { httpStatus: 429, message: 'The organisation has as many live calls as it may; try again when one ends' },
   INTERNAL: { httpStatus: 500, message: 'Internal error' },
 } as const satisfies Record<string, { httpStatus: number; message: string }>;
 

@@ -8,8 +8,11 @@ import type { LineClock } from '../media/line-clock.js';
 
 export type { AudioLine } from '../media/audio-line.js';
 
+/** Carriers of phone numbers. */
 export const carrierIds = ['sim', 'twilio'] as const;
-export type CarrierId = (typeof carrierIds)[number];
+/** Carriers whose line is not a phone number (`web`: a browser's WebSocket); no number is on them. */
+export const directCarrierIds = ['web'] as const;
+export type CarrierId = (typeof carrierIds)[number] | (typeof directCarrierIds)[number];
 
 export interface DialRequest {
   readonly callId: string;

@@ -15,7 +15,7 @@ const layers: readonly (readonly string[])[] = [
   // HTTP and WebSocket only, and the foreign dialects.
   ['api'],
   // The resources of the domain and what is built on them.
-  ['calls', 'agents', 'campaigns', 'contacts', 'dnc', 'numbers', 'keys', 'orgs', 'hooks', 'chat', 'webhooks'],
+  ['calls', 'agents', 'campaigns', 'contacts', 'dnc', 'numbers', 'keys', 'orgs', 'hooks', 'chat', 'webhooks', 'events', 'webcall'],
   // Scheduling and the durable queue.
   ['dispatch'],
   // What the agent says (brain), how a conversation is hosted on a line (conversation: the lanes'

@@ -12,6 +12,7 @@ import type { ApiServices } from '../services.js';
 import { ChatSession, type ChatEvent } from '../../chat/chat-session.js';
 import type { AgentSpec, ConversationEngine, Variables } from '../../brain/types.js';
 import { AppError, errorCodes } from '../../shared/errors.js';
+import { websocketKey } from './web-call.js';
 
 const variablesSchema = z.record(z.string().min(1).max(64), z.union([z.string().max(5000), z.number(), z.boolean()]));
 const clientMessage = z.discriminatedUnion('type', [
@@ -21,8 +22,8 @@ const clientMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('end') }),
 ]);
 
-/** Keys in a browser's WebSocket cannot set headers: `?api_key=` is accepted here. */
-const keyFromRequest = (request: FastifyRequest) => bearerToken(request) ?? ((request.query as Record<string, string | undefined>).api_key || undefined);
+/** A browser's WebSocket cannot set headers: its key comes as the subprotocol `bearer.<key>` (or `?api_key=`). */
+const keyFromRequest = (request: FastifyRequest) => websocketKey(request) ?? ((request.query as Record<string, string | undefined>).api_key || undefined);
 
 export interface ChatDeps {
   readonly engine: ConversationEngine;

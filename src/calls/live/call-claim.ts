@@ -237,3 +237,21 @@ export async function expiredLeases(db: Db): Promise<string[]> {
     .where(and(inArray(calls.status, [...activeStatuses]), sql`${calls.leaseExpiresAt} < now()`));
   return rows.map((row) => row.id);
 }
+
+/**
+ * Claims one queued call for this worker now, if the organisation has a free slot: for a call
+ * whose line exists only in this process (a browser's web call), which no scheduler picks up.
+ */
+export async function claimDirectCall(deps: Pick<ClaimDeps, 'db' | 'calls' | 'workerId' | 'defaultLimit'>, orgId: string, callId: string): Promise<'claimed' | 'busy' | 'gone'> {
+  const result = await deps.db.transaction(async (tx) => {
+    const [org] = await tx.select({ limit: organizations.maxConcurrentCalls }).from(organizations).where(eq(organizations.id, orgId)).for('update');
+    if (!org) return 'gone' as const;
+    const [active] = await tx.select({ n: count() }).from(calls).where(and(eq(calls.orgId, orgId), inArray(calls.status, [...activeStatuses])));
+    if ((org.limit ?? deps.defaultLimit) - Number(active?.n ?? 0) <= 0) return 'busy' as const;
+    const lease: Lease = { leaseOwner: deps.workerId, leaseExpiresAt: new Date(Date.now() + leaseDurationMs), worker: deps.workerId };
+    return (await deps.calls.transitionIn(tx, callId, 'dialing', { leaseOwner: lease.leaseOwner, leaseExpiresAt: lease.leaseExpiresAt, eventData: { worker: lease.worker } })) ?? ('gone' as const);
+  });
+  if (typeof result === 'string') return result;
+  deps.calls.publish(result);
+  return 'claimed';
+}

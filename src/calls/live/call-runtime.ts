@@ -18,7 +18,7 @@ import type { ClaimRound, SchedulerHandlers } from '../../dispatch/scheduler.js'
 import type { CallService } from '../call-service.js';
 import type { TerminalStatus } from '../call-status.js';
 import type { CallRow } from '../call-view.js';
-import { claimRound, expiredLeases, nextCallDueAt, orgsWithDueCalls, renewLeases, type LaneSource } from './call-claim.js';
+import { claimDirectCall, claimRound, expiredLeases, nextCallDueAt, orgsWithDueCalls, renewLeases, type LaneSource } from './call-claim.js';
 
 const heartbeatMs = 5_000;
 const sweepMs = 15_000;
@@ -100,6 +100,12 @@ export class CallRuntime implements SchedulerHandlers {
     // A carrier with a clock of its own is a simulated network.
     const simulated = (carrier: string) => this.options.carriers.get(carrier)?.clock !== undefined;
     return claimRound({ db, calls, workerId, defaultLimit: defaultConcurrency, sources: this.options.laneSources ?? [], simulated }, orgId, now);
+  }
+
+  /** Claims one call whose line is in this process (a web call), if its organisation has a free slot. */
+  claimDirect(orgId: string, callId: string): Promise<'claimed' | 'busy' | 'gone'> {
+    const { db, calls, workerId, defaultConcurrency } = this.options;
+    return claimDirectCall({ db, calls, workerId, defaultLimit: defaultConcurrency }, orgId, callId);
   }
 
   async dueOrganizations(now: Date): Promise<string[]> {

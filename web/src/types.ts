@@ -1,0 +1,125 @@
+/** The API's resources as the dashboard reads them. */
+
+export type Scope = 'calls:read' | 'calls:write' | 'agents:read' | 'agents:write' | 'admin';
+export const scopes: readonly Scope[] = ['calls:read', 'calls:write', 'agents:read', 'agents:write', 'admin'];
+
+export interface Me {
+  readonly org_id: string;
+  readonly key_id: string;
+  readonly scopes: Scope[];
+}
+
+export interface Agent {
+  readonly id: string;
+  readonly name: string;
+  readonly kind: 'prompt' | 'flow';
+  readonly prompt: string;
+  readonly greeting: string | null;
+  readonly first_speaker: 'agent' | 'contact';
+  readonly language: string;
+  readonly voice: string | null;
+  readonly default_variables: Record<string, string>;
+  readonly metadata: Record<string, unknown>;
+  readonly created_at: string;
+  readonly updated_at: string;
+  readonly [setting: string]: unknown;
+}
+
+export interface PhoneNumber {
+  readonly id: string;
+  readonly number: string;
+  readonly carrier: string;
+  readonly agent_id: string | null;
+  readonly label: string | null;
+  readonly created_at: string;
+}
+
+export interface Turn {
+  readonly role: string;
+  readonly text: string;
+  readonly offset_ms: number;
+  readonly interrupted?: boolean;
+}
+
+export interface Call {
+  readonly id: string;
+  readonly status: string;
+  readonly end_reason: string | null;
+  readonly agent_id: string;
+  readonly to: string;
+  readonly from: string;
+  readonly carrier: string;
+  readonly variables: Record<string, string | number | boolean>;
+  readonly metadata: Record<string, unknown>;
+  readonly created_at: string;
+  readonly answered_at: string | null;
+  readonly ended_at: string | null;
+  readonly duration_s: number | null;
+  readonly transcript: Turn[];
+  readonly outcome: Record<string, unknown> | null;
+  readonly summary: string | null;
+  readonly tags: string[];
+  readonly analysis: Record<string, unknown> | null;
+  readonly recording_url?: string | null;
+}
+
+export interface CallEvent {
+  readonly id: number;
+  readonly type: string;
+  readonly data: Record<string, unknown>;
+  readonly created_at: string;
+  readonly call_id?: string;
+}
+
+export interface ApiKey {
+  readonly id: string;
+  readonly name: string;
+  readonly prefix: string;
+  readonly scopes: Scope[];
+  readonly created_at: string;
+  readonly last_used_at: string | null;
+  readonly revoked_at: string | null;
+  readonly key?: string;
+}
+
+export interface Hook {
+  readonly id: string;
+  readonly name: string;
+  readonly agent_id: string | null;
+  readonly created_at: string;
+  readonly revoked_at?: string | null;
+  readonly token?: string;
+  readonly url?: string;
+  readonly [field: string]: unknown;
+}
+
+export interface WebhookEndpoint {
+  readonly id: string;
+  readonly url: string;
+  readonly events: string[];
+  readonly description?: string | null;
+  readonly enabled: boolean;
+  readonly secret?: string;
+  readonly created_at: string;
+  readonly [field: string]: unknown;
+}
+
+export interface Delivery {
+  readonly id: string;
+  readonly event_type: string;
+  readonly call_id: string | null;
+  readonly endpoint_id: string | null;
+  readonly target: 'endpoint' | 'call';
+  readonly url: string;
+  readonly status: string;
+  readonly attempts: number;
+  readonly last_status_code: number | null;
+  readonly last_latency_ms: number | null;
+  readonly last_error: string | null;
+  readonly next_attempt_at: string | null;
+  readonly created_at: string;
+  readonly delivered_at: string | null;
+}
+
+export const callStatuses = ['queued', 'dialing', 'ringing', 'in_progress', 'completed', 'busy', 'no_answer', 'failed', 'canceled', 'voicemail'] as const;
+export const terminalStatuses: ReadonlySet<string> = new Set(['completed', 'busy', 'no_answer', 'failed', 'canceled', 'voicemail']);
