@@ -169,9 +169,10 @@ export function AgentPage() {
       <div className="page-head">
         <h1>{creating ? 'Create agent' : form.name || 'Agent'}</h1>
         {!creating && can('calls:write') ? <Link className="button" to={`/calls/new?agent_id=${id}`}>Place a call</Link> : null}
+        {writable && !creating ? <button className="button primary" type="submit" form="agent-form" disabled={save.busy}>Save</button> : null}
       </div>
       <div className={creating ? '' : 'agent-layout'}>
-        <form onSubmit={submit} aria-label="Agent settings" className="agent-form">
+        <form id="agent-form" onSubmit={submit} aria-label="Agent settings" className="agent-form">
           <fieldset disabled={!writable} className="card">
             <legend>Basics</legend>
             <div className="form-grid">
@@ -285,7 +286,7 @@ export function AgentPage() {
           <ErrorBox error={save.error instanceof ApiError && Object.keys(problems).length > 0 ? new Error(`${save.error.message} (shown beside each field)`) : save.error} title={creating ? 'The agent was not created' : 'Not saved'} />
           {saved ? <p className="ok" role="status">Saved.</p> : null}
           {writable ? (
-            <div className="actions sticky-actions">
+            <div className="actions">
               <button className="button primary" type="submit" disabled={save.busy}>{save.busy ? 'Saving…' : creating ? 'Create agent' : 'Save changes'}</button>
               {!creating ? <button type="button" className="button danger" onClick={() => void remove.run()} disabled={remove.busy}>Delete</button> : null}
             </div>
