@@ -1,5 +1,7 @@
 /** Builds a whole Parley process from a Config: store, queue, carriers, runtime and API. */
-import { hostname } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
+import { mkdtemp } from 'node:fs/promises';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
@@ -42,6 +44,9 @@ import { ContactService } from './contacts/contact-service.js';
 import { buildApi } from './api/server.js';
 import { createModules } from './modules.js';
 import type { ApiServices } from './api/services.js';
+import { CallRecordings } from './calls/call-recordings.js';
+import { CallLineRecords } from './calls/call-line-records.js';
+import { createLocalRecordingStorage } from './recordings/local-storage.js';
 
 export interface Parley {
   readonly app: FastifyInstance;
@@ -115,6 +120,10 @@ export async function startParley(config: Config, options: StartOptions = {}): P
   // The opt-out first: a campaign contact who asked not to be called ends do_not_call.
   calls.addEventHook(optOutHook());
   calls.addEventHook(campaignProgressHook(orgEvents, clock));
+  const recordings = new CallRecordings({
+    db, log, records: new CallLineRecords(db, calls), retentionDays: config.recordingRetentionDays,
+    storage: createLocalRecordingStorage(await recordingsFolder(config)),
+  });
   const analyzer = new CallAnalyzer(db, calls, agents, (settings) => agentLlm(settings, resolve), log);
   const hooks = new HookService(db, calls, assertAgent);
   const personas = new PersonaService(db, () => {
@@ -146,7 +155,7 @@ export async function startParley(config: Config, options: StartOptions = {}): P
 
   let ready = false;
   const services: ApiServices = {
-    keys, agents, numbers, calls, hooks, personas, analyzer, contacts, campaigns, doNotCall, orgEvents, settings: new OrgSettingsService(db),
+    keys, agents, numbers, calls, hooks, personas, analyzer, contacts, campaigns, doNotCall, orgEvents, settings: new OrgSettingsService(db), recordings,
     ready: () => ready,
   };
   // The web-call line claims and dials its call here; the runtime exists once the modules do.
@@ -158,7 +167,7 @@ export async function startParley(config: Config, options: StartOptions = {}): P
   const modules = createModules({ config, log, database, boss, box, services, engine, resolveLlm: resolve, simClock, metrics, liveCalls, ...(options.moduleOverrides ? { overrides: options.moduleOverrides } : {}) });
   const voice = modules.find((module) => module.voiceLane)?.voiceLane;
   const runtime = new CallRuntime({
-    db, calls, agents, carriers, workerId, log, engine, laneSources: [campaignLanes(calls, orgEvents)],
+    db, calls, agents, carriers, workerId, log, engine, recordings, laneSources: [campaignLanes(calls, orgEvents)],
     ...(voice ? { voice } : {}),
     onCallEnded: async (row) => {
       if (!analyzer.shouldAnalyze(row)) return;
@@ -173,6 +182,7 @@ export async function startParley(config: Config, options: StartOptions = {}): P
   for (const module of modules) for (const carrier of module.carriers?.(runtime.sink) ?? []) carriers.set(carrier.id, carrier);
   const app = await buildApi(services, { logger: log, metrics, plugins: modules.filter((m) => m.routes).map((m) => (fastify) => m.routes!(fastify)) });
   for (const module of modules) await module.start?.();
+  await recordings.start();
   if (config.worker) {
     // A call that ends frees a slot in its organisation: look for the next one at once.
     calls.onTransition((row) => {
@@ -205,10 +215,18 @@ export async function startParley(config: Config, options: StartOptions = {}): P
         await analysisJobs.stop();
         await app.close();
         await runtime.stop();
+        recordings.stop();
         for (const module of [...modules].reverse()) await module.stop?.();
         await boss.stop({ graceful: true, wait: true, timeout: 5_000 });
         await revocations?.close();
         await database.close();
       })()),
   };
+}
+
+/** The recordings folder: PARLEY_RECORDINGS_DIR, else recordings/ in the data folder (a temporary one for an in-memory store). */
+async function recordingsFolder(config: Config): Promise<string> {
+  if (config.recordingsDir) return config.recordingsDir;
+  if (config.dataDir.startsWith('memory://')) return mkdtemp(join(tmpdir(), 'parley-recordings-'));
+  return join(config.dataDir, 'recordings');
 }

@@ -7,9 +7,22 @@ export type AgentKind = (typeof agentKinds)[number];
 const variableName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/, 'variable names are letters, digits, _ . -');
 
 export const voicemailSettings = z.object({
+  /**
+   * Who decides whether a machine answered: `carrier` (Twilio's AMD), `parley` (Parley's own
+   * detector on the audio), `off`. Default: `carrier` where the carrier detects, else `parley`.
+   */
+  detection: z.enum(['off', 'carrier', 'parley']).optional(),
   /** What the agent does when an answering machine picks up. */
   action: z.enum(['hang_up', 'leave_message']).default('hang_up'),
+  /** The message left after the beep; may hold {{variables}}. */
   message: z.string().max(2000).optional(),
+});
+
+/** Whether calls are recorded, and what the callee is told first. */
+export const recordingSettings = z.object({
+  enabled: z.boolean().default(false),
+  /** Spoken before the greeting when set, e.g. "This call is recorded." May hold {{variables}}. */
+  disclosure: z.string().trim().min(1).max(1000).nullish(),
 });
 
 export const timerSettings = z.object({
@@ -54,6 +67,7 @@ export const agentInput = z.object({
   outcome: z.record(z.string(), z.unknown()).nullish(),
   interruption: z.record(z.string(), z.unknown()).nullish(),
   voicemail: voicemailSettings.nullish(),
+  recording: recordingSettings.nullish(),
   timers: timerSettings.nullish(),
   metadata: z.record(z.string(), z.unknown()).default({}),
 });
@@ -72,5 +86,5 @@ export type AgentPatch = z.infer<typeof agentPatch>;
 
 /** Settings keys kept in the agent's settings object, in API spelling. */
 export const settingsKeys = [
-  'kind', 'template', 'timezone', 'llm', 'stt', 'tts', 'flow', 'tools', 'transfer_numbers', 'outcome', 'interruption', 'voicemail', 'timers',
+  'kind', 'template', 'timezone', 'llm', 'stt', 'tts', 'flow', 'tools', 'transfer_numbers', 'outcome', 'interruption', 'voicemail', 'recording', 'timers',
 ] as const;

@@ -11,6 +11,7 @@ import { registerInputGuard } from './input-guard.js';
 import { registerJsonParser } from './json-body.js';
 import type { ApiServices } from './services.js';
 import { callRoutes } from './routes/calls.js';
+import { recordingRoutes } from './routes/recordings.js';
 import { agentRoutes } from './routes/agents.js';
 import { adminRoutes } from './routes/admin.js';
 import { contactRoutes } from './routes/contacts.js';
@@ -77,6 +78,7 @@ export async function buildApi(services: ApiServices, options: ApiOptions): Prom
   await campaignRoutes(app, services);
   await doNotCallRoutes(app, services);
   meRoutes(app, services);
+  recordingRoutes(app, services);
   for (const plugin of options.plugins ?? []) await plugin(app);
   await pages.routes(app);
   return app;

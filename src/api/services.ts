@@ -11,6 +11,7 @@ import type { OrgEvents } from '../orgs/org-events.js';
 import type { OrgSettingsService } from '../orgs/org-settings.js';
 import type { CampaignService } from '../campaigns/campaign-service.js';
 import type { DoNotCallService } from '../dnc/do-not-call-service.js';
+import type { CallRecordings } from '../calls/call-recordings.js';
 
 export interface ApiServices {
   readonly keys: ApiKeyService;
@@ -26,6 +27,7 @@ export interface ApiServices {
   readonly settings: OrgSettingsService;
   /** Organisation events (campaign.*): webhooks and event streams hook in here. */
   readonly orgEvents: OrgEvents;
+  readonly recordings: CallRecordings;
   /** True once the service can take calls. */
   readonly ready: () => boolean;
 }

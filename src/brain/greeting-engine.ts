@@ -34,6 +34,10 @@ export function createGreetingEngine(): ConversationEngine {
               return;
             case 'dtmf':
               return;
+            case 'transfer_failed':
+              yield { type: 'text', text: "I'm sorry, I couldn't connect you. Goodbye!" };
+              yield { type: 'action', action: { type: 'end_call', reason: 'transfer_failed' } };
+              return;
           }
         },
       };

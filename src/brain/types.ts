@@ -22,9 +22,16 @@ export interface ConversationTurn {
 
 export type AgentAction =
   | { readonly type: 'end_call'; readonly reason: string }
-  | { readonly type: 'transfer_call'; readonly to: string; readonly reason?: string }
+  /** Cold: the callee is handed to `to` and the agent leaves. Warm: the agent briefs `to` first. */
+  | { readonly type: 'transfer_call'; readonly to: string; readonly mode: TransferMode; readonly reason?: string }
   | { readonly type: 'send_dtmf'; readonly digits: string }
   | { readonly type: 'leave_voicemail'; readonly message: string };
+
+export const transferModes = ['cold', 'warm'] as const;
+export type TransferMode = (typeof transferModes)[number];
+
+/** How a transfer attempt ended that did not connect the callee. */
+export type TransferFailure = 'busy' | 'no_answer' | 'declined' | 'failed' | 'refused';
 
 export type BrainEvent =
   /** A piece of what the agent says; pieces concatenate into the utterance. */
@@ -47,7 +54,9 @@ export type Cue =
   /** The call is about to hit its maximum duration: say goodbye. */
   | { readonly type: 'wrap_up'; readonly reason: 'max_duration' | 'inactivity' }
   /** An answering machine picked up and its beep has sounded. */
-  | { readonly type: 'voicemail' };
+  | { readonly type: 'voicemail' }
+  /** A warm transfer did not connect: the agent is back with the callee and says so. */
+  | { readonly type: 'transfer_failed'; readonly to: string; readonly outcome: TransferFailure };
 
 /** What a brain needs of an agent. Built from the stored agent by the agents module. */
 export interface AgentSpec {
@@ -68,6 +77,8 @@ export interface ConversationContext {
   readonly variables: Variables;
   readonly channel: 'voice' | 'sim' | 'chat';
   readonly callId?: string;
+  /** The numbers this call may be transferred to (the call's own list, else the agent's). */
+  readonly transferNumbers?: readonly string[];
 }
 
 /** One conversation's brain state (flow position, tool results) lives behind this. */

@@ -47,6 +47,10 @@ export interface CreateCallInput {
   readonly contact?: ContactFields | undefined;
   /** Files the call under a campaign contact (a dialect's campaign_id), as its attempt number `attempt`. */
   readonly campaign?: { readonly campaignId: string; readonly contactId: string; readonly attempt: number } | undefined;
+  /** The only numbers this call may be transferred to (E.164), instead of the agent's. */
+  readonly transfer_numbers?: readonly string[] | undefined;
+  /** Overrides the agent's recording setting for this call. */
+  readonly recording?: { readonly enabled?: boolean | undefined; readonly disclosure?: string | null | undefined } | undefined;
 }
 
 /**
@@ -201,6 +205,7 @@ export class CallService {
       throw new AppError('SCHEDULE_TOO_FAR', '"scheduled_for" may be at most a year ahead', { details: { field: 'scheduled_for', max: new Date(Date.now() + maxScheduleAheadMs).toISOString() } });
     }
     for (const check of this.createChecks) await check(input, { agent, carrier: caller.carrier });
+    const lineOptions = lineOptionsOf(input);
     const timers = (agent.settings.timers ?? {}) as { max_duration_s?: number };
     const values = {
       id: newId('call'),
@@ -224,6 +229,7 @@ export class CallService {
       maxDurationS: input.max_duration_s ?? timers.max_duration_s ?? defaultMaxDurationS,
       idempotencyKey: idempotencyKey ?? null,
       requestHash: idempotencyKey ? hashRequest(input) : null,
+      lineOptions,
     };
     return this.db.transaction(async (tx) => {
       // The contact first, so the call row is written once, already linked (a replayed request
@@ -501,4 +507,22 @@ function hashRequest(input: CreateCallInput): string {
       : value,
   );
   return createHash('sha256').update(canonical).digest('hex');
+}
+
+/** The call's own line settings (transfer numbers in E.164, recording), or null when it sets none. */
+function lineOptionsOf(input: CreateCallInput): Record<string, unknown> | null {
+  const options: Record<string, unknown> = {};
+  if (input.transfer_numbers) {
+    options['transfer_numbers'] = input.transfer_numbers.map((number, index) => {
+      const e164 = toE164(number);
+      if (!e164) {
+        throw new AppError('INVALID_PHONE_NUMBER', `"transfer_numbers[${index}]" must be a valid phone number in E.164 form, like +14155550100`, {
+          details: { field: `transfer_numbers.${index}` },
+        });
+      }
+      return e164;
+    });
+  }
+  if (input.recording) options['recording'] = { ...input.recording };
+  return Object.keys(options).length > 0 ? options : null;
 }

@@ -35,6 +35,13 @@ export interface CallView {
   readonly summary: string | null;
   readonly tags: string[];
   readonly analysis: Record<string, unknown> | null;
+  /** The transfer, once tried: to, mode, reason, outcome, leg_duration_s. */
+  readonly transfer: Record<string, unknown> | null;
+  /** Answering-machine detection: verdict, source, reason, time_to_verdict_ms. */
+  readonly amd: Record<string, unknown> | null;
+  /** Where the two-channel WAV is served, once it is ready. */
+  readonly recording_url: string | null;
+  readonly recording: Record<string, unknown> | null;
 }
 
 interface StoredTurn {
@@ -47,6 +54,12 @@ interface StoredTurn {
 /** A transcript turn in API spelling: `{role, text, offset_ms, interrupted?}`. */
 export function transcriptTurnView(turn: StoredTurn) {
   return { role: turn.role, text: turn.text, offset_ms: turn.offsetMs, ...(turn.interrupted ? { interrupted: true } : {}) };
+}
+
+/** The API path of a call's recording, when it has a finished one. */
+export function recordingUrlOf(row: Pick<CallRow, 'id' | 'recording'>): string | null {
+  const status = row.recording?.['status'];
+  return status === 'ready' || status === 'repaired' ? `/v1/calls/${row.id}/recording` : null;
 }
 
 const iso = (date: Date | null): string | null => date?.toISOString() ?? null;
@@ -82,5 +95,9 @@ export function callView(row: CallRow): CallView {
     summary: (row.analysis?.summary as string | null | undefined) ?? null,
     tags: (row.analysis?.tags as string[] | undefined) ?? [],
     analysis: row.analysis ?? null,
+    transfer: row.transfer ?? null,
+    amd: row.amd ?? null,
+    recording_url: recordingUrlOf(row),
+    recording: row.recording ?? null,
   };
 }

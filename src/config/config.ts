@@ -40,6 +40,8 @@ const envSchema = z.object({
   CARTESIA_API_KEY: optionalString,
   CARTESIA_BASE_URL: optionalString,
   PARLEY_WEBHOOK_ALLOW_PRIVATE: flag,
+  PARLEY_RECORDINGS_DIR: optionalString,
+  PARLEY_RECORDING_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(0),
 });
 
 export interface Config {
@@ -80,6 +82,10 @@ export interface Config {
     readonly cartesiaBaseUrl: string | undefined;
   };
   readonly webhookAllowPrivate: boolean;
+  /** Where recordings are written (default: recordings/ in the data folder). */
+  readonly recordingsDir: string | undefined;
+  /** Recordings of calls that ended longer ago are deleted; 0 keeps them. */
+  readonly recordingRetentionDays: number;
 }
 
 /** Parses the environment; a bad value throws naming the variable. */
@@ -121,5 +127,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       cartesiaBaseUrl: e.CARTESIA_BASE_URL,
     },
     webhookAllowPrivate: e.PARLEY_WEBHOOK_ALLOW_PRIVATE,
+    recordingsDir: e.PARLEY_RECORDINGS_DIR,
+    recordingRetentionDays: e.PARLEY_RECORDING_RETENTION_DAYS,
   };
 }

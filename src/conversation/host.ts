@@ -5,7 +5,7 @@
  * lane the call and one `CallControl` (how the conversation writes to the call and says how the
  * call ends), attaches the answered line, and hears back how the call ends.
  */
-import type { AgentAction, AgentSpec, BrainEvent, ConversationTurn, Variables } from '../brain/types.js';
+import type { AgentAction, AgentSpec, BrainEvent, ConversationTurn, TransferFailure, Variables } from '../brain/types.js';
 import type { LineClock } from '../media/line-clock.js';
 import type { CallEnd } from './outcome.js';
 
@@ -23,6 +23,10 @@ export interface HostedCall {
   readonly clock: LineClock;
   /** The call's line runs on a simulated network (the brain is told the channel). */
   readonly simulated: boolean;
+  /** The numbers this call may be transferred to (the call's own list, else the agent's). */
+  readonly transferNumbers?: readonly string[];
+  /** Said word for word before the greeting: the recording disclosure, rendered (recorded calls only). */
+  readonly disclosure?: string;
 }
 
 export interface HostedAgent {
@@ -51,7 +55,12 @@ export interface CallControl {
   storeLatency(summary: Record<string, unknown>): Promise<void>;
   /** How the call ends (status and reason), set before the lane hangs up; the first one set wins. */
   endAs(end: CallEnd): void;
+  /** Transfers the call (checked against its allowed numbers); connected means the lane's part is over. */
+  transfer?(action: Extract<AgentAction, { type: 'transfer_call' }>, turns: readonly ConversationTurn[]): Promise<TransferOutcome>;
 }
+
+/** What a transfer did, as a lane sees it. */
+export type TransferOutcome = { readonly connected: true } | { readonly connected: false; readonly outcome: TransferFailure };
 
 /** A lane: hosts the conversation of an answered line until either side hangs up. */
 export interface ConversationHost<Line> {

@@ -7,7 +7,7 @@ const actions: readonly AgentAction[] = [
   { type: 'end_call', reason: 'done' },
   { type: 'end_call', reason: 'llm_error' },
   { type: 'end_call', reason: 'llm_not_configured' },
-  { type: 'transfer_call', to: '+14155550100' },
+  { type: 'transfer_call', to: '+14155550100', mode: 'cold' },
   { type: 'send_dtmf', digits: '1' },
   { type: 'leave_voicemail', message: 'Call us back.' },
 ];

@@ -49,6 +49,7 @@ function hooks(): ConversationHooks & { turns: ConversationTurn[]; ends: CallEnd
       signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
     }),
     onTurn: async (turn) => void turns.push(turn),
+    transfer: async () => ({ connected: false, outcome: 'refused' }),
     onBrainEvent: async () => {},
     onAction: async () => {},
     onEnding: (end) => void ends.push(end),

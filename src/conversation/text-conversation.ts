@@ -2,7 +2,7 @@
  * Runs one conversation over a text line: the agent speaks when its engine says so, the
  * contact's words become turns, timers prompt a silent contact, and actions end the call.
  */
-import type { AgentAction, BrainEvent, Conversation, ConversationTurn, Cue } from '../brain/types.js';
+import type { AgentAction, BrainEvent, Conversation, ConversationTurn, Cue, TransferFailure } from '../brain/types.js';
 import type { TextLine } from '../telephony/types.js';
 import { endOf, type CallEnd } from './outcome.js';
 import type { ConversationTimers } from './timers.js';
@@ -17,6 +17,12 @@ export interface ConversationHooks {
   onAction(action: AgentAction): Promise<void>;
   /** Called right before the agent's side hangs up, so the end reason is known before the carrier reports the end. */
   onEnding(end: CallEnd): void;
+  /** Runs a transfer; connected means the callee is handed over and the agent's part is done. */
+  transfer?(action: Extract<AgentAction, { type: 'transfer_call' }>, turns: readonly ConversationTurn[]): Promise<
+    { readonly connected: true } | { readonly connected: false; readonly outcome: TransferFailure }
+  >;
+  /** The contact pressed keys. */
+  onDtmf?(digits: string): Promise<void>;
 }
 
 export async function runTextConversation(
@@ -57,6 +63,18 @@ export async function runTextConversation(
     lastActivityMs = hooks.now();
     for (const action of actions) {
       await hooks.onAction(action);
+      if (action.type === 'transfer_call') {
+        const result = hooks.transfer ? await hooks.transfer(action, turns) : ({ connected: false, outcome: 'refused' } as const);
+        if (result.connected) {
+          // The carrier has the callee now: nothing to hang up.
+          ended = { reason: 'transferred', status: 'completed' };
+          hooks.onEnding(ended);
+          return;
+        }
+        // Not connected: the agent is still with the callee and says so.
+        await agentTurn({ type: 'transfer_failed', to: action.to, outcome: result.outcome });
+        return;
+      }
       const end = endOf({ kind: 'action', action, cue }, 'text');
       if (!end) continue;
       if (action.type === 'leave_voicemail') {
@@ -96,6 +114,7 @@ export async function runTextConversation(
         break;
       }
       case 'dtmf':
+        await hooks.onDtmf?.(event.digits);
         await agentTurn({ type: 'dtmf', digits: event.digits });
         break;
       case 'hangup':

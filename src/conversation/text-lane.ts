@@ -22,12 +22,21 @@ export class TextLane implements ConversationHost<TextLine> {
       sleep: (ms, signal) => clock.sleep(ms, signal),
       onTurn: (turn) => control.recordTurn(turn),
       onBrainEvent: (event) => control.recordBrainEvent(event),
-      onAction: (action) => control.recordBrainEvent({ type: 'action', action }),
+      onAction: async (action) => {
+        await control.recordBrainEvent({ type: 'action', action });
+        // A text line carries no audio: the keys are on record, no tones are played.
+        if (action.type === 'send_dtmf') await control.recordEvent('agent.dtmf_sent', { digits: action.digits, lane: 'text' });
+      },
       onEnding: (end) => control.endAs(end),
+      onDtmf: (digits) => control.recordEvent('contact.dtmf', { digit: digits }),
+      ...(control.transfer ? { transfer: control.transfer } : {}),
     };
     const { spec } = call.agent;
     if (control.answer.machine()) return this.machine(call, line, control, hooks);
-    const conversation = this.engine.open({ agent: spec, variables: call.variables, channel: call.simulated ? 'sim' : 'voice', callId: call.id });
+    const conversation = this.engine.open({
+      agent: spec, variables: call.variables, channel: call.simulated ? 'sim' : 'voice', callId: call.id,
+      ...(call.transferNumbers ? { transferNumbers: call.transferNumbers } : {}),
+    });
     const timers = conversationTimers((spec.settings.timers ?? {}) as TimerSettings, call.maxDurationS);
     return runTextConversation(line, conversation, timers, hooks, control.signal);
   }

@@ -134,6 +134,14 @@ export const calls = pgTable(
     campaignContactId: text('campaign_contact_id'),
     /** The attempt number of a campaign contact this call is. */
     attempt: integer('attempt'),
+    /** Per-call line settings that override the agent's: transfer_numbers, recording. */
+    lineOptions: jsonb('line_options').$type<Record<string, unknown>>(),
+    /** The transfer, once tried: target, mode, outcome, the leg's duration. */
+    transfer: jsonb('transfer').$type<Record<string, unknown>>(),
+    /** Answering-machine detection: verdict, source, reason, time to verdict. */
+    amd: jsonb('amd').$type<Record<string, unknown>>(),
+    /** The recording: storage key, status (recording, ready, repaired, deleted), size, duration. */
+    recording: jsonb('recording').$type<Record<string, unknown>>(),
   },
   (t) => [
     uniqueIndex('calls_idempotency_idx').on(t.orgId, t.idempotencyKey),
@@ -145,6 +153,7 @@ export const calls = pgTable(
     index('calls_org_created_idx').on(t.orgId, t.createdAt, t.id),
     index('calls_org_status_idx').on(t.orgId, t.status),
     index('calls_lease_idx').on(t.leaseOwner).where(sql`${t.leaseOwner} is not null`),
+    index('calls_recording_idx').on(t.endedAt).where(sql`${t.recording} is not null`),
   ],
 );
 

@@ -28,6 +28,33 @@ export interface DialRequest {
   readonly detectVoicemail: boolean;
 }
 
+/** Hand the answered call to another number: cold at once, warm after briefing whoever answers. */
+export interface TransferRequest {
+  readonly callId: string;
+  readonly providerCallId: string;
+  /** E.164 target, already checked against the call's allowed list. */
+  readonly to: string;
+  /** The agent's number: the caller id the target sees. */
+  readonly callerId: string;
+  readonly mode: 'cold' | 'warm';
+  readonly ringTimeoutS: number;
+  /** Warm only: what the agent tells the target before connecting (a summary of the call). */
+  readonly briefing: string;
+}
+
+/** How a transfer leg ended (or, for a warm transfer, why it never connected). */
+export const transferLegOutcomes = ['answered', 'busy', 'no_answer', 'declined', 'failed', 'canceled'] as const;
+export type TransferLegOutcome = (typeof transferLegOutcomes)[number];
+
+/**
+ * What `transfer` resolves with. Cold: `connected` once the callee is being handed over (the
+ * leg's own outcome arrives later as a `transfer_ended` event). Warm: `connected` once the
+ * target accepted and the two are joined, else why not; the agent is then still on the call.
+ */
+export type TransferResult =
+  | { readonly outcome: 'connected'; readonly briefingMs?: number }
+  | { readonly outcome: Exclude<TransferLegOutcome, 'answered'> };
+
 export const carrierEndOutcomes = ['completed', 'busy', 'no_answer', 'failed', 'canceled'] as const;
 export type CarrierEndOutcome = (typeof carrierEndOutcomes)[number];
 
@@ -39,6 +66,8 @@ export type CarrierEvent =
   | { readonly type: 'machine_detected'; readonly answeredBy: 'human' | 'machine' | 'unknown'; readonly beep: boolean }
   /** The media of the answered call is ready. */
   | { readonly type: 'line'; readonly line: CallLine }
+  /** The leg a transfer connected has ended (or a cold transfer's target never answered). */
+  | { readonly type: 'transfer_ended'; readonly outcome: TransferLegOutcome; readonly legDurationS?: number }
   | { readonly type: 'ended'; readonly outcome: CarrierEndOutcome; readonly reason?: string };
 
 export interface CarrierEventSink {
@@ -55,6 +84,10 @@ export interface Carrier {
   dial(request: DialRequest): Promise<{ readonly providerCallId: string }>;
   /** Ends a ringing or live call; `canceled` before answer, `completed` after. */
   hangUp(providerCallId: string): Promise<void>;
+  /** Transfers an answered call; absent on a carrier that cannot. Warm may be refused by a carrier that only does cold. */
+  transfer?(request: TransferRequest): Promise<TransferResult>;
+  /** The modes `transfer` supports. */
+  readonly transferModes?: readonly ('cold' | 'warm')[];
 }
 
 /** What the contact does on a text line. */

@@ -20,6 +20,8 @@ export const webhookEventTypes = [
   'call.analyzed',
   'campaign.started',
   'campaign.completed',
+  'call.transferred',
+  'call.recording_ready',
 ] as const;
 export type WebhookEventType = (typeof webhookEventTypes)[number];
 
@@ -68,7 +70,9 @@ const callStatusSet: ReadonlySet<string> = new Set(callStatuses);
  * `call.analyzed`), or null for one that raises none (`call.dialing`, tool calls, errors).
  */
 export function eventForCallEvent(callEventType: string): WebhookEventType | null {
-  if (callEventType === 'call.analyzed') return 'call.analyzed';
+  if (callEventType === 'call.analyzed' || callEventType === 'call.transferred' || callEventType === 'call.recording_ready') {
+    return callEventType;
+  }
   if (callEventType.startsWith('campaign.')) return null;
   if (!callEventType.startsWith('call.')) return null;
   const status = callEventType.slice('call.'.length);

@@ -10,6 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import { authenticate, principalOf } from '../auth.js';
 import type { ApiServices } from '../services.js';
 import type { AgentRow } from '../../agents/agent-service.js';
+import { recordingUrlOf } from '../../calls/call-view.js';
 import type { CallRow } from '../../calls/call-view.js';
 import { hasScope } from '../../keys/api-keys.js';
 import { AppError } from '../../shared/errors.js';
@@ -49,7 +50,8 @@ function callJob(services: ApiServices, call: CallRow, agent: AgentRow, keyId: s
     usageTime: null,
     fromLng: agent.language,
     toLng: agent.language,
-    mediaUrl: null,
+    // The call's two-channel recording, when it has one (GET it with the same key).
+    mediaUrl: recordingUrlOf(call),
     jobResponse: call.outcome ?? {},
     fromScript: null,
     toScript: null,

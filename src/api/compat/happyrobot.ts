@@ -10,6 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import { authenticate, principalOf } from '../auth.js';
 import type { ApiServices } from '../services.js';
 import type { AgentRow } from '../../agents/agent-service.js';
+import { recordingUrlOf } from '../../calls/call-view.js';
 import type { CallRow } from '../../calls/call-view.js';
 import { parseOutcomeSettings } from '../../brain/outcome/index.js';
 import { AppError } from '../../shared/errors.js';
@@ -93,7 +94,10 @@ async function callerNumber(services: ApiServices, orgId: string, numberId: stri
 /** The agent configuration as HappyRobot shows a use case; what Parley has no notion of is empty. */
 function useCaseView(services: ApiServices, agent: AgentRow, call: CallRow) {
   const view = services.agents.view(agent);
-  const settings = agent.settings as { transfer_numbers?: string[]; timezone?: string; voicemail?: { action?: string; message?: string }; llm?: { model?: string } };
+  const settings = agent.settings as {
+    transfer_numbers?: string[]; timezone?: string; voicemail?: { action?: string; message?: string }; llm?: { model?: string };
+    recording?: { enabled?: boolean; disclosure?: string | null };
+  };
   const outcome = parseOutcomeSettings(agent.settings.outcome ?? null);
   const schema = outcome.ok ? outcome.settings.schema : null;
   const properties = (schema?.properties ?? {}) as Record<string, { type?: unknown; description?: string; examples?: unknown[] }>;
@@ -129,7 +133,8 @@ function useCaseView(services: ApiServices, agent: AgentRow, call: CallRow) {
     evaluation_models: [],
     max_duration_mins: call.maxDurationS / 60,
     recorded_message_inbound: false,
-    recorded_message_outbound: false,
+    // HappyRobot's "this call is recorded" message on outbound calls: Parley's recording disclosure.
+    recorded_message_outbound: Boolean(settings.recording?.enabled && settings.recording.disclosure),
     show_original_caller_id: false,
     disable_end_call_after_n_reminders: false,
     model: settings.llm?.model ?? null,
@@ -172,7 +177,7 @@ export async function happyRobotRoutes(app: FastifyInstance, services: ApiServic
         id: call.id,
         organization_id: orgId,
         status: call.status,
-        metadata: { call_sid: call.providerCallId, from: call.fromNumber, to: call.toNumber, recording_sid: null, tags: [], custom },
+        metadata: { call_sid: call.providerCallId, from: call.fromNumber, to: call.toNumber, recording_sid: recordingUrlOf(call) ? call.id : null, tags: [], custom },
         use_case: useCaseView(services, agent, call),
         params: call.variables,
         scheduled_for: call.scheduledFor?.toISOString() ?? null,

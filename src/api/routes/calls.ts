@@ -23,6 +23,12 @@ export const createCallBody = z
     max_duration_s: z.number().int().min(10).max(14_400).nullish(),
     webhook_url: z.url({ protocol: /^https?$/ }).max(2048).nullish(),
     webhook_headers: customHeadersSchema.optional().describe("Headers sent with this call's own webhooks, e.g. an Authorization; kept sealed"),
+    transfer_numbers: z.array(z.string().max(32)).max(32).optional().describe("The only numbers this call may be transferred to (instead of the agent's)"),
+    recording: z
+      .object({ enabled: z.boolean().optional(), disclosure: z.string().trim().min(1).max(1000).nullish() })
+      .strict()
+      .optional()
+      .describe("Overrides the agent's recording setting for this call"),
   })
   .strict();
 

@@ -69,6 +69,7 @@ class FlowConversation implements Conversation {
 
   /** Decides the whole turn before anything is said, so an interruption never leaves the flow half-moved. */
   private async step(turns: readonly ConversationTurn[], cue: Cue, signal: AbortSignal): Promise<FlowOutput | null> {
+    if (cue.type === 'transfer_failed') return this.run.transferFailed();
     if (this.run.status === 'finished') return null;
     switch (cue.type) {
       case 'start':

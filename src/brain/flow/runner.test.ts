@@ -63,7 +63,29 @@ describe('FlowRun', () => {
     run.answer({ understood: true, value: 'basic' });
     const big = run.answer({ understood: true, value: 120 });
     expect(big.say).toEqual(['Let me connect you with sales.']);
-    expect(big.action).toEqual({ type: 'transfer_call', to: '+14155550100', reason: 'sales' });
+    expect(big.action).toEqual({ type: 'transfer_call', to: '+14155550100', mode: 'cold', reason: 'sales' });
+  });
+
+  it('goes on at on_failure when a warm transfer does not connect, and ends politely without one', () => {
+    const warm = flowSchema.parse({
+      start: 'move',
+      nodes: {
+        move: { type: 'transfer', to: '+14155550100', mode: 'warm', text: 'One moment.', on_failure: 'later' },
+        later: { type: 'ask', text: 'Nobody is free. Shall we call you back?', expect: 'yes_no', variable: 'callback', next: 'bye' },
+        bye: { type: 'end', text: 'Bye.' },
+      },
+    });
+    const run = new FlowRun(warm, {}, {});
+    expect(run.start().action).toEqual({ type: 'transfer_call', to: '+14155550100', mode: 'warm' });
+    expect(run.transferFailed().say).toEqual(['Nobody is free. Shall we call you back?']);
+    expect(run.answer({ understood: true, value: true }).action).toEqual({ type: 'end_call', reason: 'completed' });
+
+    const plain = new FlowRun(flow, vars, {});
+    plain.start();
+    plain.answer({ understood: true, value: 'premium' });
+    const failed = plain.transferFailed();
+    expect(failed.action).toEqual({ type: 'end_call', reason: 'transfer_failed' });
+    expect(failed.say[0]).toContain("couldn't reach anyone");
   });
 
   it('follows on_fail at once when max_attempts is 1', () => {
@@ -99,7 +121,7 @@ describe('FlowRun', () => {
     });
     const run = new FlowRun(unclear, {}, {});
     run.start();
-    expect(run.answer({ understood: false }).action).toEqual({ type: 'transfer_call', to: '+14155550100' });
+    expect(run.answer({ understood: false }).action).toEqual({ type: 'transfer_call', to: '+14155550100', mode: 'cold' });
   });
 
   it('stops a set/branch loop that never asks', () => {
@@ -144,7 +166,7 @@ describe('flow engine with choices', () => {
     await collect(keyed.respond([], { type: 'start' }, signal));
     const events = await collect(keyed.respond([], { type: 'dtmf', digits: '3' }, signal));
     expect(events).toContainEqual({ type: 'collected', name: 'plan', value: 'premium' });
-    expect(events.at(-1)).toEqual({ type: 'action', action: { type: 'transfer_call', to: '+14155550100', reason: 'sales' } });
+    expect(events.at(-1)).toEqual({ type: 'action', action: { type: 'transfer_call', to: '+14155550100', mode: 'cold', reason: 'sales' } });
   });
 
   it('distils a free-text answer with the model, keeping the words when it has nothing', async () => {

@@ -18,6 +18,7 @@ export type FlowPhase = (typeof flowPhases)[number];
 /** Nodes walked in one step before the flow is declared stuck; validation cannot see every set/branch loop. */
 const maxStepsPerTurn = 100;
 const defaultGoodbye = "I'm sorry, we're out of time. Thank you for talking with me. Goodbye.";
+const defaultTransferFailed = "I'm sorry, I couldn't reach anyone to take your call. Someone will call you back. Goodbye.";
 const defaultFallback = "I'm sorry, I'm having trouble understanding. Someone will follow up with you. Goodbye.";
 
 /**
@@ -29,6 +30,8 @@ export class FlowRun {
   private pending: string | null = null;
   private attempts = 0;
   private readonly values = new Map<string, VariableValue>();
+  /** The transfer node last reached, for when its transfer does not connect. */
+  private transferNode: string | null = null;
 
   constructor(
     private readonly flow: Flow,
@@ -101,6 +104,24 @@ export class FlowRun {
     return out;
   }
 
+  /**
+   * A warm transfer did not connect and the agent is back with the callee: the transfer node's
+   * `on_failure` path, or an apology and the end of the call.
+   */
+  transferFailed(): FlowOutput {
+    const out = emptyOutput();
+    const node = this.transferNode === null ? undefined : this.flow.nodes[this.transferNode];
+    this.transferNode = null;
+    if (node?.type === 'transfer' && node.on_failure) {
+      this.phase = 'waiting';
+      this.walk(node.on_failure, out);
+      return out;
+    }
+    this.phase = 'waiting';
+    this.finish(out, { type: 'end_call', reason: 'transfer_failed' }, defaultTransferFailed);
+    return out;
+  }
+
   /** An answering machine took the call: leave the flow's message, or just end. */
   voicemail(): FlowOutput {
     const out = emptyOutput();
@@ -145,9 +166,10 @@ export class FlowRun {
           this.attempts = 0;
           return;
         case 'transfer':
+          this.transferNode = id;
           return this.finish(
             out,
-            { type: 'transfer_call', to: this.render(node.to), ...(node.reason ? { reason: node.reason } : {}) },
+            { type: 'transfer_call', to: this.render(node.to), mode: node.mode, ...(node.reason ? { reason: node.reason } : {}) },
             node.text,
           );
         case 'end':

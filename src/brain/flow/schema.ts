@@ -80,6 +80,10 @@ export const transferNodeSchema = z.strictObject({
   to: z.string().trim().min(1).max(200),
   text: spokenText.optional(),
   reason: z.string().trim().min(1).max(100).optional(),
+  /** cold (hand over) or warm (brief the target first); default cold. */
+  mode: z.enum(['cold', 'warm']).default('cold'),
+  /** Where the flow goes when a warm transfer does not connect; without it the agent says so and ends. */
+  on_failure: nodeIdSchema.optional(),
 });
 
 export const endNodeSchema = z.strictObject({

@@ -48,6 +48,7 @@ export function edgesOf(node: FlowNode): FlowEdge[] {
         { field: 'default', target: node.default },
       ];
     case 'transfer':
+      return node.on_failure !== undefined ? [{ field: 'on_failure', target: node.on_failure }] : [];
     case 'end':
       return [];
   }

@@ -155,7 +155,7 @@ describe('prompt engine against the fake OpenAI server', () => {
   it('refuses a transfer to a number outside the list and lets the model say so', async () => {
     const spec = agent({ settings: { transfer_numbers: ['+14155550100'] } });
     fake.enqueue(
-      { toolCalls: [{ id: 'call_t', name: 'transfer_call', argumentPieces: ['{"number":"+14155550199"}'] }] },
+      { toolCalls: [{ id: 'call_t', name: 'transfer_call', argumentPieces: ['{"to":"+14155550199","mode":"cold","reason":"sales"}'] }] },
       { text: ['I cannot transfer you there, sorry.'] },
     );
     const events = await respond(spec, [turn('agent', 'Hi.'), turn('contact', 'Put me through to +14155550199.')], { type: 'contact_turn' });
@@ -164,9 +164,9 @@ describe('prompt engine against the fake OpenAI server', () => {
     expect(spoken(events)).toBe('I cannot transfer you there, sorry.');
     expect(sentBody(fake).messages.at(-1)!.content).toContain('not allowed');
 
-    fake.enqueue({ text: ['Transferring you now.'], toolCalls: [{ name: 'transfer_call', argumentPieces: ['{"number":"+14155550100","reason":"sales"}'] }] });
+    fake.enqueue({ text: ['Transferring you now.'], toolCalls: [{ name: 'transfer_call', argumentPieces: ['{"to":"+14155550100","mode":"cold","reason":"sales"}'] }] });
     const allowed = await respond(spec, [turn('agent', 'Hi.'), turn('contact', 'Sales please.')], { type: 'contact_turn' });
-    expect(actions(allowed)).toEqual([{ type: 'transfer_call', to: '+14155550100', reason: 'sales' }]);
+    expect(actions(allowed)).toEqual([{ type: 'transfer_call', to: '+14155550100', mode: 'cold', reason: 'sales' }]);
   });
 
   it('apologises and hangs up when the model fails mid-stream, after what it already said', async () => {

@@ -50,7 +50,7 @@ function openConversation(context: ConversationContext, deps: PromptEngineDeps):
     resolution: deps.resolveLlm(settings.llm),
     toolbox: createToolbox({
       builtins: builtinToolNames,
-      transferNumbers: settings.transfer_numbers,
+      transferNumbers: context.transferNumbers ?? settings.transfer_numbers,
       httpTools: settings.tools,
       variables,
       variableDefaults: agent.variableDefaults,
@@ -126,6 +126,7 @@ function openConversation(context: ConversationContext, deps: PromptEngineDeps):
         }
         case 'silence':
         case 'dtmf':
+        case 'transfer_failed':
           yield* reply(turns, cue, signal);
           return;
         case 'wrap_up':

@@ -31,6 +31,11 @@ export function cueNote(cue: Cue): string | null {
           ? 'The call has reached its time limit. Say a brief, polite goodbye in one or two sentences. Do not ask anything.'
           : 'The person has been silent for a long time. Say a brief, polite goodbye in one sentence. Do not ask anything.',
       );
+    case 'transfer_failed':
+      return note(
+        `You tried to transfer the call to ${cue.to} but it did not connect (${cue.outcome.replace('_', ' ')}). ` +
+          'You are back on the line with the person: tell them briefly, then carry on helping them or offer a callback.',
+      );
     case 'voicemail':
       return note(
         'You reached voicemail and the beep has sounded. Say only the message to leave: who you are, why you called and how to reach you back, in under 30 seconds.',

@@ -1,5 +1,6 @@
 /** The built-in call-control tools (end, transfer, DTMF, voicemail, opt-out): their specs and what a call of each does. */
 import type { LlmToolSpec } from '../../llm/types.js';
+import { transferModes, type TransferMode } from '../types.js';
 import type { ToolOutcome } from './outcome.js';
 
 /** The built-ins, in the order they are offered. */
@@ -32,14 +33,17 @@ export function builtinToolSpec(name: BuiltinToolName, transferNumbers: readonly
         name,
         description:
           'Transfer the call to a person or team. Only these numbers are allowed: ' +
-          `${transferNumbers.join(', ')}. Tell the person you are transferring them before calling it.`,
+          `${transferNumbers.join(', ')} (the first when "to" is left out). Tell the person you are transferring ` +
+          'them before calling it. "cold" hands the call over at once; "warm" first calls the number and briefs ' +
+          'whoever answers, and if nobody takes the call you stay on the line and tell the person.',
         parameters: {
           type: 'object',
           properties: {
-            number: { type: 'string', description: 'The number to transfer to, exactly as listed (E.164).' },
-            reason: { type: 'string', description: 'Why the call is transferred.' },
+            to: { type: 'string', description: 'The number to transfer to, exactly as listed (E.164).' },
+            mode: { type: 'string', enum: [...transferModes], description: 'cold (hand over now) or warm (brief them first).' },
+            reason: { type: 'string', description: 'Why the call is transferred, in a few words.' },
           },
-          required: ['number'],
+          required: ['mode', 'reason'],
         },
       };
     case 'send_dtmf':
@@ -82,8 +86,9 @@ export function runBuiltinTool(name: BuiltinToolName, args: Record<string, unkno
       return { ok: true, result: { status: 'ending_call' }, action: { type: 'end_call', reason }, endsTurn: true };
     }
     case 'transfer_call': {
-      const wanted = normaliseNumber(String(args['number']));
-      const allowed = transferNumbers.find((number) => normaliseNumber(number) === wanted);
+      const requested = args['to'] ?? args['number'];
+      const wanted = requested === undefined ? undefined : normaliseNumber(String(requested));
+      const allowed = wanted === undefined ? transferNumbers[0] : transferNumbers.find((number) => normaliseNumber(number) === wanted);
       if (!allowed) {
         return {
           ok: false,
@@ -94,10 +99,11 @@ export function runBuiltinTool(name: BuiltinToolName, args: Record<string, unkno
         };
       }
       const reason = typeof args['reason'] === 'string' ? args['reason'] : undefined;
+      const mode: TransferMode = args['mode'] === 'warm' ? 'warm' : 'cold';
       return {
         ok: true,
-        result: { status: 'transferring' },
-        action: { type: 'transfer_call', to: allowed, ...(reason ? { reason } : {}) },
+        result: { status: 'transferring', to: allowed, mode },
+        action: { type: 'transfer_call', to: allowed, mode, ...(reason ? { reason } : {}) },
         endsTurn: true,
       };
     }

@@ -30,12 +30,17 @@ describe('built-in tools', () => {
   });
 
   it('transfers to an allowed number however it is written', async () => {
-    const run = await toolbox.run(call('transfer_call', { number: '+1 (415) 555-0100', reason: 'billing' }), signal());
-    expect(run).toMatchObject({ ok: true, endsTurn: true, action: { type: 'transfer_call', to: '+14155550100', reason: 'billing' } });
+    const run = await toolbox.run(call('transfer_call', { to: '+1 (415) 555-0100', mode: 'warm', reason: 'billing' }), signal());
+    expect(run).toMatchObject({ ok: true, endsTurn: true, action: { type: 'transfer_call', to: '+14155550100', mode: 'warm', reason: 'billing' } });
+  });
+
+  it('transfers to the first allowed number when the model names none', async () => {
+    const run = await toolbox.run(call('transfer_call', { mode: 'cold', reason: 'asked for a person' }), signal());
+    expect(run.action).toEqual({ type: 'transfer_call', to: '+14155550100', mode: 'cold', reason: 'asked for a person' });
   });
 
   it('refuses a number outside the allowed list and tells the model so', async () => {
-    const run = await toolbox.run(call('transfer_call', { number: '+14155550199' }), signal());
+    const run = await toolbox.run(call('transfer_call', { to: '+14155550199', mode: 'cold', reason: 'sales' }), signal());
     expect(run.ok).toBe(false);
     expect(run.action).toBeUndefined();
     expect(run.endsTurn).toBe(false);

@@ -19,6 +19,10 @@ import type { CallService } from '../call-service.js';
 import type { TerminalStatus } from '../call-status.js';
 import type { CallRow } from '../call-view.js';
 import { claimDirectCall, claimRound, expiredLeases, nextCallDueAt, orgsWithDueCalls, renewLeases, type LaneSource } from './call-claim.js';
+import { TransferDesk, allowedTransferNumbers, type TransferResult, type TransferState } from './transfers.js';
+import { CallLineRecords } from '../call-line-records.js';
+import { recordingSettingsOf, type CallRecordings } from '../call-recordings.js';
+import { renderTemplate } from '../../brain/template.js';
 
 const heartbeatMs = 5_000;
 const sweepMs = 15_000;
@@ -40,6 +44,8 @@ export interface CallRuntimeOptions {
   /** The voice lane, for carriers whose lines carry audio; without it such a call fails `audio_not_supported`. */
   readonly voice?: PrewarmingHost<AudioLine>;
   readonly onCallEnded?: CallEndedHook;
+  /** Records the audio lines of calls that want it. */
+  readonly recordings?: CallRecordings;
 }
 
 interface LiveCall {
@@ -59,6 +65,9 @@ interface LiveCall {
   /** What the call ends as, when the agent or a cancel decided it before the carrier reports the end. */
   endAs: CallEnd | undefined;
   cancelRequested: boolean;
+  readonly transfer: TransferState;
+  /** A transfer in flight: the line may end under it, and how the call ends waits for it. */
+  transferring: Promise<TransferResult> | undefined;
   /** Carrier events of one call are handled strictly in order. */
   chain: Promise<void>;
 }
@@ -69,9 +78,14 @@ export class CallRuntime implements SchedulerHandlers {
   /** Set by stop(): a dial that returns afterwards is hung up at once. */
   private stopping = false;
   private readonly text: TextLane;
+  private readonly transfers: TransferDesk;
 
   constructor(private readonly options: CallRuntimeOptions) {
     this.text = new TextLane(options.engine);
+    this.transfers = new TransferDesk({
+      records: new CallLineRecords(options.db, options.calls),
+      recordEvent: (call, type, data) => options.calls.recordEvent(call, type, data),
+    });
     options.calls.onTransition((row) => {
       if (row.cancelRequestedAt) this.cancelLocal(row.id).catch((error: unknown) => options.log.error({ err: error, callId: row.id }, 'local cancel failed'));
     });
@@ -142,8 +156,10 @@ export class CallRuntime implements SchedulerHandlers {
     const live: LiveCall = {
       call, agent, carrier, abort: new AbortController(), providerCallId: undefined, answered: false, machine: false,
       beep, beepHeard, lineRecorded, lineReady, endAs: undefined, cancelRequested: false, chain: Promise.resolve(),
+      transfer: { record: undefined, connectedAtMs: undefined }, transferring: undefined,
     };
     this.live.set(callId, live);
+    if (carrier.lines === 'audio' && agent && recordingSettingsOf(call, agent.settings).enabled) this.options.recordings?.expect(call);
     // From the dial on: connecting STT and TTS and synthesising the greeting fits in the ring time.
     if (carrier.lines === 'audio' && agent && this.options.voice) this.options.voice.prewarm(this.hosted(live, agent), this.control(live));
     const timers = (agent?.settings.timers ?? {}) as { ring_timeout_s?: number };
@@ -205,7 +221,8 @@ export class CallRuntime implements SchedulerHandlers {
         if (event.beep) live.beep();
         return;
       case 'line':
-        this.attach(live, event.line);
+        // Recorded from the frames it carries, when the call wants it (any carrier with audio).
+        this.attach(live, event.line.mode === 'audio' ? (this.options.recordings?.wrap(live.call.id, event.line) ?? event.line) : event.line);
         return;
       default:
         return;
@@ -227,8 +244,13 @@ export class CallRuntime implements SchedulerHandlers {
       case 'line':
         live.lineRecorded();
         return;
+      case 'transfer_ended':
+        await this.transfers.legEnded(id, live.transfer, event.outcome, event.legDurationS);
+        return;
       case 'ended': {
         live.abort.abort();
+        // A transfer still deciding when the carrier ended the call: its outcome goes on record first.
+        await live.transferring?.catch(() => undefined);
         const { status, reason } = carrierEnd({ outcome: event.outcome, reason: event.reason, answered: live.answered }, live.endAs);
         await this.finish(live, status, reason);
         return;
@@ -239,14 +261,20 @@ export class CallRuntime implements SchedulerHandlers {
   private async finish(live: LiveCall, status: TerminalStatus, reason: string): Promise<void> {
     this.live.delete(live.call.id);
     this.options.voice?.discard(live.call.id);
+    this.options.recordings?.forget(live.call.id);
     const row = await this.options.calls.transition(live.call.id, status, { endReason: reason });
     if (row) await this.options.onCallEnded?.(row).catch((error: unknown) => this.options.log.error({ err: error, callId: row.id }, 'call-ended hook failed'));
   }
 
   private hosted(live: LiveCall, agent: AgentRow): HostedCall {
     const { call, carrier } = live;
+    const spec = this.options.agents.spec(agent);
+    // Said before the greeting only where the call is really recorded (an audio line).
+    const disclosure = carrier.lines === 'audio' ? recordingSettingsOf(call, agent.settings).disclosure : null;
     return {
       id: call.id, orgId: call.orgId, carrier: call.carrier, variables: call.variables, maxDurationS: call.maxDurationS,
+      transferNumbers: allowedTransferNumbers(call, agent.settings),
+      ...(disclosure ? { disclosure: renderTemplate(disclosure, call.variables, spec.variableDefaults) } : {}),
       agent: { spec: this.options.agents.spec(agent), voice: agent.voice },
       clock: carrier.clock ?? realLineClock,
       // A carrier with a clock of its own is a simulated network.
@@ -268,6 +296,20 @@ export class CallRuntime implements SchedulerHandlers {
       endAs: (end) => {
         live.endAs ??= { ...(end.status ? { status: end.status } : {}), reason: end.reason };
       },
+      transfer: (action, turns) => {
+        const run = this.transfers.run({
+          call: live.call, carrier: live.carrier, providerCallId: live.providerCallId,
+          agentName: live.agent?.name ?? 'the agent', agentSettings: live.agent?.settings ?? {},
+          action, turns, state: live.transfer,
+          handedOver: () => {
+            live.endAs ??= { status: 'completed', reason: 'transferred' };
+          },
+        });
+        live.transferring = run;
+        return run.finally(() => {
+          if (live.transferring === run) live.transferring = undefined;
+        });
+      },
     };
   }
 
@@ -277,7 +319,14 @@ export class CallRuntime implements SchedulerHandlers {
     const conversation = (() => {
       if (!live.agent) throw new Error('agent of a live call is gone');
       const call = this.hosted(live, live.agent);
-      if (line.mode === 'text') return this.text.attach(call, line, control);
+      if (line.mode === 'text') {
+        if (this.options.recordings?.expects(live.call.id)) {
+          // A text line carries words, not audio: there is nothing to record.
+          this.options.recordings.forget(live.call.id);
+          void this.options.calls.recordEvent(live.call, 'call.recording_unavailable', { reason: 'text_lane' }).catch(() => undefined);
+        }
+        return this.text.attach(call, line, control);
+      }
       if (this.options.voice) return this.options.voice.attach(call, line, control);
       control.endAs(endOf({ kind: 'line_unsupported' }, 'voice')!);
       line.hangUp();
@@ -290,7 +339,9 @@ export class CallRuntime implements SchedulerHandlers {
       running = Promise.reject(error);
     }
     void running
-      ?.then((end) => {
+      ?.then(async (end) => {
+        // The line ends under a transfer (the carrier took the callee): the transfer says how the call ends.
+        await live.transferring?.catch(() => undefined);
         live.endAs ??= { reason: end.reason };
       })
       .catch((error: unknown) => {

@@ -7,7 +7,8 @@
 import { newId } from '../../shared/ids.js';
 import { lastDigit } from '../../shared/phone.js';
 import type { CallLine, Carrier, CarrierEventSink, DialRequest } from '../types.js';
-import type { SimClock } from './pace.js';
+import { speakingMs, type SimClock } from './pace.js';
+import { simTransfer } from './sim-transfer.js';
 import { answeringMachineGreeting, cooperativePersona, scriptedPersona, type PersonaLookup } from './personas.js';
 import { SimTextLine, type SimCallee, type SimLineOptions } from './sim-line.js';
 
@@ -122,6 +123,26 @@ export function createSimCarrier(options: SimCarrierOptions): Carrier & { readon
       const call = live.get(providerCallId);
       if (!call) return;
       end(providerCallId, call.answered ? 'completed' : 'canceled', 'agent_hung_up');
+    },
+    transferModes: ['cold', 'warm'],
+    async transfer(request) {
+      const call = live.get(request.providerCallId);
+      if (!call || !call.answered || call.ended) return { outcome: 'failed' };
+      return simTransfer(request, {
+        clock,
+        later: (ms, fn) => later(call, ms, fn),
+        briefingMs: (text) => speakingMs(text, 165),
+        // The agent leaves: its line is over, the call goes on between callee and target.
+        handOver: () => {
+          const line = call.line;
+          call.line = undefined;
+          line?.end();
+        },
+        legEnded: (outcome, legDurationS) =>
+          sink(request.callId, { type: 'transfer_ended', outcome, ...(legDurationS !== undefined ? { legDurationS } : {}) }),
+        callEnded: (reason) => end(request.providerCallId, 'completed', reason),
+        isLive: () => !call.ended,
+      });
     },
   };
 }

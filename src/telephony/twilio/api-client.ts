@@ -97,6 +97,14 @@ export class TwilioApiClient {
     return this.#post(`${this.#accountPath()}/Calls/${callSid}.json`, form);
   }
 
+  /** POST …/Calls/{sid}.json with `Twiml`: the live call stops what it runs and runs this instead. */
+  async redirectCall(callSid: string, twiml: string): Promise<TwilioCallResource> {
+    if (!/^CA[0-9a-fA-F]{32}$/.test(callSid)) {
+      throw new ProviderError(provider, 'invalid_request', 'Not a Twilio Call SID', { statusCode: 400 });
+    }
+    return this.#post(`${this.#accountPath()}/Calls/${callSid}.json`, new URLSearchParams({ Twiml: twiml }));
+  }
+
   #accountPath(): string {
     return `${this.#options.apiBaseUrl}/2010-04-01/Accounts/${encodeURIComponent(this.#options.accountSid)}`;
   }

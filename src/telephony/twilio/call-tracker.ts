@@ -71,6 +71,10 @@ export class CallTracker {
         this.#sink(callId, event);
         return true;
       }
+      case 'transfer_ended':
+        if (call.stage < stages.answered) return false;
+        this.#sink(callId, event);
+        return true;
       case 'ended': {
         const advanced = this.#advance(callId, call, stages.ended, event);
         this.#prune();

@@ -1,14 +1,14 @@
 /** The Twilio carrier: dials through the REST API; status callbacks and Media Streams come back in. */
 import type { WebSocket } from 'ws';
 import type { Logger } from '../../shared/logger.js';
-import type { Carrier, CarrierEventSink, DialRequest } from '../types.js';
+import type { Carrier, CarrierEventSink, DialRequest, TransferRequest, TransferResult } from '../types.js';
 import { TwilioApiClient } from './api-client.js';
 import { CallTracker } from './call-tracker.js';
 import { acceptTwilioMediaStream, type TwilioMediaLine } from './media-line.js';
 import { parseTwilioOptions, publicWsUrl, type TwilioOptions, type TwilioOptionsInput } from './options.js';
 import { verifyTwilioSignature, type TwilioSignedParams } from './signature.js';
-import { mapAmdCallback, mapStatusCallback } from './status.js';
-import { buildConnectStreamTwiml } from './twiml.js';
+import { mapAmdCallback, mapDialAction, mapStatusCallback } from './status.js';
+import { buildConnectStreamTwiml, buildHangupTwiml, buildTransferDialTwiml } from './twiml.js';
 
 /** What the carrier needs from its host. */
 export interface TwilioCarrierDeps {
@@ -49,6 +49,8 @@ export interface TwilioCarrier extends Carrier {
   statusCallbackUrl(callId: string, source?: 'status' | 'amd'): string;
   /** Verifies, maps and forwards one status or AMD callback. */
   handleStatusCallback(request: TwilioSignedRequest): TwilioCallbackResult;
+  /** A transfer `<Dial>`'s action callback: records the leg's end; answers with the TwiML to run next. */
+  handleTransferAction(request: TwilioSignedRequest): TwilioCallbackResult & { readonly twiml?: string };
   /** Checks a Media Stream upgrade's signature (over the wss URL, no parameters). */
   verifyMediaUpgrade(request: TwilioUpgradeRequest): boolean;
   /**
@@ -133,6 +135,41 @@ export function createTwilioCarrier(options: TwilioOptionsInput, deps: TwilioCar
     return { ok: true };
   }
 
+  /**
+   * Cold transfer: the live call's TwiML is replaced by a `<Dial>` to the target with the
+   * agent's number as caller id. Twilio stops the Media Stream (the agent leaves) and reports
+   * the leg's end to the action URL. Warm transfers are not offered on Twilio yet: the
+   * carrier says so (`transferModes`), and the agent is refused rather than pretending.
+   */
+  async function transfer(request: TransferRequest): Promise<TransferResult> {
+    if (request.mode !== 'cold') return { outcome: 'failed' };
+    const actionUrl = `${resolved.publicUrl}${resolved.transferActionPath}?${new URLSearchParams({ callId: request.callId }).toString()}`;
+    await client.redirectCall(
+      request.providerCallId,
+      buildTransferDialTwiml({ to: request.to, callerId: request.callerId, actionUrl, timeoutS: clamp(request.ringTimeoutS, 5, maxRingTimeoutS) }),
+    );
+    log?.info({ callId: request.callId, providerCallId: request.providerCallId, carrier: 'twilio' }, 'twilio call handed to a transfer dial');
+    return { outcome: 'connected' };
+  }
+
+  function handleTransferAction(request: TwilioSignedRequest): TwilioCallbackResult & { readonly twiml?: string } {
+    if (!verifyTwilioSignature({ authToken: resolved.authToken, ...request })) {
+      log?.warn({ carrier: 'twilio' }, 'twilio transfer action with an invalid signature');
+      return { ok: false, reason: 'bad_signature' };
+    }
+    let callId: string | null;
+    try {
+      callId = new URL(request.url).searchParams.get('callId');
+    } catch {
+      return { ok: false, reason: 'bad_request' };
+    }
+    const leg = mapDialAction(request.params);
+    if (!callId || !leg) return { ok: false, reason: 'bad_request' };
+    tracker.report(callId, { type: 'transfer_ended', outcome: leg.outcome, ...(leg.legDurationS !== undefined ? { legDurationS: leg.legDurationS } : {}) });
+    // The callee's side is over once the transfer leg is: the call ends.
+    return { ok: true, twiml: buildHangupTwiml() };
+  }
+
   function verifyMediaUpgrade(request: TwilioUpgradeRequest): boolean {
     return verifyTwilioSignature({ authToken: resolved.authToken, url: request.url, params: {}, signature: request.signature });
   }
@@ -174,6 +211,9 @@ export function createTwilioCarrier(options: TwilioOptionsInput, deps: TwilioCar
     dial,
     hangUp,
     handleStatusCallback,
+    handleTransferAction,
+    transfer,
+    transferModes: ['cold'],
     verifyMediaUpgrade,
     handleMediaConnection,
   };

@@ -35,6 +35,8 @@ export const twilioOptionsSchema = z.object({
   publicUrl: publicUrlSchema,
   statusCallbackPath: pathSchema.default('/twilio/status'),
   mediaStreamPath: pathSchema.default('/twilio/media'),
+  /** Where Twilio posts a transfer `<Dial>`'s `action` callback (and takes the TwiML that follows). */
+  transferActionPath: pathSchema.default('/twilio/transfer'),
   /** How long a Twilio API request may take before it counts as a connectivity failure. */
   requestTimeoutMs: z.number().int().positive().default(15_000),
   /** How long a freshly opened media WebSocket may take to send `start`. */

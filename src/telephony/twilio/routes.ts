@@ -24,7 +24,7 @@ function formParams(body: unknown): TwilioSignedParams {
  * Twilio signs the URL it was given, not whatever host a proxy forwards.
  */
 export function twilioRoutes(carrier: TwilioCarrier): FastifyPluginAsync {
-  const { publicUrl, statusCallbackPath, mediaStreamPath } = carrier.options;
+  const { publicUrl, statusCallbackPath, mediaStreamPath, transferActionPath } = carrier.options;
   const wsBase = publicWsUrl(carrier.options);
 
   return async (app) => {
@@ -51,6 +51,19 @@ export function twilioRoutes(carrier: TwilioCarrier): FastifyPluginAsync {
           .send(result.reason === 'bad_signature' ? 'Invalid X-Twilio-Signature' : 'Not a Parley status callback');
       },
     );
+
+    app.post(transferActionPath, async (request, reply) => {
+      const result = carrier.handleTransferAction({
+        url: `${publicUrl}${request.url}`,
+        params: formParams(request.body),
+        signature: signatureOf(request),
+      });
+      if (result.ok) return reply.code(200).type('text/xml').send(result.twiml);
+      return reply
+        .code(result.reason === 'bad_signature' ? 403 : 400)
+        .type('text/plain')
+        .send(result.reason === 'bad_signature' ? 'Invalid X-Twilio-Signature' : 'Not a Parley transfer callback');
+    });
 
     app.get(
       mediaStreamPath,

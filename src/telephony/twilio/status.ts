@@ -1,6 +1,6 @@
 /** Twilio call statuses and AnsweredBy values -> Parley's carrier events. Pure. */
 import { assertNever } from '../../shared/errors.js';
-import type { CarrierEvent } from '../types.js';
+import type { CarrierEvent, TransferLegOutcome } from '../types.js';
 import {
   twilioAnsweredByValues, twilioCallStatuses, type TwilioAnsweredBy, type TwilioCallStatus,
 } from './protocol.js';
@@ -87,4 +87,26 @@ export function mapAmdCallback(params: TwilioSignedParams): CarrierEvent | null 
   const answeredBy = single(params, 'AnsweredBy');
   if (!isOneOf(twilioAnsweredByValues, answeredBy)) return null;
   return { type: 'machine_detected', ...mapAnsweredBy(answeredBy) };
+}
+
+/** A `<Dial>` action callback's leg outcome; null when DialCallStatus is missing or unknown. */
+export function mapDialAction(params: TwilioSignedParams): { outcome: TransferLegOutcome; legDurationS?: number } | null {
+  const status = single(params, 'DialCallStatus');
+  const duration = Number(single(params, 'DialCallDuration'));
+  const legDurationS = Number.isFinite(duration) && duration >= 0 ? Math.round(duration) : undefined;
+  switch (status) {
+    case 'completed':
+    case 'answered':
+      return { outcome: 'answered', ...(legDurationS !== undefined ? { legDurationS } : {}) };
+    case 'busy':
+      return { outcome: 'busy' };
+    case 'no-answer':
+      return { outcome: 'no_answer' };
+    case 'failed':
+      return { outcome: 'failed' };
+    case 'canceled':
+      return { outcome: 'canceled' };
+    default:
+      return null;
+  }
 }

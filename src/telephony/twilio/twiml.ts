@@ -29,3 +29,21 @@ export function buildConnectStreamTwiml(streamUrl: string, parameters: Readonly<
     `<Response><Connect><Stream url="${escapeXml(streamUrl)}">${params}</Stream></Connect></Response>`
   );
 }
+
+/**
+ * `<Response><Dial callerId action timeout><Number>to</Number></Dial></Response>`: hands the
+ * call to `to`; when the dialled leg ends Twilio posts its outcome (`DialCallStatus`,
+ * `DialCallDuration`) to `actionUrl` and runs the TwiML that answers it.
+ */
+export function buildTransferDialTwiml(options: { to: string; callerId: string; actionUrl: string; timeoutS: number }): string {
+  return (
+    '<?xml version="1.0" encoding="UTF-8"?>' +
+    `<Response><Dial callerId="${escapeXml(options.callerId)}" action="${escapeXml(options.actionUrl)}" method="POST" timeout="${Math.round(options.timeoutS)}">` +
+    `<Number>${escapeXml(options.to)}</Number></Dial></Response>`
+  );
+}
+
+/** `<Response><Hangup/></Response>`. */
+export function buildHangupTwiml(): string {
+  return '<?xml version="1.0" encoding="UTF-8"?><Response><Hangup/></Response>';
+}

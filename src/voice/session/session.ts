@@ -8,6 +8,7 @@
  */
 import type { AgentAction, Conversation, Cue } from '../../brain/types.js';
 import { endOf } from '../../conversation/outcome.js';
+import { dtmfMulaw } from '../../media/dtmf.js';
 import type { ProviderError } from '../../shared/errors.js';
 import type { AudioLine } from '../../media/audio-line.js';
 import type { AudioFrame } from '../../media/frames.js';
@@ -132,6 +133,7 @@ export class VoiceSession {
         else if (frame.kind === 'mark') this.voice.playout.onMark(frame.name);
         else if (frame.kind === 'dtmf') {
           this.timers.activity(true);
+          this.records.event('contact.dtmf', { digit: frame.digit });
           this.push({ kind: 'cue', cue: { type: 'dtmf', digits: frame.digit } });
         } else if (frame.kind === 'end') break;
       }
@@ -246,10 +248,34 @@ export class VoiceSession {
   private async act(actions: readonly AgentAction[], cue: Cue): Promise<void> {
     for (const action of actions) {
       this.records.brain({ type: 'action', action });
-      // send_dtmf goes on no lane yet (Media Streams carry no outbound tones): it stays on record only.
+      if (action.type === 'transfer_call') {
+        const result = this.options.hooks.transfer
+          ? await this.options.hooks.transfer(action, [...this.records.turns])
+          : ({ connected: false, outcome: 'refused' } as const);
+        if (result.connected) {
+          // The carrier has the callee now (the stream ends under us): no hang-up.
+          this.ended = { reason: 'transferred', status: 'completed' };
+          this.options.hooks.endAs(this.ended);
+          this.timers.stop();
+          await this.records.flush();
+          return;
+        }
+        // Not connected: the agent is back with the callee and says so; the conversation goes on.
+        return this.speak({ type: 'transfer_failed', to: action.to, outcome: result.outcome }, this.options.conversation);
+      }
+      if (action.type === 'send_dtmf') {
+        // In-band tones (the standard pairs, 8 kHz μ-law) through the same playout as speech, so
+        // they reach a phone menu on any carrier; the agent goes on once they have played.
+        const tones = dtmfMulaw(action.digits);
+        const segment = this.voice.playout.open(`[dtmf ${action.digits}]`);
+        this.voice.playout.audio(tones);
+        this.voice.playout.complete();
+        this.records.event('agent.dtmf_sent', { digits: action.digits, tones_ms: tones.length / 8 });
+        await segment.done;
+        continue;
+      }
       const end = endOf({ kind: 'action', action, cue }, 'voice');
       if (!end) continue;
-      // A Media Stream cannot redirect the call: a transfer, like the text lane's, hangs up after the agent's words.
       if (action.type === 'leave_voicemail') await this.speak({ type: 'voicemail' }, fixed(action.message));
       return this.end(end);
     }

@@ -5,6 +5,7 @@
  * drops a session whose call ended unanswered. Nothing here knows the call store: the runtime's
  * `CallControl` is where a session writes and says how the call ends.
  */
+import { withDisclosure } from '../../brain/disclosure.js';
 import type { ConversationEngine } from '../../brain/types.js';
 import type { CallControl, HostedCall, PrewarmingHost } from '../../conversation/host.js';
 import { conversationTimers, type TimerSettings } from '../../conversation/timers.js';
@@ -99,7 +100,12 @@ export class VoiceSessions implements PrewarmingHost<AudioLine> {
     for (const [kind, chosen] of [['stt', stt], ['tts', tts]] as const) {
       if (chosen.unavailable) await control.recordEvent('voice.provider_unavailable', { kind, provider: chosen.unavailable, using: chosen.ids });
     }
-    const conversation = options.engine.open({ agent: spec, variables: call.variables, channel: call.simulated ? 'sim' : 'voice', callId: call.id });
+    const opened = options.engine.open({
+      agent: spec, variables: call.variables, channel: call.simulated ? 'sim' : 'voice', callId: call.id,
+      ...(call.transferNumbers ? { transferNumbers: call.transferNumbers } : {}),
+    });
+    // A recorded call says so before the greeting.
+    const conversation = withDisclosure(opened, call.disclosure);
     const timing = options.timing(call);
     return new VoiceSession({
       conversation, settings, clock: timing.clock, pacer: timing.pacer,
@@ -113,6 +119,7 @@ export class VoiceSessions implements PrewarmingHost<AudioLine> {
         recordEvent: (type, data) => control.recordEvent(type, data),
         storeLatency: (summary) => control.storeLatency({ ...summary }),
         endAs: (end) => control.endAs(end),
+        ...(control.transfer ? { transfer: control.transfer } : {}),
       },
     });
   }

@@ -6,7 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import { FakeMediaStream, type ScheduledDigit, type ScheduledSpeech } from './fake-stream.js';
 import type { StreamTicker } from './stream-ticker.js';
-import { signTwilio, type ParsedTwiml } from './wire.js';
+import { parseTwiml, signTwilio, type ParsedTwiml } from './wire.js';
 
 /** AnsweredBy values answering-machine detection can report. */
 export const answeredByValues = [
@@ -37,12 +37,21 @@ export type CalleeScript =
   | { readonly outcome: 'no-answer' }
   | { readonly outcome: 'failed'; readonly sipResponseCode?: number };
 
+/** A number a `<Dial>` rang and how its leg went. */
+export interface FakeDialLeg {
+  readonly number: string;
+  readonly callerId: string | undefined;
+  readonly sid: string;
+  status: 'ringing' | 'in-progress' | 'completed' | 'busy' | 'no-answer' | 'failed';
+  durationS: number;
+}
+
 /** A Call resource's status on the fake. */
 export type FakeCallStatus = 'queued' | 'ringing' | 'in-progress' | 'completed' | 'busy' | 'failed' | 'no-answer' | 'canceled';
 
 /** A status or AMD callback the fake posted, and what Parley answered. */
 export interface PostedCallback {
-  readonly kind: 'status' | 'amd';
+  readonly kind: 'status' | 'amd' | 'action';
   readonly url: string;
   readonly params: Readonly<Record<string, string>>;
   readonly signature: string;
@@ -86,6 +95,10 @@ export class FakeTwilioCall {
   answeredBy: FakeAnsweredBy | undefined;
   stream: FakeMediaStream | undefined;
   readonly callbacks: PostedCallback[] = [];
+  /** TwiML the call was redirected to by REST updates, in order. */
+  readonly redirects: ParsedTwiml[] = [];
+  /** Legs `<Dial>` rang. */
+  readonly dials: FakeDialLeg[] = [];
   readonly createdAt = performance.now();
   answeredAt: number | undefined;
   endedAt: number | undefined;
@@ -151,6 +164,56 @@ export class FakeTwilioCall {
     if (this.ended) return;
     if (status === 'canceled' && this.status === 'in-progress') return;
     this.#end(this.status === 'in-progress' ? 'completed' : 'canceled');
+  }
+
+  /**
+   * REST update with new TwiML: the running verb (the Media Stream) stops and the new TwiML
+   * runs. A `<Dial><Number>` rings the number as its script says, bridges it, and posts the
+   * leg's outcome to the Dial's action URL; the TwiML answered there runs next (a `<Hangup/>`
+   * or nothing ends the call).
+   */
+  redirect(twiml: ParsedTwiml, scriptOf: (number: string) => CalleeScript): void {
+    if (this.ended) return;
+    this.redirects.push(twiml);
+    this.stream?.stop();
+    this.stream = undefined;
+    const dial = twiml.dial;
+    if (!dial) {
+      if (twiml.streamUrl && this.script.outcome === 'answer') this.#connectStream(this.script);
+      else this.#end('completed');
+      return;
+    }
+    const script = scriptOf(dial.number);
+    const leg: FakeDialLeg = { number: dial.number, callerId: dial.callerId, sid: 'CA' + this.sid.slice(2, 10) + 'dead'.repeat(6), status: 'ringing', durationS: 0 };
+    this.dials.push(leg);
+    const finish = (status: FakeDialLeg['status'], durationS = 0) => {
+      leg.status = status;
+      leg.durationS = durationS;
+      if (!dial.action) return this.#end('completed');
+      const params = {
+        AccountSid: this.#env.accountSid, CallSid: this.sid, CallStatus: 'in-progress', DialCallSid: leg.sid,
+        DialCallStatus: status, DialCallDuration: String(durationS),
+      };
+      this.#postAction(dial.action, params);
+    };
+    switch (script.outcome) {
+      case 'busy':
+        return this.#after(script.ringMs ?? 20, () => finish('busy'));
+      case 'failed':
+        return this.#after(10, () => finish('failed'));
+      case 'no-answer':
+        return this.#after(dial.timeoutS * 1000, () => finish('no-answer'));
+      case 'answer': {
+        const ringMs = script.ringMs ?? 20;
+        if (ringMs >= dial.timeoutS * 1000) return this.#after(dial.timeoutS * 1000, () => finish('no-answer'));
+        return this.#after(ringMs, () => {
+          leg.status = 'in-progress';
+          this.#env.onChange();
+          const talkMs = script.hangUpAfterMs ?? 1000;
+          this.#after(talkMs, () => finish('completed', Math.ceil((talkMs * this.#env.speed) / 1000)));
+        });
+      }
+    }
   }
 
   /** The callee hangs up. */
@@ -284,6 +347,35 @@ export class FakeTwilioCall {
         error = `11200: ${(cause as Error).message}`;
       }
       this.callbacks.push({ kind, url, params, signature, responseStatus, error });
+      this.#env.onChange();
+    });
+  }
+
+  /** Posts a `<Dial>` action callback and runs the TwiML it answers with. */
+  #postAction(url: string, params: Record<string, string>): void {
+    const signature = signTwilio(this.#env.authToken, url, params);
+    this.#callbackChain = this.#callbackChain.then(async () => {
+      if (this.#disposed) return;
+      let twiml: ParsedTwiml | undefined;
+      let responseStatus: number | undefined;
+      let error: string | undefined;
+      try {
+        const response = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature },
+          body: new URLSearchParams(params).toString(),
+          signal: AbortSignal.timeout(5_000),
+        });
+        responseStatus = response.status;
+        const body = await response.text();
+        if (response.ok) twiml = parseTwiml(body);
+      } catch (cause) {
+        error = `11200: ${(cause as Error).message}`;
+      }
+      this.callbacks.push({ kind: 'action', url, params, signature, responseStatus, error });
+      // An action URL that fails or answers nothing runnable: Twilio hangs up.
+      if (!twiml || twiml.hangup || (!twiml.dial && !twiml.streamUrl)) this.#end('completed');
+      else this.redirect(twiml, () => ({ outcome: 'busy' }));
       this.#env.onChange();
     });
   }

@@ -202,6 +202,17 @@ export class FakeTwilio {
   #updateCall(sid: string, form: FormFields): [number, Json] {
     const call = this.call(sid);
     if (!call) return [404, { ...twilioError(404, 20404, `The requested resource Calls/${sid}.json was not found`) }];
+    const twiml = first(form, 'Twiml');
+    if (twiml !== undefined) {
+      if (call.ended) return [400, { ...twilioError(400, 21220, 'Call is not in-progress. Cannot redirect.') }];
+      let parsed;
+      try {
+        parsed = parseTwiml(twiml);
+      } catch (error) {
+        return [400, { ...twilioError(400, 12100, `Document parse failure: ${(error as Error).message}`) }];
+      }
+      call.redirect(parsed, (number) => this.#scripts.get(number) ?? this.#options.defaultScript ?? { outcome: 'answer' });
+    }
     const status = first(form, 'Status');
     if (status !== undefined) {
       if (status !== 'completed' && status !== 'canceled') {

@@ -58,6 +58,9 @@ export function isE164(value: string | undefined): value is string {
 export interface ParsedTwiml {
   readonly streamUrl: string | undefined;
   readonly parameters: Readonly<Record<string, string>>;
+  /** `<Dial><Number>`: the number dialled and the Dial's attributes. */
+  readonly dial?: { readonly number: string; readonly action?: string; readonly callerId?: string; readonly timeoutS: number };
+  readonly hangup?: boolean;
 }
 
 const entities: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
@@ -103,5 +106,15 @@ export function parseTwiml(twiml: string): ParsedTwiml {
     if (!selfClosing) stack.push(name!);
   }
   if (stack.length > 0) throw new Error(`TwiML: <${stack[stack.length - 1]}> is not closed`);
-  return { streamUrl, parameters };
+  const dialMatch = /<Dial([^>]*)>\s*<Number[^>]*>([^<]*)<\/Number>\s*<\/Dial>/.exec(body);
+  const dialAttrs = dialMatch ? attributes(dialMatch[1] ?? '') : {};
+  const dial = dialMatch
+    ? {
+        number: unescapeXml(dialMatch[2]!.trim()),
+        ...(dialAttrs['action'] !== undefined ? { action: dialAttrs['action'] } : {}),
+        ...(dialAttrs['callerId'] !== undefined ? { callerId: dialAttrs['callerId'] } : {}),
+        timeoutS: Number(dialAttrs['timeout'] ?? 30),
+      }
+    : undefined;
+  return { streamUrl, parameters, ...(dial ? { dial } : {}), ...(/<Hangup\s*\/?>/.test(body) ? { hangup: true } : {}) };
 }

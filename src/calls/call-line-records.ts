@@ -1,0 +1,85 @@
+/**
+ * What the phone line did to a call beyond its status: the transfer, the answering-machine
+ * verdict, the recording. Each is kept on the call row (so `GET /v1/calls/{id}` shows it) and,
+ * when a receiver cares, raised as a webhook event in the same transaction.
+ */
+import { eq, sql } from 'drizzle-orm';
+import type { Db } from '../store/database.js';
+import { calls } from '../store/schema.js';
+import type { CallService } from './call-service.js';
+import type { CallRow } from './call-view.js';
+
+/** A transfer as the call keeps it (API spelling). */
+export interface TransferRecord {
+  readonly to: string;
+  readonly mode: 'cold' | 'warm';
+  readonly reason: string | null;
+  /** answered (connected) | busy | no_answer | declined | failed | canceled */
+  readonly outcome: string;
+  /** How long the transfer leg lasted once answered, when known. */
+  readonly leg_duration_s: number | null;
+  readonly started_at: string;
+  readonly ended_at: string | null;
+}
+
+/** The answering-machine verdict as the call keeps it. */
+export interface AmdRecord {
+  readonly verdict: 'human' | 'machine' | 'unknown';
+  /** parley (its own detector) or carrier (Twilio's AMD; the simulated network knows). */
+  readonly source: 'parley' | 'carrier';
+  readonly reason: string | null;
+  readonly time_to_verdict_ms: number | null;
+  /** When a message was left: what cued it (beep, silence, timeout) and when. */
+  readonly message_cue?: { readonly reason: string; readonly at_ms: number } | null;
+}
+
+/** A recording as the call keeps it. */
+export interface RecordingRecord {
+  readonly key: string;
+  readonly status: 'recording' | 'ready' | 'repaired' | 'deleted';
+  readonly size_bytes: number | null;
+  readonly duration_ms: number | null;
+  readonly started_at: string;
+  readonly ready_at: string | null;
+}
+
+export class CallLineRecords {
+  constructor(
+    private readonly db: Db,
+    private readonly calls: CallService,
+  ) {}
+
+  /** Stores the transfer; `event` (call.transfer_started, call.transferred) is recorded with it. */
+  async transfer(callId: string, transfer: TransferRecord, event: 'call.transfer_started' | 'call.transferred'): Promise<CallRow | null> {
+    return this.update(callId, { transfer: transfer as unknown as Record<string, unknown> }, event, { ...transfer });
+  }
+
+  /** Stores the answering-machine verdict (merging a later message cue into it). */
+  async amd(callId: string, amd: Partial<AmdRecord>): Promise<CallRow | null> {
+    const [row] = await this.db
+      .update(calls)
+      .set({ amd: sql`coalesce(${calls.amd}, '{}'::jsonb) || ${JSON.stringify(amd)}::jsonb` })
+      .where(eq(calls.id, callId))
+      .returning();
+    if (row) await this.calls.recordEvent(row, 'call.amd', { ...amd });
+    return row ?? null;
+  }
+
+  /** Stores the recording's state; `call.recording_ready` raises the webhook. */
+  async recording(callId: string, recording: RecordingRecord, event?: 'call.recording_ready' | 'call.recording_deleted'): Promise<CallRow | null> {
+    return this.update(callId, { recording: recording as unknown as Record<string, unknown> }, event, { ...recording });
+  }
+
+  private async update(
+    callId: string,
+    fields: Partial<Pick<CallRow, 'transfer' | 'recording'>>,
+    event: string | undefined,
+    data: Record<string, unknown>,
+  ): Promise<CallRow | null> {
+    return this.db.transaction(async (tx) => {
+      const [row] = await tx.update(calls).set({ ...fields, updatedAt: new Date() }).where(eq(calls.id, callId)).returning();
+      if (row && event) await this.calls.emitEventIn(tx as unknown as Db, row, event, data);
+      return row ?? null;
+    });
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * Recordings as files under a folder (default: `recordings/` in the data folder). An upload is
+ * written to `<key>.partial` through one file handle, appending as the call goes (memory does
+ * not grow with the call), and renamed to `<key>` when complete; a `.partial` left at start-up is
+ * what a crash interrupted.
+ */
+import { createReadStream } from 'node:fs';
+import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
+import type { Readable } from 'node:stream';
+import type { ByteRange, RecordingStorage, RecordingUpload, StoredRecording } from './storage.js';
+
+const PARTIAL = '.partial';
+const KEY_PATTERN = /^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*\.wav$/;
+
+/** Creates the local-folder storage rooted at `root`. */
+export function createLocalRecordingStorage(root: string): RecordingStorage {
+  const pathOf = (key: string): string => {
+    if (!KEY_PATTERN.test(key)) throw new RangeError('invalid recording key');
+    return join(root, ...key.split('/'));
+  };
+
+  const sizeOf = async (path: string): Promise<number | null> => {
+    try {
+      const info = await stat(path);
+      return info.isFile() ? info.size : null;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
+  };
+
+  return {
+    async begin(key, headerBytes) {
+      const final = pathOf(key);
+      const partial = final + PARTIAL;
+      await mkdir(dirname(final), { recursive: true });
+      const handle = await open(partial, 'w');
+      await handle.write(Buffer.alloc(headerBytes), 0, headerBytes, 0);
+      let position = headerBytes;
+      let closed = false;
+      const upload: RecordingUpload = {
+        async write(chunk) {
+          if (closed) throw new Error('recording upload is closed');
+          const at = position;
+          position += chunk.length;
+          await handle.write(chunk, 0, chunk.length, at);
+        },
+        async complete(header) {
+          if (closed) throw new Error('recording upload is closed');
+          closed = true;
+          await handle.write(header, 0, header.length, 0);
+          await handle.sync();
+          await handle.close();
+          await rename(partial, final);
+          return { key, sizeBytes: position };
+        },
+        async abort() {
+          if (closed) return;
+          closed = true;
+          await handle.close();
+          await rm(partial, { force: true });
+        },
+      };
+      return upload;
+    },
+
+    async stat(key) {
+      const size = await sizeOf(pathOf(key));
+      return size === null ? null : { key, sizeBytes: size };
+    },
+
+    async read(key, range?: ByteRange): Promise<Readable> {
+      const path = pathOf(key);
+      return range ? createReadStream(path, { start: range.start, end: range.end }) : createReadStream(path);
+    },
+
+    async delete(key) {
+      const path = pathOf(key);
+      const existed = (await sizeOf(path)) !== null || (await sizeOf(path + PARTIAL)) !== null;
+      await rm(path, { force: true });
+      await rm(path + PARTIAL, { force: true });
+      return existed;
+    },
+
+    async unfinished() {
+      const keys: string[] = [];
+      const walk = async (folder: string): Promise<void> => {
+        let entries;
+        try {
+          entries = await readdir(folder, { withFileTypes: true });
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+          throw error;
+        }
+        for (const entry of entries) {
+          const path = join(folder, entry.name);
+          if (entry.isDirectory()) await walk(path);
+          else if (entry.name.endsWith(PARTIAL)) keys.push(relative(root, path).split(sep).join('/').slice(0, -PARTIAL.length));
+        }
+      };
+      await walk(root);
+      return keys.filter((key) => KEY_PATTERN.test(key));
+    },
+
+    async recover(key, repair): Promise<StoredRecording | null> {
+      const final = pathOf(key);
+      const partial = final + PARTIAL;
+      const size = await sizeOf(partial);
+      if (size === null) return null;
+      const header = repair(size);
+      if (size < header.length) {
+        await rm(partial, { force: true });
+        return null;
+      }
+      const handle = await open(partial, 'r+');
+      try {
+        await handle.write(header, 0, header.length, 0);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(partial, final);
+      return { key, sizeBytes: size };
+    },
+  };
+}

@@ -1,0 +1,50 @@
+/**
+ * Where recordings live. The interface is what an S3-compatible store would implement: a
+ * recording is streamed in (the header, whose sizes are only known at the end, is written
+ * last), then read whole or by byte range, and deleted. The default keeps files in the data
+ * folder (`local-storage.ts`).
+ */
+import type { Readable } from 'node:stream';
+
+/** A recording being written. Writes are applied in order; the object is not readable until complete. */
+export interface RecordingUpload {
+  /** Appends audio bytes after the space reserved for the header. */
+  write(chunk: Buffer): Promise<void>;
+  /**
+   * Puts `header` in the reserved space and publishes the object under its key. An object store
+   * would spool to a local file and upload it here (its parts cannot be rewritten).
+   */
+  complete(header: Buffer): Promise<StoredRecording>;
+  /** Drops what was written. */
+  abort(): Promise<void>;
+}
+
+/** A finished recording. */
+export interface StoredRecording {
+  readonly key: string;
+  readonly sizeBytes: number;
+}
+
+/** An inclusive byte range, as HTTP Range requests name them. */
+export interface ByteRange {
+  readonly start: number;
+  readonly end: number;
+}
+
+export interface RecordingStorage {
+  /** Starts a recording under `key`, reserving `headerBytes` at its start. */
+  begin(key: string, headerBytes: number): Promise<RecordingUpload>;
+  /** The finished recording under `key`, or null. */
+  stat(key: string): Promise<StoredRecording | null>;
+  /** Its bytes, whole or the given range (which the caller has checked against the size). */
+  read(key: string, range?: ByteRange): Promise<Readable>;
+  /** Deletes a finished or unfinished recording; true when something was there. */
+  delete(key: string): Promise<boolean>;
+  /** Keys of uploads a crash left unfinished. */
+  unfinished(): Promise<string[]>;
+  /**
+   * Finishes an upload a crash left behind: `repair` gets its size and returns the header to
+   * write; the object is then published as if completed. Null when nothing usable was there.
+   */
+  recover(key: string, repair: (sizeBytes: number) => Buffer): Promise<StoredRecording | null>;
+}

@@ -1,0 +1,102 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { dtmfMulaw } from '../../media/dtmf.js';
+import { AnsweringMachineDetector, soundsLikeGreeting, soundsLikePerson } from './answering-machine.js';
+import { BeepDetector } from './beep-detector.js';
+import { silenceMulaw, sineMulaw, sliceFrames, speechLikeMulaw } from '../../media/signal.js';
+
+function run(audio: Buffer, detector = new AnsweringMachineDetector()): AnsweringMachineDetector {
+  for (const frame of sliceFrames(audio)) {
+    detector.pushAudio(frame);
+    if (detector.decision && (detector.decision.verdict !== 'machine' || detector.messageCue)) break;
+  }
+  return detector;
+}
+
+const greeting = readFileSync(new URL('../../telephony/sim/audio/recordings/voicemail-greeting.ulaw', import.meta.url));
+
+describe('BeepDetector', () => {
+  it('finds a 1 kHz beep and when it ends', () => {
+    const detector = new BeepDetector();
+    const events: string[] = [];
+    for (const frame of sliceFrames(Buffer.concat([silenceMulaw(300), sineMulaw({ durationMs: 500, frequencyHz: 1000, amplitude: 0.4 }), silenceMulaw(300)]))) {
+      const event = detector.push(frame);
+      if (event) events.push(event);
+    }
+    expect(events).toEqual(['start', 'end']);
+    expect(detector.beeps[0]).toMatchObject({ startMs: 300, endMs: 800 });
+    expect(Math.abs(detector.beeps[0]!.frequencyHz - 1000)).toBeLessThanOrEqual(25);
+  });
+
+  it('hears no beep in speech, a recorded greeting or DTMF digits', () => {
+    const detector = new BeepDetector();
+    for (const frame of sliceFrames(Buffer.concat([speechLikeMulaw({ durationMs: 3000 }), greeting, dtmfMulaw('123')]))) detector.push(frame);
+    expect(detector.beeps).toEqual([]);
+  });
+
+  it('ignores a tone shorter than a beep', () => {
+    const detector = new BeepDetector();
+    for (const frame of sliceFrames(sineMulaw({ durationMs: 120, frequencyHz: 1000 }))) detector.push(frame);
+    expect(detector.beeps).toEqual([]);
+  });
+});
+
+describe('AnsweringMachineDetector', () => {
+  it('calls a short answer followed by a wait a person', () => {
+    const detector = run(Buffer.concat([silenceMulaw(400), speechLikeMulaw({ durationMs: 600 }), silenceMulaw(3000)]));
+    expect(detector.decision).toMatchObject({ verdict: 'human', reason: 'short_answer' });
+    expect(detector.decision!.atMs).toBeGreaterThanOrEqual(1600);
+    expect(detector.decision!.atMs).toBeLessThanOrEqual(1700);
+  });
+
+  it('calls a recorded greeting a machine within two and a half seconds, then waits for the beep', () => {
+    const beepAtMs = 300 + greeting.length / 8 + 400;
+    const detector = run(Buffer.concat([silenceMulaw(300), greeting, silenceMulaw(400), sineMulaw({ durationMs: 600, frequencyHz: 1000, amplitude: 0.4 }), silenceMulaw(2000)]));
+    expect(detector.decision).toMatchObject({ verdict: 'machine', reason: 'long_greeting' });
+    expect(detector.decision!.atMs).toBeLessThan(2500);
+    expect(detector.messageCue?.reason).toBe('beep');
+    // The message starts as the beep stops (600 ms after it began), not before.
+    expect(detector.messageCue!.atMs - (beepAtMs + 600)).toBeGreaterThanOrEqual(0);
+    expect(detector.messageCue!.atMs - (beepAtMs + 600)).toBeLessThanOrEqual(60);
+  });
+
+  it('calls a beep a machine even after a short greeting', () => {
+    const detector = run(Buffer.concat([speechLikeMulaw({ durationMs: 500 }), silenceMulaw(300), sineMulaw({ durationMs: 500, frequencyHz: 850, amplitude: 0.4 }), silenceMulaw(2000)]));
+    expect(detector.decision).toMatchObject({ verdict: 'machine', reason: 'beep' });
+    expect(detector.messageCue?.reason).toBe('beep');
+  });
+
+  it('starts a message after the greeting has been quiet when there is no beep', () => {
+    const detector = run(Buffer.concat([greeting, silenceMulaw(3000)]));
+    expect(detector.decision?.verdict).toBe('machine');
+    expect(detector.messageCue).toMatchObject({ reason: 'silence' });
+    expect(detector.messageCue!.atMs - greeting.length / 8).toBeLessThan(1500);
+  });
+
+  it('hears speech over line noise', () => {
+    let seed = 3;
+    const noisy = (audio: Buffer) =>
+      Buffer.from(audio.map((code) => {
+        seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+        return code === 0xff ? (seed % 2 ? 0xf4 : 0x74) : code; // ±~-50 dBFS hiss where the line is quiet
+      }));
+    const detector = run(noisy(Buffer.concat([silenceMulaw(500), speechLikeMulaw({ durationMs: 4000 }), silenceMulaw(1000)])));
+    expect(detector.decision).toMatchObject({ verdict: 'machine', reason: 'long_greeting' });
+  });
+
+  it('decides within its bound: unknown when nobody speaks', () => {
+    const detector = run(silenceMulaw(6000));
+    expect(detector.decision).toEqual({ verdict: 'unknown', reason: 'no_speech', atMs: 3000 });
+  });
+
+  it('takes the transcript wording into account', () => {
+    const machine = new AnsweringMachineDetector();
+    machine.pushAudio(speechLikeMulaw({ durationMs: 20 }));
+    expect(machine.pushTranscript('Hi, please leave a message after the tone')).toMatchObject({ verdict: 'machine', reason: 'wording' });
+    const person = new AnsweringMachineDetector();
+    expect(person.pushTranscript('yeah hello who is calling please')).toMatchObject({ verdict: 'human', reason: 'wording' });
+    expect(soundsLikeGreeting("Hi you've reached Sam")).toBe(true);
+    expect(soundsLikeGreeting('hello?')).toBe(false);
+    expect(soundsLikePerson('who is this')).toBe(true);
+  });
+});

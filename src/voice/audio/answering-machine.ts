@@ -1,0 +1,207 @@
+/**
+ * Parley's own answering-machine detector. It hears the first seconds after the answer (the
+ * agent's greeting is held meanwhile) and decides `human | machine | unknown` within a bounded
+ * time, from what a person and a recorded greeting do differently:
+ *
+ * - a person says a few words ("Hello?", "Hi, this is Mark.") and stops to hear who called;
+ *   a greeting keeps talking for seconds ("Hi, you've reached John, I can't take...");
+ * - a greeting ends in a beep (a steady tone no voice holds);
+ * - the transcript, when speech-to-text runs, says "leave a message", "after the tone", ...
+ *
+ * After a machine verdict it keeps listening and says when a message may start: when the beep
+ * ends, or after the greeting has been quiet long enough, or at a cap.
+ *
+ * Speech is found with an energy gate over an adaptive noise floor (line noise moves it), and
+ * pauses shorter than `pauseBridgeMs` count as part of the same stretch (commas, breaths).
+ */
+import { BeepDetector } from './beep-detector.js';
+import { MULAW_TO_LINEAR } from '../../media/mulaw.js';
+
+export const AMD_VERDICTS = ['human', 'machine', 'unknown'] as const;
+export type AmdVerdict = (typeof AMD_VERDICTS)[number];
+
+/** Why the detector decided. */
+export type AmdReason = 'short_answer' | 'long_greeting' | 'beep' | 'wording' | 'no_speech' | 'timeout';
+
+export interface AmdDecision {
+  readonly verdict: AmdVerdict;
+  readonly reason: AmdReason;
+  /** Milliseconds of answer audio heard when it decided. */
+  readonly atMs: number;
+}
+
+/** When a left message may start, after a machine verdict. */
+export interface MessageCue {
+  readonly reason: 'beep' | 'silence' | 'timeout';
+  readonly atMs: number;
+}
+
+export interface AmdOptions {
+  /** Silence after speech that ends a person's answer. Default 600 ms. */
+  readonly answerSilenceMs?: number;
+  /** Speech (pauses bridged) that only a greeting reaches. Default 1900 ms. */
+  readonly greetingSpeechMs?: number;
+  /** Pauses shorter than this count as speech (between words). Default 200 ms. */
+  readonly pauseBridgeMs?: number;
+  /** No speech by then: unknown. Default 3000 ms. */
+  readonly noSpeechMs?: number;
+  /** The verdict is never later than this: unknown. Default 4000 ms. */
+  readonly maxAnalysisMs?: number;
+  /** After a greeting with no beep, this much quiet means it has ended. Default 1200 ms. */
+  readonly greetingEndSilenceMs?: number;
+  /** Longest wait for the beep or the end of the greeting. Default 30000 ms. */
+  readonly maxGreetingMs?: number;
+  /** A frame is speech this far above the line's noise floor. Default 7 dB. */
+  readonly voicedAboveFloorDb?: number;
+}
+
+const MACHINE_WORDING =
+  /\b(leave (a |your |me a )?(message|name)|after the (beep|tone)|at the (beep|tone)|record your message|voice ?mail|mailbox|not available|unavailable|can(no|')?t (take|come to|get to) (your|the) (call|phone)|you('ve| have) reached|is not available|get back to you|call you back|away from (my|the) desk|automated voice|messaging system|office is (currently )?closed)\b/i;
+
+/** What people say when they pick up and nobody speaks yet: questions to the caller. */
+const HUMAN_WORDING = /\b(who('s| is) (this|calling|there|speaking)|who am i speaking|can i help|(can't|cannot|can barely) hear|speaking\W*$|this is (she|he))\b/i;
+
+/** True when a transcript reads like a recorded greeting. */
+export function soundsLikeGreeting(text: string): boolean {
+  return MACHINE_WORDING.test(text);
+}
+
+/** True when a transcript reads like a person answering the phone (and not like a greeting). */
+export function soundsLikePerson(text: string): boolean {
+  return HUMAN_WORDING.test(text) && !MACHINE_WORDING.test(text);
+}
+
+const FRAME_MS = 20;
+
+export class AnsweringMachineDetector {
+  private readonly beeps = new BeepDetector();
+  private readonly o: Required<AmdOptions>;
+  private elapsedMs = 0;
+  private floorDb: number | null = null;
+  private speechStartMs: number | null = null;
+  /** Speech in the current stretch (pauses bridged), and where the last voiced frame ended. */
+  private stretchSpeechMs = 0;
+  private lastVoicedEndMs = 0;
+  private voicedRunMs = 0;
+  private decided: AmdDecision | null = null;
+  private cue: MessageCue | null = null;
+
+  constructor(options: AmdOptions = {}) {
+    this.o = {
+      answerSilenceMs: options.answerSilenceMs ?? 600,
+      greetingSpeechMs: options.greetingSpeechMs ?? 1900,
+      pauseBridgeMs: options.pauseBridgeMs ?? 200,
+      noSpeechMs: options.noSpeechMs ?? 3000,
+      maxAnalysisMs: options.maxAnalysisMs ?? 4000,
+      greetingEndSilenceMs: options.greetingEndSilenceMs ?? 1200,
+      maxGreetingMs: options.maxGreetingMs ?? 30_000,
+      voicedAboveFloorDb: options.voicedAboveFloorDb ?? 7,
+    };
+  }
+
+  /** The verdict, once there is one. */
+  get decision(): AmdDecision | null {
+    return this.decided;
+  }
+
+  /** When a message may start (machine verdicts only). */
+  get messageCue(): MessageCue | null {
+    return this.cue;
+  }
+
+  /** Audio heard so far. */
+  get heardMs(): number {
+    return this.elapsedMs;
+  }
+
+  /** One μ-law frame of the callee's side. Returns the verdict on the frame that made it. */
+  pushAudio(frame: Uint8Array): AmdDecision | null {
+    const frameMs = (frame.length * 1000) / 8000 || FRAME_MS;
+    const beep = this.beeps.push(frame);
+    const levelDb = levelOf(frame);
+    const floorDb = this.trackFloor(levelDb, frameMs);
+    const voiced = levelDb > Math.max(-48, floorDb + this.o.voicedAboveFloorDb) && !this.beeps.sounding;
+    const startMs = this.elapsedMs;
+    this.elapsedMs += frameMs;
+    if (voiced) this.voiced(startMs, frameMs);
+    else this.voicedRunMs = 0;
+
+    if (this.decided?.verdict === 'machine') {
+      this.watchForMessageStart(beep);
+      return null;
+    }
+    if (this.decided) return null;
+    if (beep === 'start' || this.beeps.sounding) return this.decide('machine', 'beep');
+    if (this.speechStartMs !== null && this.stretchSpeechMs >= this.o.greetingSpeechMs) return this.decide('machine', 'long_greeting');
+    if (this.speechStartMs !== null && this.elapsedMs - this.lastVoicedEndMs >= this.o.answerSilenceMs) {
+      return this.decide('human', 'short_answer');
+    }
+    if (this.speechStartMs === null && this.elapsedMs >= this.o.noSpeechMs) return this.decide('unknown', 'no_speech');
+    if (this.elapsedMs >= this.o.maxAnalysisMs) return this.decide('unknown', 'timeout');
+    return null;
+  }
+
+  /**
+   * A transcript of the callee's side (interim or final). Greeting wording decides `machine` at
+   * once; a person's wording ("who is this?") decides `human` when it comes before the
+   * length rule fired. Returns the verdict when the wording made it.
+   */
+  pushTranscript(text: string): AmdDecision | null {
+    if (this.decided) return null;
+    if (soundsLikeGreeting(text)) return this.decide('machine', 'wording');
+    if (soundsLikePerson(text)) return this.decide('human', 'wording');
+    return null;
+  }
+
+  private voiced(startMs: number, frameMs: number): void {
+    this.voicedRunMs += frameMs;
+    // One loud frame (a click, a breath) is not speech: it needs 40 ms in a row.
+    if (this.voicedRunMs < 2 * frameMs) return;
+    const counted = this.voicedRunMs === 2 * frameMs ? 2 * frameMs : frameMs;
+    if (this.speechStartMs === null) {
+      this.speechStartMs = startMs + frameMs - counted;
+      this.stretchSpeechMs = 0;
+    } else {
+      // Short pauses (between words, at commas) count as speech; longer ones (between
+      // sentences) do not, but only a pause of answerSilenceMs ends the answer.
+      const gap = startMs + frameMs - counted - this.lastVoicedEndMs;
+      if (gap <= this.o.pauseBridgeMs) this.stretchSpeechMs += gap;
+    }
+    this.stretchSpeechMs += counted;
+    this.lastVoicedEndMs = startMs + frameMs;
+  }
+
+  private watchForMessageStart(beep: 'start' | 'end' | null): void {
+    if (this.cue) return;
+    if (beep === 'end') this.cue = { reason: 'beep', atMs: this.elapsedMs };
+    else if (!this.beeps.sounding && this.elapsedMs - this.lastVoicedEndMs >= this.o.greetingEndSilenceMs) {
+      this.cue = { reason: 'silence', atMs: this.elapsedMs };
+    } else if (this.elapsedMs >= this.o.maxGreetingMs) this.cue = { reason: 'timeout', atMs: this.elapsedMs };
+  }
+
+  private decide(verdict: AmdVerdict, reason: AmdReason): AmdDecision {
+    this.decided = { verdict, reason, atMs: Math.round(this.elapsedMs) };
+    return this.decided;
+  }
+
+  /**
+   * The line's noise floor: it starts at the first frame's level, falls at once to a quieter
+   * frame and rises slowly (3 dB a second) through noise, barely under speech, so speech does not lift it
+   * but a noisier line does.
+   */
+  private trackFloor(levelDb: number, frameMs: number): number {
+    if (this.floorDb === null || levelDb < this.floorDb) this.floorDb = Math.max(levelDb, -70);
+    else if (levelDb < this.floorDb + this.o.voicedAboveFloorDb) this.floorDb += Math.min(levelDb - this.floorDb, (3 * frameMs) / 1000);
+    else this.floorDb += (0.3 * frameMs) / 1000; // a floor that starts in silence must still reach a noisy line's hiss
+    return this.floorDb;
+  }
+}
+
+function levelOf(frame: Uint8Array): number {
+  let sum = 0;
+  for (let i = 0; i < frame.length; i++) {
+    const sample = MULAW_TO_LINEAR[frame[i]!]!;
+    sum += sample * sample;
+  }
+  return sum === 0 ? -90 : 10 * Math.log10(sum / frame.length / (32768 * 32768));
+}

@@ -1,0 +1,98 @@
+/**
+ * DTMF both ways over the fake Twilio: the agent's send_dtmf plays standard in-band tones the
+ * callee hears (decoded here by a Goertzel detector), and digits the callee presses drive a
+ * flow's question; both are on the call's events.
+ */
+import { createServer } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DtmfDecoder } from '../../src/media/goertzel.js';
+import { decodeMulaw } from '../../src/media/mulaw.js';
+import { startDeepgramFake, type DeepgramFake } from '../fakes/deepgram/server.js';
+import { startElevenLabsFake, type ElevenLabsFake } from '../fakes/elevenlabs/server.js';
+import type { FakeLlmScript } from '../fakes/openai/server.js';
+import { FakeTwilio } from '../fakes/twilio/index.js';
+import { goodbyeScript, startTestParley, type Tenant, type TestParley } from '../support/parley.js';
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe('DTMF on Twilio', () => {
+  let fake: FakeTwilio;
+  let deepgram: DeepgramFake;
+  let elevenlabs: ElevenLabsFake;
+  let t: TestParley;
+  let tenant: Tenant;
+  let script: FakeLlmScript = goodbyeScript;
+
+  beforeAll(async () => {
+    [fake, deepgram, elevenlabs] = await Promise.all([FakeTwilio.start(), startDeepgramFake(), startElevenLabsFake()]);
+    const port = await freePort();
+    t = await startTestParley({
+      env: {
+        PORT: String(port),
+        PARLEY_PUBLIC_URL: `http://127.0.0.1:${port}`,
+        TWILIO_ACCOUNT_SID: fake.accountSid,
+        TWILIO_AUTH_TOKEN: fake.authToken,
+        TWILIO_API_BASE_URL: fake.baseUrl,
+        DEEPGRAM_API_KEY: deepgram.apiKey,
+        DEEPGRAM_BASE_URL: deepgram.url,
+        ELEVENLABS_API_KEY: elevenlabs.apiKey,
+        ELEVENLABS_BASE_URL: elevenlabs.url,
+      },
+    });
+    let first = true;
+    t.llm!.respond(() => {
+      if (!first) return goodbyeScript;
+      first = false;
+      return script;
+    });
+    tenant = await t.tenant();
+  });
+  afterAll(async () => {
+    await t?.close();
+    await Promise.all([fake?.stop(), deepgram?.close(), elevenlabs?.close()]);
+  });
+
+  it('send_dtmf plays the standard tone pairs in-band: the callee decodes exactly the keys sent', async () => {
+    script = { toolCalls: [{ name: 'send_dtmf', argumentPieces: ['{"digits":"12#9"}'] }, { name: 'end_call', argumentPieces: ['{"reason":"menu_done"}'] }] };
+    const agent = await tenant.request('POST', '/v1/agents', { name: 'Menu walker', prompt: 'You navigate phone menus.', first_speaker: 'agent' });
+    await tenant.request('POST', '/v1/phone-numbers', { number: '+14155550144', carrier: 'twilio', agent_id: agent.body.id });
+    const created = await tenant.request('POST', '/v1/calls', { agent_id: agent.body.id, to: '+14155550164' });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const ended = await tenant.waitForEnd(created.body.id, 30_000);
+    const placed = fake.calls.find((call) => call.request.to === '+14155550164')!;
+    const decoder = new DtmfDecoder();
+    decoder.push(decodeMulaw(placed.stream!.heardAudio()));
+    expect(decoder.digits.map((d) => d.digit).join('')).toBe('12#9');
+    const events = (await tenant.request('GET', `/v1/calls/${ended.id}/events`)).body.data as { type: string; data: Record<string, unknown> }[];
+    expect(events.find((e) => e.type === 'agent.dtmf_sent')?.data).toMatchObject({ digits: '12#9' });
+  });
+
+  it('digits the callee presses answer a flow question and are on the events', async () => {
+    const agent = await tenant.request('POST', '/v1/agents', {
+      name: 'Keypad flow', kind: 'flow', greeting: null,
+      flow: {
+        start: 'ask',
+        nodes: {
+          ask: { type: 'ask', text: 'Press 1 to confirm your appointment, or 2 to cancel.', expect: 'yes_no', variable: 'confirmed', branches: { yes: 'ok', no: 'bye' } },
+          ok: { type: 'end', text: 'Confirmed, thank you.', reason: 'confirmed' },
+          bye: { type: 'end', text: 'Cancelled.', reason: 'cancelled' },
+        },
+      },
+    });
+    expect(agent.status, JSON.stringify(agent.body)).toBe(201);
+    await tenant.request('POST', '/v1/phone-numbers', { number: '+14155550145', carrier: 'twilio', agent_id: agent.body.id });
+    fake.script('+14155550165', { outcome: 'answer', dtmf: [{ atMs: 2500, digit: '1' }] });
+    const created = await tenant.request('POST', '/v1/calls', { agent_id: agent.body.id, to: '+14155550165' });
+    const ended = await tenant.waitForEnd(created.body.id, 30_000);
+    expect(ended.transcript.at(-1)).toMatchObject({ role: 'agent', text: 'Confirmed, thank you.' });
+    const events = (await tenant.request('GET', `/v1/calls/${ended.id}/events`)).body.data as { type: string; data: Record<string, unknown> }[];
+    expect(events.find((e) => e.type === 'contact.dtmf')?.data).toMatchObject({ digit: '1' });
+    expect(events.find((e) => e.type === 'agent.collected')?.data).toMatchObject({ name: 'confirmed', value: true });
+  });
+});

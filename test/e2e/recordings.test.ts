@@ -1,0 +1,151 @@
+/**
+ * Recordings end to end on the simulated network's audio lane: the disclosure before the
+ * greeting, a two-channel WAV whose left channel (callee) and right channel (agent) hold energy
+ * when each spoke, the agent channel cut at a barge-in, Range requests, DELETE, the webhook
+ * event, and a recording a crash left half-written repaired at start-up.
+ */
+import { mkdtempSync, mkdirSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestParley, type Tenant, type TestParley } from '../support/parley.js';
+
+const folder = mkdtempSync(join(tmpdir(), 'parley-rec-e2e-'));
+// What a crash leaves: a header of zeros and 1.5 s of stereo audio, never completed.
+mkdirSync(join(folder, 'org_crashed'), { recursive: true });
+writeFileSync(join(folder, 'org_crashed', 'call_crashed.wav.partial'), Buffer.concat([Buffer.alloc(44), Buffer.alloc(12_000 * 4 + 2, 7)]));
+
+let t: TestParley;
+let tenant: Tenant;
+beforeAll(async () => {
+  t = await startTestParley({ env: { PARLEY_SIM_AUDIO: '1', PARLEY_SIM_SPEED: '10', PARLEY_RECORDINGS_DIR: folder } });
+  tenant = await t.tenant();
+});
+afterAll(() => t?.close());
+
+/** RMS of one channel (0 left = callee, 1 right = agent) of a 16-bit stereo 8 kHz WAV between two times. */
+function rms(wav: Buffer, channel: 0 | 1, fromMs: number, toMs: number): number {
+  let sum = 0;
+  let count = 0;
+  for (let i = Math.max(0, Math.floor(fromMs * 8)); i < Math.floor(toMs * 8); i++) {
+    const at = 44 + i * 4 + channel * 2;
+    if (at + 2 > wav.length) break;
+    const v = wav.readInt16LE(at);
+    sum += v * v;
+    count++;
+  }
+  return count ? Math.sqrt(sum / count) : 0;
+}
+
+async function recorded(callId: string) {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const call = (await tenant.request('GET', `/v1/calls/${callId}`)).body;
+    if (call.recording_url) return call;
+    if (Date.now() > deadline) throw new Error(`no recording: ${JSON.stringify(call.recording)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function download(path: string, headers: Record<string, string> = {}) {
+  const response = await fetch(`${t.url}${path}`, { headers: { authorization: `Bearer ${tenant.key}`, ...headers } });
+  return { response, body: Buffer.from(await response.arrayBuffer()) };
+}
+
+describe('recordings', () => {
+  it('speaks the disclosure first and records callee left, agent right, when each spoke', async () => {
+    const agent = await tenant.agent({ greeting: 'Hi {{name}}, this is Parley about your appointment.', recording: { enabled: true, disclosure: 'This call is recorded.' } });
+    const created = await tenant.request('POST', '/v1/calls', { agent_id: agent.id, to: '+14155550100', variables: { name: 'Ana' } });
+    const ended = await tenant.waitForEnd(created.body.id, 30_000);
+    expect(ended.status).toBe('completed');
+    const turns = ended.transcript as { role: string; text: string; offset_ms: number }[];
+
+    expect(turns.map((turn) => turn.text)).toEqual(['This call is recorded. Hi Ana, this is Parley about your appointment.', 'Yes, that works for me.', 'Thank you, goodbye!']);
+
+    const call = await recorded(ended.id);
+    expect(call.recording_url).toBe(`/v1/calls/${ended.id}/recording`);
+    expect(call.recording).toMatchObject({ status: 'ready', size_bytes: expect.any(Number), duration_ms: expect.any(Number) });
+    const { response, body: wav } = await download(call.recording_url);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('audio/wav');
+    expect(response.headers.get('accept-ranges')).toBe('bytes');
+    expect(wav.toString('ascii', 0, 4)).toBe('RIFF');
+    expect(wav.readUInt16LE(22)).toBe(2);
+    expect(wav.readUInt32LE(24)).toBe(8000);
+    expect(wav.readUInt32LE(40)).toBe(wav.length - 44);
+
+    // The callee's words: energy on the left, none on the right.
+    const contact = turns[1]!;
+    expect(rms(wav, 0, contact.offset_ms + 100, contact.offset_ms + 700)).toBeGreaterThan(500);
+    expect(rms(wav, 1, contact.offset_ms + 100, contact.offset_ms + 700)).toBeLessThan(50);
+    // The disclosure and greeting: energy on the right while the callee is quiet.
+    const greeting = turns[0]!;
+    expect(rms(wav, 1, greeting.offset_ms + 200, greeting.offset_ms + 1200)).toBeGreaterThan(500);
+    expect(rms(wav, 0, greeting.offset_ms + 200, greeting.offset_ms + 1200)).toBeLessThan(50);
+
+    const events = (await tenant.request('GET', `/v1/calls/${ended.id}/events`)).body.data.map((e: { type: string }) => e.type);
+    expect(events).toContain('call.recording_ready');
+  });
+
+  it('cuts the agent channel where a barge-in stopped the callee hearing it', async () => {
+    const agent = await tenant.agent({
+      greeting: 'Hello, this is Parley calling to confirm your dental appointment next Tuesday at three in the afternoon with doctor Smith.',
+      recording: { enabled: true },
+    });
+    const number = '+14155550108';
+    await tenant.request('POST', '/v1/sim/personas', { number, replies: ['Sorry, I need to move it.'], barge_in: { agent_turn: 1, after_ms: 1500 } });
+    const created = await tenant.request('POST', '/v1/calls', { agent_id: agent.id, to: number });
+    const ended = await tenant.waitForEnd(created.body.id, 30_000);
+    const [first, contact] = ended.transcript as { role: string; text: string; offset_ms: number; interrupted?: boolean }[];
+    expect(first).toMatchObject({ role: 'agent', interrupted: true });
+    const { body: wav } = await download((await recorded(ended.id)).recording_url);
+    // The agent spoke until the callee cut in...
+    expect(rms(wav, 1, first!.offset_ms + 200, first!.offset_ms + 1200)).toBeGreaterThan(500);
+    // ...and nothing of the rest of its long greeting is on the record while the callee talks.
+    expect(rms(wav, 1, contact!.offset_ms + 900, contact!.offset_ms + 1500)).toBeLessThan(50);
+    expect(rms(wav, 0, contact!.offset_ms + 900, contact!.offset_ms + 1500)).toBeGreaterThan(500);
+  });
+
+  it('serves byte ranges, and deletes', async () => {
+    const agent = await tenant.agent({ greeting: 'Hello.', recording: { enabled: true } });
+    const created = await tenant.request('POST', '/v1/calls', { agent_id: agent.id, to: '+14155550106' });
+    const ended = await tenant.waitForEnd(created.body.id, 30_000);
+    const call = await recorded(ended.id);
+    const head = await download(call.recording_url, { range: 'bytes=0-43' });
+    expect(head.response.status).toBe(206);
+    expect(head.response.headers.get('content-range')).toBe(`bytes 0-43/${call.recording.size_bytes}`);
+    expect(head.body.length).toBe(44);
+    expect(head.body.toString('ascii', 8, 12)).toBe('WAVE');
+    const tail = await download(call.recording_url, { range: 'bytes=-10' });
+    expect(tail.response.status).toBe(206);
+    expect(tail.body.length).toBe(10);
+    const outside = await download(call.recording_url, { range: `bytes=${call.recording.size_bytes + 10}-` });
+    expect(outside.response.status).toBe(416);
+
+    const removed = await fetch(`${t.url}${call.recording_url}`, { method: 'DELETE', headers: { authorization: `Bearer ${tenant.key}` } });
+    expect(removed.status).toBe(204);
+    const gone = await download(call.recording_url);
+    expect(gone.response.status).toBe(404);
+    expect(JSON.parse(gone.body.toString()).error.code).toBe('RECORDING_NOT_FOUND');
+    const after = (await tenant.request('GET', `/v1/calls/${ended.id}`)).body;
+    expect(after).toMatchObject({ recording_url: null, recording: { status: 'deleted' } });
+  });
+
+  it('does not record calls that do not ask for it, and another organisation cannot read one', async () => {
+    const agent = await tenant.agent({ greeting: 'Hello.' });
+    const created = await tenant.request('POST', '/v1/calls', { agent_id: agent.id, to: '+14155550106', recording: { enabled: false } });
+    const ended = await tenant.waitForEnd(created.body.id, 30_000);
+    expect(ended).toMatchObject({ recording: null, recording_url: null });
+    expect((await download(`/v1/calls/${ended.id}/recording`)).response.status).toBe(404);
+    const other = await t.tenant();
+    const stranger = await fetch(`${t.url}/v1/calls/${ended.id}/recording`, { headers: { authorization: `Bearer ${other.key}` } });
+    expect(stranger.status).toBe(404);
+  });
+
+  it('repaired the recording a crash left half-written, at start-up', () => {
+    expect(existsSync(join(folder, 'org_crashed', 'call_crashed.wav.partial'))).toBe(false);
+    const wav = readFileSync(join(folder, 'org_crashed', 'call_crashed.wav'));
+    expect(wav.toString('ascii', 0, 4)).toBe('RIFF');
+    expect(wav.readUInt32LE(40)).toBe(12_000 * 4); // whole sample frames only
+  });
+});

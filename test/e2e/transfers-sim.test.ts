@@ -1,0 +1,101 @@
+/** Transfers on the simulated network, end to end: every target outcome, cold and warm, and a refused target. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestParley, type TestParley, type Tenant } from '../support/parley.js';
+
+let t: TestParley;
+let tenant: Tenant;
+beforeAll(async () => {
+  t = await startTestParley({ llm: 'none' });
+  tenant = await t.tenant();
+});
+afterAll(() => t?.close());
+
+function transferFlow(mode: 'cold' | 'warm') {
+  return {
+    start: 'hello',
+    nodes: {
+      hello: { type: 'say', text: 'Hello {{name}}, let me put you through to our team.', next: 'move' },
+      move: { type: 'transfer', to: '{{target}}', mode, text: 'Transferring you now.', reason: 'billing question', on_failure: 'sorry' },
+      sorry: { type: 'end', text: 'Nobody could take the call, we will call you back.', reason: 'callback_promised' },
+    },
+  };
+}
+
+async function place(agentId: string, target: string, extra: Record<string, unknown> = {}) {
+  const created = await tenant.request('POST', '/v1/calls', { agent_id: agentId, to: '+14155550100', variables: { name: 'Ana', target }, ...extra });
+  expect(created.status, JSON.stringify(created.body)).toBe(201);
+  const ended = await tenant.waitForEnd(created.body.id);
+  const events = (await tenant.request('GET', `/v1/calls/${ended.id}/events`)).body.data as { type: string; data: Record<string, unknown> }[];
+  return { ended, events, types: events.map((e) => e.type) };
+}
+
+describe('cold transfers on the sim', () => {
+  let agentId: string;
+  beforeAll(async () => {
+    agentId = (await tenant.agent({ kind: 'flow', flow: transferFlow('cold'), greeting: null, transfer_numbers: ['+14155550170', '+14155550171', '+14155550172'] })).id;
+  });
+
+  it('hands the callee to a person and ends completed / transferred with the leg and its duration', async () => {
+    const { ended, types } = await place(agentId, '+14155550170');
+    expect(ended).toMatchObject({ status: 'completed', end_reason: 'transferred' });
+    expect(ended.transfer).toMatchObject({ to: '+14155550170', mode: 'cold', reason: 'billing question', outcome: 'answered', leg_duration_s: 30 });
+    expect(ended.transcript.at(-1).text).toContain('Transferring you now.');
+    expect(types).toEqual(expect.arrayContaining(['call.transfer_started', 'call.transferred', 'call.completed']));
+    expect(types.indexOf('call.transferred')).toBeLessThan(types.indexOf('call.completed'));
+  });
+
+  it('records a busy and an unanswered target as the leg outcome', async () => {
+    const busy = await place(agentId, '+14155550171');
+    expect(busy.ended).toMatchObject({ status: 'completed', end_reason: 'transferred', transfer: { outcome: 'busy', leg_duration_s: null } });
+    const unanswered = await place(agentId, '+14155550172');
+    expect(unanswered.ended.transfer).toMatchObject({ outcome: 'no_answer' });
+  });
+});
+
+describe('warm transfers on the sim', () => {
+  let agentId: string;
+  beforeAll(async () => {
+    agentId = (await tenant.agent({
+      kind: 'flow', flow: transferFlow('warm'), greeting: null,
+      transfer_numbers: ['+14155550180', '+14155550181', '+14155550182', '+14155550184', '+14155550185'],
+    })).id;
+  });
+
+  it('briefs a person who accepts, then connects the callee', async () => {
+    const { ended, events, types } = await place(agentId, '+14155550180');
+    expect(ended).toMatchObject({ status: 'completed', end_reason: 'transferred' });
+    expect(ended.transfer).toMatchObject({ to: '+14155550180', mode: 'warm', outcome: 'answered', leg_duration_s: 30 });
+    const briefed = events.find((e) => e.type === 'call.transfer_briefed');
+    expect(briefed?.data).toMatchObject({ to: '+14155550180' });
+    expect(briefed!.data['briefing_ms']).toBeGreaterThan(1000);
+    expect(types).not.toContain('agent.turn');
+  });
+
+  for (const [target, outcome] of [['+14155550181', 'busy'], ['+14155550182', 'no_answer'], ['+14155550184', 'declined'], ['+14155550185', 'failed']] as const) {
+    it(`comes back to the callee and goes on when the target is ${outcome}`, async () => {
+      const { ended, types } = await place(agentId, target);
+      expect(ended).toMatchObject({ status: 'completed', end_reason: 'agent_ended' });
+      expect(ended.transfer).toMatchObject({ to: target, mode: 'warm', outcome });
+      expect(ended.transcript.at(-1)).toMatchObject({ role: 'agent', text: 'Nobody could take the call, we will call you back.' });
+      expect(types).toContain('call.transferred');
+    });
+  }
+});
+
+describe('refused targets', () => {
+  it('never dials a number outside the call’s own list; the flow goes on at on_failure', async () => {
+    const agent = await tenant.agent({ kind: 'flow', flow: transferFlow('cold'), greeting: null, transfer_numbers: ['+14155550170'] });
+    const { ended, events, types } = await place(agent.id, '+14155550170', { transfer_numbers: ['+14155550190'] });
+    expect(ended).toMatchObject({ status: 'completed', end_reason: 'agent_ended', transfer: null });
+    expect(types).toContain('call.transfer_refused');
+    expect(types).not.toContain('call.transfer_started');
+    expect(events.find((e) => e.type === 'call.transfer_refused')?.data).toMatchObject({ reason: 'not_allowed' });
+  });
+
+  it('refuses a per-call transfer list with a number that is not one', async () => {
+    const agent = await tenant.agent({ kind: 'flow', flow: transferFlow('cold'), greeting: null });
+    const refused = await tenant.request('POST', '/v1/calls', { agent_id: agent.id, to: '+14155550100', variables: { name: 'Ana', target: 'x' }, transfer_numbers: ['12'] });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error).toMatchObject({ code: 'INVALID_PHONE_NUMBER', details: { field: 'transfer_numbers.0' } });
+  });
+});
