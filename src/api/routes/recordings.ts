@@ -35,7 +35,7 @@ export function recordingRoutes(app: FastifyInstance, services: ApiServices): vo
     '/v1/calls/:id/recording',
     {
       schema: { tags: ['calls'], summary: "The call's recording: WAV, 8 kHz, callee left and agent right; Range requests work", params: idParams },
-      preHandler: authenticate(keys, 'calls:read'),
+      onRequest: authenticate(keys, 'calls:read'),
     },
     async (request, reply) => {
       const call = await calls.get(principalOf(request).orgId, request.params.id);
@@ -58,7 +58,7 @@ export function recordingRoutes(app: FastifyInstance, services: ApiServices): vo
 
   api.delete(
     '/v1/calls/:id/recording',
-    { schema: { tags: ['calls'], summary: "Deletes the call's recording", params: idParams }, preHandler: authenticate(keys, 'calls:write') },
+    { schema: { tags: ['calls'], summary: "Deletes the call's recording", params: idParams }, onRequest: authenticate(keys, 'calls:write') },
     async (request, reply) => {
       const call = await calls.get(principalOf(request).orgId, request.params.id);
       if (!(await recordings.delete(call))) throw new AppError('RECORDING_NOT_FOUND', undefined, { details: { call_id: call.id } });
