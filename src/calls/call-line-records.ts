@@ -78,7 +78,7 @@ export class CallLineRecords {
   ): Promise<CallRow | null> {
     return this.db.transaction(async (tx) => {
       const [row] = await tx.update(calls).set({ ...fields, updatedAt: new Date() }).where(eq(calls.id, callId)).returning();
-      if (row && event) await this.calls.emitEventIn(tx as unknown as Db, row, event, data);
+      if (row && event) await this.calls.emitEventIn(tx, row, event, data);
       return row ?? null;
     });
   }
