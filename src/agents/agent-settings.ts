@@ -8,10 +8,13 @@ const variableName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/, 'variab
 
 export const voicemailSettings = z.object({
   /**
-   * Who decides whether a machine answered: `carrier` (Twilio's AMD), `parley` (Parley's own
-   * detector on the audio), `off`. Default: `carrier` where the carrier detects, else `parley`.
+   * Who decides whether a machine answered. Only `carrier` (Twilio's AMD, the sim's own answer)
+   * is carried out today: Parley's detector (src/voice/audio) is not yet run on live calls, so
+   * `parley` and `off` are refused rather than accepted and ignored.
    */
-  detection: z.enum(['off', 'carrier', 'parley']).optional(),
+  detection: z
+    .enum(['carrier'], { message: 'only "carrier" detection is available; Parley\'s own detector ("parley") and "off" are not yet carried out on calls' })
+    .optional(),
   /** What the agent does when an answering machine picks up. */
   action: z.enum(['hang_up', 'leave_message']).default('hang_up'),
   /** The message left after the beep; may hold {{variables}}. */
