@@ -73,7 +73,7 @@ export const maskLlmKey: AgentSettingsView = (settings) => {
 };
 
 /** The settings a brain gets: the sealed key opened again. */
-export function unsealLlmKey(box: SecretBox, settings: Readonly<Settings>): Settings {
+export function unsealLlmKey<S extends Readonly<Settings>>(box: SecretBox, settings: S): S {
   const llm = settings.llm as LlmSettings | undefined;
   if (!llm?.api_key_sealed) return settings;
   const { api_key_sealed: sealed, api_key_hint: _hint, ...rest } = llm;

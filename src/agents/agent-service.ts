@@ -5,11 +5,21 @@ import { agents } from '../store/schema.js';
 import { AppError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import type { AgentSpec } from '../brain/types.js';
+import { parseAgentSettings, type AgentSettings } from '../conversation/agent-settings.js';
 import { settingsKeys, type AgentInput, type AgentPatch } from './agent-settings.js';
 import { flowTemplates, type FlowTemplateName } from '../brain/flow/templates.js';
 import { afterCursor, toPage, type Page } from '../shared/pagination.js';
 
-export type AgentRow = typeof agents.$inferSelect;
+type StoredAgentRow = typeof agents.$inferSelect;
+
+/** A stored agent as every reader gets it: its settings parsed once, when it is loaded. */
+export type AgentRow = Omit<StoredAgentRow, 'settings'> & { readonly settings: AgentSettings };
+
+function loaded(row: StoredAgentRow): AgentRow;
+function loaded(row: StoredAgentRow | undefined): AgentRow | undefined;
+function loaded(row: StoredAgentRow | undefined): AgentRow | undefined {
+  return row && { ...row, settings: parseAgentSettings(row.settings) };
+}
 
 /**
  * Checks (and may rewrite, e.g. to encrypt a key) an agent's settings before they are saved.
@@ -51,7 +61,7 @@ export class AgentService {
     private readonly checks: readonly AgentSettingsCheck[] = [],
     private readonly views: readonly AgentSettingsView[] = [],
     /** Prepares stored settings for a brain (opens sealed secrets). */
-    private readonly brainSettings: (settings: Readonly<Record<string, unknown>>) => Record<string, unknown> = (settings) => ({ ...settings }),
+    private readonly brainSettings: (settings: AgentSettings) => AgentSettings = (settings) => settings,
   ) {}
 
   /** The brain's view of a stored agent, with its secrets opened. */
@@ -95,7 +105,7 @@ export class AgentService {
         metadata: input.metadata,
       })
       .returning();
-    return row!;
+    return loaded(row!);
   }
 
   async get(orgId: string, id: string): Promise<AgentRow> {
@@ -103,20 +113,20 @@ export class AgentService {
       where: and(eq(agents.id, id), eq(agents.orgId, orgId), isNull(agents.deletedAt)),
     });
     if (!row) throw new AppError('AGENT_NOT_FOUND', undefined, { details: { agent_id: id } });
-    return row;
+    return loaded(row);
   }
 
   /** The agent a call was placed with, even if it was deleted since. */
   async getForCall(id: string): Promise<AgentRow | undefined> {
-    return this.db.query.agents.findFirst({ where: eq(agents.id, id) });
+    return loaded(await this.db.query.agents.findFirst({ where: eq(agents.id, id) }));
   }
 
   /** Finds an agent by id or, failing that, by exact name (the compat dialects need both). */
   async findByIdOrName(orgId: string, idOrName: string): Promise<AgentRow | undefined> {
-    return this.db.query.agents.findFirst({
+    return loaded(await this.db.query.agents.findFirst({
       where: and(eq(agents.orgId, orgId), isNull(agents.deletedAt), or(eq(agents.id, idOrName), eq(agents.name, idOrName))),
       orderBy: desc(agents.createdAt),
-    });
+    }));
   }
 
   /**
@@ -124,10 +134,10 @@ export class AgentService {
    * `{external_ids: ['019addcc-…']}`: how the compat dialects find agents by a vendor's own ids.
    */
   async findByMetadata(orgId: string, match: Record<string, unknown>, db: Db = this.db): Promise<AgentRow | undefined> {
-    return db.query.agents.findFirst({
+    return loaded(await db.query.agents.findFirst({
       where: and(eq(agents.orgId, orgId), isNull(agents.deletedAt), sql`${agents.metadata} @> ${JSON.stringify(match)}::jsonb`),
       orderBy: desc(agents.createdAt),
-    });
+    }));
   }
 
   async list(orgId: string, options: { limit: number; cursor?: string | undefined }): Promise<Page<AgentRow>> {
@@ -143,7 +153,7 @@ export class AgentService {
       )
       .orderBy(desc(agents.createdAt), desc(agents.id))
       .limit(options.limit + 1);
-    return toPage(rows, options.limit);
+    return toPage(rows.map((row) => loaded(row)), options.limit);
   }
 
   async update(orgId: string, id: string, patch: AgentPatch): Promise<AgentRow> {
@@ -169,7 +179,7 @@ export class AgentService {
       })
       .where(and(eq(agents.id, id), eq(agents.orgId, orgId)))
       .returning();
-    return row!;
+    return loaded(row!);
   }
 
   /** Soft delete: calls keep pointing at the agent they used. */

@@ -1,40 +1,13 @@
 /** The agent fields the API accepts and how they are kept (scalar columns + a settings object). */
 import { z } from 'zod';
+import { recordingSettings, timerSettings, voicemailSettings } from '../conversation/agent-settings.js';
+
+export { recordingSettings, timerSettings, voicemailSettings };
 
 export const agentKinds = ['prompt', 'flow'] as const;
 export type AgentKind = (typeof agentKinds)[number];
 
 const variableName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/, 'variable names are letters, digits, _ . -');
-
-export const voicemailSettings = z.object({
-  /**
-   * Who decides whether a machine answered. Only `carrier` (Twilio's AMD, the sim's own answer)
-   * is carried out today: Parley's detector (src/voice/audio) is not yet run on live calls, so
-   * `parley` and `off` are refused rather than accepted and ignored.
-   */
-  detection: z
-    .enum(['carrier'], { message: 'only "carrier" detection is available; Parley\'s own detector ("parley") and "off" are not yet carried out on calls' })
-    .optional(),
-  /** What the agent does when an answering machine picks up. */
-  action: z.enum(['hang_up', 'leave_message']).default('hang_up'),
-  /** The message left after the beep; may hold {{variables}}. */
-  message: z.string().max(2000).optional(),
-});
-
-/** Whether calls are recorded, and what the callee is told first. */
-export const recordingSettings = z.object({
-  enabled: z.boolean().default(false),
-  /** Spoken before the greeting when set, e.g. "This call is recorded." May hold {{variables}}. */
-  disclosure: z.string().trim().min(1).max(1000).nullish(),
-});
-
-export const timerSettings = z.object({
-  max_duration_s: z.number().int().min(10).max(4 * 3600).optional(),
-  silence_reprompt_s: z.number().min(1).max(120).optional(),
-  inactivity_timeout_s: z.number().min(2).max(600).optional(),
-  response_delay_ms: z.number().int().min(0).max(5000).optional(),
-  ring_timeout_s: z.number().int().min(5).max(600).optional(),
-});
 
 /** True for a zone name the runtime's IANA database knows ("Europe/Paris", "UTC"); offsets and abbreviations are not names. */
 export function isIanaTimeZone(value: string): boolean {

@@ -3,6 +3,7 @@
  * agent's next utterance as a stream of text plus actions. A simulated call, a real-time voice
  * session and a text chat all drive it the same way; none of them knows which brain is behind it.
  */
+import type { AgentSettings } from '../conversation/agent-settings.js';
 
 export type VariableValue = string | number | boolean;
 export type Variables = Readonly<Record<string, VariableValue>>;
@@ -68,8 +69,8 @@ export interface AgentSpec {
   readonly language: string;
   /** Values used when a call gives none for a placeholder. */
   readonly variableDefaults: Readonly<Record<string, string>>;
-  /** Extra capability-specific settings (llm, flow, tools, outcome) as the agent stores them. */
-  readonly settings: Readonly<Record<string, unknown>>;
+  /** Capability settings (llm, flow, tools, outcome) as stored; the line settings typed. */
+  readonly settings: AgentSettings;
 }
 
 export interface ConversationContext {

@@ -8,6 +8,7 @@ import { and, eq, isNotNull, lt, sql } from 'drizzle-orm';
 import type { Readable } from 'node:stream';
 import type { CallLineRecords, RecordingRecord } from './call-line-records.js';
 import type { CallRow } from './call-view.js';
+import type { AgentSettings } from '../conversation/agent-settings.js';
 import { AppError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { Db } from '../store/database.js';
@@ -19,8 +20,8 @@ import type { ByteRange, RecordingStorage } from '../recordings/storage.js';
 import { WAV_HEADER_BYTES, recordingHeader, repairedDataBytes } from '../recordings/wav-header.js';
 
 /** Whether a call is recorded and what is said first, from the call's override and the agent. */
-export function recordingSettingsOf(call: Pick<CallRow, 'lineOptions'>, agentSettings: Readonly<Record<string, unknown>>): { enabled: boolean; disclosure: string | null } {
-  const agent = (agentSettings['recording'] ?? {}) as { enabled?: boolean; disclosure?: string | null };
+export function recordingSettingsOf(call: Pick<CallRow, 'lineOptions'>, agentSettings: AgentSettings): { enabled: boolean; disclosure: string | null } {
+  const agent = agentSettings.recording ?? { enabled: false };
   const own = (call.lineOptions?.['recording'] ?? {}) as { enabled?: boolean; disclosure?: string | null };
   const enabled = own.enabled ?? agent.enabled ?? false;
   const disclosure = own.disclosure !== undefined ? own.disclosure : (agent.disclosure ?? null);

@@ -206,7 +206,7 @@ export class CallService {
     }
     for (const check of this.createChecks) await check(input, { agent, carrier: caller.carrier });
     const lineOptions = lineOptionsOf(input);
-    const timers = (agent.settings.timers ?? {}) as { max_duration_s?: number };
+    const timers = agent.settings.timers ?? {};
     const values = {
       id: newId('call'),
       orgId,

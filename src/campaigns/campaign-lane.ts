@@ -16,6 +16,7 @@ import { windowOf, type ScheduleInput } from '../dispatch/calling-window.js';
 import { numberTimezones } from '../dispatch/number-timezones.js';
 import { dailyCapFor, defaultWindowOf } from '../orgs/org-settings.js';
 import type { CampaignRow } from './campaign-schema.js';
+import { parseAgentSettings } from '../conversation/agent-settings.js';
 import { completeIfDoneIn, finishContactIn } from './campaign-progress.js';
 import type { OrgEvents } from '../orgs/org-events.js';
 
@@ -63,7 +64,7 @@ export function campaignLanes(callService: CallService, events: OrgEvents): Lane
             if (!retryAt || reopens < retryAt) retryAt = reopens;
           }
         }
-        const timers = (agentSettings.timers ?? {}) as { max_duration_s?: number };
+        const timers = parseAgentSettings(agentSettings).timers ?? {};
         return laneOf(callService, events, context, campaign, { phoneNumberId, carrier, maxDurationS: timers.max_duration_s ?? defaultMaxDurationS }, room);
       });
       return { lanes, retryAt };

@@ -8,7 +8,7 @@ import type { ConversationEngine } from '../brain/types.js';
 import type { TextLine } from '../telephony/types.js';
 import type { CallControl, ConversationHost, HostedCall } from './host.js';
 import { endOf, type CallEnd } from './outcome.js';
-import { conversationTimers, type TimerSettings } from './timers.js';
+import { conversationTimers } from './timers.js';
 import { runTextConversation, type ConversationHooks } from './text-conversation.js';
 
 export class TextLane implements ConversationHost<TextLine> {
@@ -37,14 +37,14 @@ export class TextLane implements ConversationHost<TextLine> {
       agent: spec, variables: call.variables, channel: call.simulated ? 'sim' : 'voice', callId: call.id,
       ...(call.transferNumbers ? { transferNumbers: call.transferNumbers } : {}),
     });
-    const timers = conversationTimers((spec.settings.timers ?? {}) as TimerSettings, call.maxDurationS);
+    const timers = conversationTimers(spec.settings.timers ?? {}, call.maxDurationS);
     return runTextConversation(line, conversation, timers, hooks, control.signal);
   }
 
   /** An answering machine: its greeting is heard out, then the agent's `voicemail` setting applies. */
   private async machine(call: HostedCall, line: TextLine, control: CallControl, hooks: ConversationHooks): Promise<CallEnd> {
     const { spec } = call.agent;
-    const voicemail = (spec.settings.voicemail ?? {}) as { action?: string; message?: string };
+    const voicemail = spec.settings.voicemail ?? { action: 'hang_up' };
     const heard = (async () => {
       for await (const event of line.events) {
         if (event.type === 'contact_said') await control.recordTurn({ role: 'contact', text: event.text, offsetMs: Math.max(0, hooks.now() - (event.durationMs ?? 0)) });

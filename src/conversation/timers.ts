@@ -1,4 +1,5 @@
 /** The one timer set of a conversation, on every lane, from the agent's `timers` settings. */
+import type { TimerSettings } from './agent-settings.js';
 
 export interface ConversationTimers {
   /** Re-prompt after this much silence from the contact (0: never). */
@@ -11,12 +12,6 @@ export interface ConversationTimers {
   readonly responseDelayMs: number;
 }
 
-/** The agent's `timers` settings, in seconds as the API takes them. */
-export interface TimerSettings {
-  readonly silence_reprompt_s?: number | undefined;
-  readonly inactivity_timeout_s?: number | undefined;
-  readonly response_delay_ms?: number | undefined;
-}
 
 /**
  * The agent is asked to wrap up this long before the call's time limit: a goodbye of a sentence

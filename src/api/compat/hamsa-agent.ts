@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { ApiServices } from '../services.js';
 import type { AgentRow, AgentView } from '../../agents/agent-service.js';
-import { agentInput } from '../../agents/agent-settings.js';
+import { agentInput, timerSettings } from '../../agents/agent-settings.js';
 import { AppError } from '../../shared/errors.js';
 import { invalidField } from './dialect.js';
 
@@ -130,7 +130,7 @@ export async function inlineAgent(services: ApiServices, orgId: string, details:
 
 /** A Parley agent as Hamsa's `agentDetails`; keys are masked, what Parley has no notion of is null. */
 export function hamsaAgentView(view: AgentView, webhook: { url: string | null; authKey: string | undefined; hasSecret: boolean }) {
-  const timers = (view.timers ?? {}) as { inactivity_timeout_s?: number; max_duration_s?: number; response_delay_ms?: number; silence_reprompt_s?: number };
+  const timers = timerSettings.safeParse(view.timers ?? {}).data ?? {};
   const llm = view.llm as { provider?: string; model?: string; base_url?: string; api_key?: string; temperature?: number } | undefined;
   const outcome = view.outcome as { schema?: Record<string, unknown> } | undefined;
   const kept = ((view.metadata.compat as { fields?: Record<string, unknown> } | undefined)?.fields ?? {}) as Record<string, unknown>;

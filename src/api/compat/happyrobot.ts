@@ -13,6 +13,7 @@ import type { AgentRow } from '../../agents/agent-service.js';
 import { recordingUrlOf } from '../../calls/call-view.js';
 import type { CallRow } from '../../calls/call-view.js';
 import { parseOutcomeSettings } from '../../brain/outcome/index.js';
+import { agentLlmSettings } from '../../llm/registry.js';
 import { AppError } from '../../shared/errors.js';
 import { toE164 } from '../../shared/phone.js';
 import { bearerOrBare, compatMetadata, invalidField, parseRequest, registerDialect, unmappedFields, type ErrorShaper } from './dialect.js';
@@ -94,10 +95,7 @@ async function callerNumber(services: ApiServices, orgId: string, numberId: stri
 /** The agent configuration as HappyRobot shows a use case; what Parley has no notion of is empty. */
 function useCaseView(services: ApiServices, agent: AgentRow, call: CallRow) {
   const view = services.agents.view(agent);
-  const settings = agent.settings as {
-    transfer_numbers?: string[]; timezone?: string; voicemail?: { action?: string; message?: string }; llm?: { model?: string };
-    recording?: { enabled?: boolean; disclosure?: string | null };
-  };
+  const { settings } = agent;
   const outcome = parseOutcomeSettings(agent.settings.outcome ?? null);
   const schema = outcome.ok ? outcome.settings.schema : null;
   const properties = (schema?.properties ?? {}) as Record<string, { type?: unknown; description?: string; examples?: unknown[] }>;
@@ -137,7 +135,7 @@ function useCaseView(services: ApiServices, agent: AgentRow, call: CallRow) {
     recorded_message_outbound: Boolean(settings.recording?.enabled && settings.recording.disclosure),
     show_original_caller_id: false,
     disable_end_call_after_n_reminders: false,
-    model: settings.llm?.model ?? null,
+    model: agentLlmSettings.safeParse(settings.llm ?? {}).data?.model ?? null,
   };
 }
 

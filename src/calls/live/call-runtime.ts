@@ -162,7 +162,7 @@ export class CallRuntime implements SchedulerHandlers {
     if (carrier.lines === 'audio' && agent && recordingSettingsOf(call, agent.settings).enabled) this.options.recordings?.expect(call);
     // From the dial on: connecting STT and TTS and synthesising the greeting fits in the ring time.
     if (carrier.lines === 'audio' && agent && this.options.voice) this.options.voice.prewarm(this.hosted(live, agent), this.control(live));
-    const timers = (agent?.settings.timers ?? {}) as { ring_timeout_s?: number };
+    const timers = agent?.settings.timers ?? {};
     try {
       const { providerCallId } = await carrier.dial({
         callId, orgId: call.orgId, to: call.toNumber, from: call.fromNumber,

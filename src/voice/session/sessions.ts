@@ -8,7 +8,7 @@
 import { withDisclosure } from '../../brain/disclosure.js';
 import type { ConversationEngine } from '../../brain/types.js';
 import type { CallControl, HostedCall, PrewarmingHost } from '../../conversation/host.js';
-import { conversationTimers, type TimerSettings } from '../../conversation/timers.js';
+import { conversationTimers } from '../../conversation/timers.js';
 import type { Logger } from '../../shared/logger.js';
 import type { AudioLine } from '../../media/audio-line.js';
 import type { SessionClock } from './clock.js';
@@ -110,7 +110,7 @@ export class VoiceSessions implements PrewarmingHost<AudioLine> {
     return new VoiceSession({
       conversation, settings, clock: timing.clock, pacer: timing.pacer,
       stt: stt.provider, tts: tts.provider, offlineTts: options.providers.offlineTts,
-      timers: conversationTimers((spec.settings.timers ?? {}) as TimerSettings, call.maxDurationS),
+      timers: conversationTimers(spec.settings.timers ?? {}, call.maxDurationS),
       ...(options.metrics ? { metrics: options.metrics } : {}),
       tuning: { ...options.tuning, ...timing.tuning },
       hooks: {

@@ -1,0 +1,81 @@
+/**
+ * The settings an agent carries for its calls' lines (timers, answering machines, recording,
+ * transfer targets): their zod schemas, checked when an agent is saved, and the typed
+ * `AgentSettings` every reader gets, parsed once when an agent is loaded. Capability settings
+ * with owners of their own (llm, flow, tools, outcome, interruption, stt, tts) stay opaque here
+ * and are parsed by those capabilities.
+ */
+import { z } from 'zod';
+
+export const timerSettings = z.object({
+  max_duration_s: z.number().int().min(10).max(4 * 3600).optional(),
+  silence_reprompt_s: z.number().min(1).max(120).optional(),
+  inactivity_timeout_s: z.number().min(2).max(600).optional(),
+  response_delay_ms: z.number().int().min(0).max(5000).optional(),
+  ring_timeout_s: z.number().int().min(5).max(600).optional(),
+});
+
+export const voicemailSettings = z.object({
+  /**
+   * Who decides whether a machine answered. Only `carrier` (Twilio's AMD, the sim's own answer)
+   * is carried out today: Parley's detector (src/voice/audio) is not yet run on live calls, so
+   * `parley` and `off` are refused rather than accepted and ignored.
+   */
+  detection: z
+    .enum(['carrier'], { message: 'only "carrier" detection is available; Parley\'s own detector ("parley") and "off" are not yet carried out on calls' })
+    .optional(),
+  /** What the agent does when an answering machine picks up. */
+  action: z.enum(['hang_up', 'leave_message']).default('hang_up'),
+  /** The message left after the beep; may hold {{variables}}. */
+  message: z.string().max(2000).optional(),
+});
+
+/** Whether calls are recorded, and what the callee is told first. */
+export const recordingSettings = z.object({
+  enabled: z.boolean().default(false),
+  /** Spoken before the greeting when set, e.g. "This call is recorded." May hold {{variables}}. */
+  disclosure: z.string().trim().min(1).max(1000).nullish(),
+});
+
+export type TimerSettings = z.output<typeof timerSettings>;
+export type VoicemailSettings = z.output<typeof voicemailSettings>;
+export type RecordingSettings = z.output<typeof recordingSettings>;
+
+/** The line settings every reader sees typed; the other keys are their capabilities' own. */
+export interface LineSettings {
+  readonly timers?: TimerSettings;
+  readonly voicemail?: VoicemailSettings;
+  readonly recording?: RecordingSettings;
+  readonly transfer_numbers?: readonly string[];
+  readonly timezone?: string;
+}
+
+/** An agent's settings as loaded: the line settings typed, every other key as stored. */
+export type AgentSettings = Readonly<Record<string, unknown>> & LineSettings;
+
+const lineSchemas = {
+  timers: timerSettings,
+  voicemail: voicemailSettings,
+  recording: recordingSettings,
+  transfer_numbers: z.array(z.string()),
+  timezone: z.string(),
+} as const;
+
+/**
+ * Types stored settings. They were checked when saved; a value a later release no longer accepts
+ * (a rule tightened since) is dropped, so the call runs on that setting's defaults rather than
+ * on a value no schema describes.
+ */
+export function parseAgentSettings(stored: Readonly<Record<string, unknown>>): AgentSettings {
+  const settings: Record<string, unknown> = { ...stored };
+  for (const [key, schema] of Object.entries(lineSchemas)) {
+    if (stored[key] === undefined || stored[key] === null) {
+      delete settings[key];
+      continue;
+    }
+    const parsed = schema.safeParse(stored[key]);
+    if (parsed.success) settings[key] = parsed.data;
+    else delete settings[key];
+  }
+  return settings as AgentSettings;
+}
