@@ -34,6 +34,7 @@ import { CallRuntime } from './calls/live/call-runtime.js';
 import type { ConversationEngine } from './brain/types.js';
 import { agentLlm, agentRequiredVariables, createConversationEngine } from './brain/engine.js';
 import { resolveLlm, type AgentLlmSettings } from './llm/registry.js';
+import { LlmChains } from './llm/fallback.js';
 import { agentSettingsChecks, maskLlmKey, unsealLlmKey } from './agents/agent-checks.js';
 import { CallAnalyzer } from './calls/call-analyzer.js';
 import { AnalysisJobs } from './calls/analysis-jobs.js';
@@ -94,7 +95,9 @@ export async function startParley(config: Config, options: StartOptions = {}): P
   const { generatedKey } = await bootstrapDefaultOrganization(db, keys, config.initApiKey);
 
   const box = createSecretBox(loadEncryptionKey(config.encryptionKey, config.dataDir));
-  const resolve = (settings: AgentLlmSettings) => resolveLlm(settings, config.llm);
+  // Fallback chains live as long as the process, so a model's outage is remembered across calls.
+  const llmChains = new LlmChains();
+  const resolve = (settings: AgentLlmSettings) => resolveLlm(settings, config.llm, llmChains);
   const agents = new AgentService(db, agentSettingsChecks(box), [maskLlmKey], (settings) => unsealLlmKey(box, settings));
   const assertAgent = (orgId: string, agentId: string) => agents.get(orgId, agentId);
   const numbers = new PhoneNumberService(db, assertAgent);

@@ -47,37 +47,54 @@ class AgentInvalid extends AppError {
   }
 }
 
-interface LlmSettings {
+interface LlmEndpoint {
   api_key?: string;
   api_key_sealed?: string;
   api_key_hint?: string;
   [key: string]: unknown;
 }
 
-/** Seals `llm.api_key` before it is stored. */
+interface LlmSettings extends LlmEndpoint {
+  fallback?: LlmEndpoint[];
+}
+
+/**
+ * Applies `transform` to the agent's model and to each of its fallback models: every one of
+ * them may hold a key of its own.
+ */
+function eachEndpoint<S extends Readonly<Settings>>(settings: S, transform: (endpoint: LlmEndpoint) => LlmEndpoint): S {
+  const llm = settings.llm as LlmSettings | undefined;
+  if (!llm) return settings;
+  const { fallback, ...own } = llm;
+  const changed: LlmSettings = { ...transform(own), ...(fallback ? { fallback: fallback.map(transform) } : {}) };
+  return { ...settings, llm: changed };
+}
+
+/** Seals `llm.api_key` (and each `llm.fallback[].api_key`) before it is stored. */
 export function sealLlmKey(box: SecretBox): AgentSettingsCheck {
-  return (settings) => {
-    const llm = settings.llm as LlmSettings | undefined;
-    if (!llm?.api_key) return settings;
-    const { api_key: key, ...rest } = llm;
-    return { ...settings, llm: { ...rest, api_key_sealed: box.seal(key), api_key_hint: maskSecret(key) } };
-  };
+  return (settings) =>
+    eachEndpoint(settings, (endpoint) => {
+      if (!endpoint.api_key) return endpoint;
+      const { api_key: key, ...rest } = endpoint;
+      return { ...rest, api_key_sealed: box.seal(key), api_key_hint: maskSecret(key) };
+    });
 }
 
 /** Shows a sealed key as its hint. */
-export const maskLlmKey: AgentSettingsView = (settings) => {
-  const llm = settings.llm as LlmSettings | undefined;
-  if (!llm?.api_key_sealed) return settings;
-  const { api_key_sealed: _sealed, api_key_hint: hint, ...rest } = llm;
-  return { ...settings, llm: { ...rest, api_key: hint ?? '••••' } };
-};
+export const maskLlmKey: AgentSettingsView = (settings) =>
+  eachEndpoint(settings, (endpoint) => {
+    if (!endpoint.api_key_sealed) return endpoint;
+    const { api_key_sealed: _sealed, api_key_hint: hint, ...rest } = endpoint;
+    return { ...rest, api_key: hint ?? '••••' };
+  });
 
-/** The settings a brain gets: the sealed key opened again. */
+/** The settings a brain gets: the sealed keys opened again. */
 export function unsealLlmKey<S extends Readonly<Settings>>(box: SecretBox, settings: S): S {
-  const llm = settings.llm as LlmSettings | undefined;
-  if (!llm?.api_key_sealed) return settings;
-  const { api_key_sealed: sealed, api_key_hint: _hint, ...rest } = llm;
-  return { ...settings, llm: { ...rest, api_key: box.open(sealed) } };
+  return eachEndpoint(settings, (endpoint) => {
+    if (!endpoint.api_key_sealed) return endpoint;
+    const { api_key_sealed: sealed, api_key_hint: _hint, ...rest } = endpoint;
+    return { ...rest, api_key: box.open(sealed) };
+  });
 }
 
 /** The checks every agent goes through on save, in order. */

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { createAnthropicLlm } from './anthropic/index.js';
 import { createOpenAiLlm, OPENAI_BASE_URL } from './openai/index.js';
+import { FallbackLlm, linkId, type LlmChains, type LlmLink } from './fallback.js';
 import type { LlmProvider } from './types.js';
 
 /** The connection every provider factory takes. */
@@ -34,14 +35,23 @@ const vendorDefaults: Record<LlmProviderName, { readonly baseUrl: string; readon
  */
 export const PLACEHOLDER_API_KEY = 'not-needed';
 
-/** An agent's `llm` settings, in API spelling. */
-export const agentLlmSettings = z.object({
+/** Which model an agent talks to: a provider, its model, endpoint and key, each defaulted by the server. */
+const llmEndpoint = z.object({
   provider: z.enum(llmProviderNames as [LlmProviderName, ...LlmProviderName[]]).optional(),
   model: z.string().trim().min(1).max(200).optional(),
   base_url: z.url({ protocol: /^https?$/ }).optional(),
   api_key: z.string().min(1).max(500).optional(),
+});
+
+/** An agent's `llm` settings, in API spelling. */
+export const agentLlmSettings = llmEndpoint.extend({
   temperature: z.number().min(0).max(2).optional(),
   max_tokens: z.number().int().min(1).max(32_000).optional(),
+  /**
+   * Models tried in order when the agent's own fails before answering (an outage, a refused
+   * connection, no first token in time); each is resolved like the agent's own.
+   */
+  fallback: z.array(llmEndpoint).max(3).optional(),
 });
 /** An agent's `llm` settings after parsing. */
 export type AgentLlmSettings = z.infer<typeof agentLlmSettings>;
@@ -62,7 +72,7 @@ export type LlmResolution =
 
 const isClaude = (model: string | undefined): boolean => model?.toLowerCase().startsWith('claude') ?? false;
 
-function pickProvider(agent: AgentLlmSettings, defaults: LlmServerDefaults): LlmProviderName {
+function pickProvider(agent: z.infer<typeof llmEndpoint>, defaults: LlmServerDefaults): LlmProviderName {
   if (agent.provider) return agent.provider;
   if (agent.model) return isClaude(agent.model) ? 'anthropic' : 'openai';
   if (agent.base_url) return 'openai';
@@ -77,8 +87,34 @@ function pickProvider(agent: AgentLlmSettings, defaults: LlmServerDefaults): Llm
  * names (an agent author could otherwise collect it). A custom base URL with no key counts as a
  * keyless local server. PARLEY_LLM_MODEL applies to the provider it names (claude-* to Anthropic).
  */
-export function resolveLlm(agent: AgentLlmSettings | undefined, defaults: LlmServerDefaults): LlmResolution {
-  const settings = agent ?? {};
+export function resolveLlm(agent: AgentLlmSettings | undefined, defaults: LlmServerDefaults, chains?: LlmChains): LlmResolution {
+  const primary = resolveEndpoint(agent ?? {}, defaults);
+  if (!primary.ok || !agent?.fallback?.length) return primary.ok ? ready(primary) : primary;
+  const links: LlmLink[] = [link(primary)];
+  for (const [index, endpoint] of agent.fallback.entries()) {
+    const resolved = resolveEndpoint(endpoint, defaults, `llm.fallback[${index}]`);
+    if (!resolved.ok) return resolved;
+    links.push(link(resolved));
+  }
+  const provider = chains ? chains.chain(links) : new FallbackLlm(links);
+  return { ok: true, providerName: primary.providerName, model: primary.model, provider };
+}
+
+/** One endpoint resolved: what a provider client is built from. */
+type ResolvedEndpoint =
+  | { readonly ok: true; readonly providerName: LlmProviderName; readonly connection: LlmConnection; readonly model: string }
+  | Extract<LlmResolution, { ok: false }>;
+
+function ready(endpoint: Extract<ResolvedEndpoint, { ok: true }>): LlmResolution {
+  return { ok: true, providerName: endpoint.providerName, model: endpoint.model, provider: llmProviders[endpoint.providerName](endpoint.connection) };
+}
+
+function link(endpoint: Extract<ResolvedEndpoint, { ok: true }>): LlmLink {
+  const { providerName, connection, model } = endpoint;
+  return { id: linkId(providerName, connection.baseUrl, model, connection.apiKey), provider: llmProviders[providerName](connection), model };
+}
+
+function resolveEndpoint(settings: z.infer<typeof llmEndpoint>, defaults: LlmServerDefaults, field = 'llm'): ResolvedEndpoint {
   const providerName = pickProvider(settings, defaults);
   const vendor = vendorDefaults[providerName];
   const serverBaseUrl = (providerName === 'openai' ? defaults.openaiBaseUrl : defaults.anthropicBaseUrl) || undefined;
@@ -99,15 +135,15 @@ export function resolveLlm(agent: AgentLlmSettings | undefined, defaults: LlmSer
   const model = settings.model ?? serverModel ?? (guessModel ? vendor.model : undefined);
 
   const missing: string[] = [];
-  if (!apiKey) missing.push(`${keyVariable} (server) or llm.api_key (agent)`);
-  if (!model) missing.push('PARLEY_LLM_MODEL (server) or llm.model (agent)');
+  if (!apiKey) missing.push(`${keyVariable} (server) or ${field}.api_key (agent)`);
+  if (!model) missing.push(`PARLEY_LLM_MODEL (server) or ${field}.model (agent)`);
   if (!apiKey || !model) {
     return {
       ok: false,
       providerName,
       missing,
-      message: `No ${providerName} model is configured for this agent: set ${missing.join(' and ')}.`,
+      message: `No ${providerName} model is configured for this agent${field === 'llm' ? '' : ` (${field})`}: set ${missing.join(' and ')}.`,
     };
   }
-  return { ok: true, providerName, model, provider: llmProviders[providerName]({ apiKey, baseUrl, model }) };
+  return { ok: true, providerName, model, connection: { apiKey, baseUrl, model } };
 }

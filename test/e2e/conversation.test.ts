@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startTestParley, type TestParley, type Tenant } from '../support/parley.js';
-import type { RecordedLlmRequest } from '../fakes/openai/server.js';
+import { startFakeOpenAi, type RecordedLlmRequest } from '../fakes/openai/server.js';
 
 const appointment = { customer_name: 'Ana', appointment_date: 'Tuesday at 3 PM' };
 
@@ -133,6 +133,31 @@ describe('with a model (a fake OpenAI-compatible server)', () => {
     expect(ended.transcript.at(-1).text).toContain("I'm sorry");
     const events = (await tenant.request('GET', `/v1/calls/${ended.id}/events`)).body.data;
     expect(events).toContainEqual(expect.objectContaining({ type: 'agent.action', data: expect.objectContaining({ action: expect.objectContaining({ reason: 'llm_error' }) }) }));
+  });
+
+  it('answers from the agent\'s fallback model when its own is down, and keeps the fallback\'s key sealed', async () => {
+    const backup = await startFakeOpenAi({ apiKey: 'sk-backup-key-123456', handler: () => ({ text: ['Backup here. Goodbye!'], toolCalls: [{ name: 'end_call', argumentPieces: ['{"reason":"done"}'] }] }) });
+    try {
+      t.llm!.respond((request: RecordedLlmRequest) =>
+        (request.body as { response_format?: unknown }).response_format ? { text: [JSON.stringify({ summary: 'ok', outcome: {}, tags: [] })] } : { error: { status: 503 } });
+      const agent = await tenant.agent({
+        name: 'With a backup', greeting: 'Hello!', prompt: 'Be brief.',
+        llm: { fallback: [{ base_url: backup.baseUrl, api_key: 'sk-backup-key-123456', model: 'backup-model' }] },
+      });
+      const shown = (await tenant.request('GET', `/v1/agents/${agent.id}`)).body;
+      expect(JSON.stringify(shown)).not.toContain('sk-backup-key-123456');
+      expect(shown.llm.fallback[0].api_key).toMatch(/•/);
+      const call = await tenant.request('POST', '/v1/calls', { agent_id: agent.id, to: '+14155550100' });
+      expect(call.status, JSON.stringify(call.body)).toBe(201);
+      const ended = await tenant.waitForEnd(call.body.id);
+      expect(ended).toMatchObject({ status: 'completed', end_reason: 'agent_ended' });
+      expect(ended.transcript.at(-1).text).toBe('Backup here. Goodbye!');
+      const asked = backup.requests.at(-1)!;
+      expect(asked.headers.authorization).toBe('Bearer sk-backup-key-123456');
+      expect((asked.body as { model: string }).model).toBe('backup-model');
+    } finally {
+      await backup.close();
+    }
   });
 
   it('chats with a prompt agent over the WebSocket', async () => {

@@ -7,12 +7,7 @@
  */
 import { asProviderError, type ProviderError } from '../../shared/errors.js';
 import { EventChannel } from './event-channel.js';
-import type { ProviderHealth } from './provider-health.js';
-
-/** The default rule: retryable errors and connection failures move on; auth, quota and bad requests do not. */
-export function isFallbackWorthy(error: ProviderError): boolean {
-  return error.retryable || error.category === 'connectivity';
-}
+import type { ProviderHealth } from '../../shared/provider-health.js';
 
 /** How a capability's fallback behaves where capabilities differ. */
 export interface FallbackRules {

@@ -8,8 +8,8 @@
  */
 import type { ProviderError } from '../../shared/errors.js';
 import type { AudioFrame } from '../../media/frames.js';
-import { FallbackStream, isFallbackWorthy } from '../shared/fallback-stream.js';
-import { ProviderHealth, type ProviderHealthOptions } from '../shared/provider-health.js';
+import { FallbackStream } from '../shared/fallback-stream.js';
+import { ProviderHealth, isFallbackWorthy, type ProviderHealthOptions } from '../../shared/provider-health.js';
 import type { SttEvent, SttProvider, SttStream, SttStreamOptions } from './types.js';
 
 export { isFallbackWorthy };

@@ -9,8 +9,8 @@
  * across streams (`ProviderHealth`), so during an outage new calls start on one that works.
  */
 import type { ProviderError } from '../../shared/errors.js';
-import { FallbackStream, isFallbackWorthy } from '../shared/fallback-stream.js';
-import { ProviderHealth, type ProviderHealthOptions } from '../shared/provider-health.js';
+import { FallbackStream } from '../shared/fallback-stream.js';
+import { ProviderHealth, isFallbackWorthy, type ProviderHealthOptions } from '../../shared/provider-health.js';
 import type { TtsEvent, TtsProvider, TtsStream, TtsStreamOptions } from './types.js';
 
 /** Settings of the fallback wrapper. */

@@ -7,6 +7,13 @@
  * the cool-down, up to `maxCooldownMs`.
  */
 
+import type { ProviderError } from './errors.js';
+
+/** The default rule: retryable errors and connection failures move on; auth, quota and bad requests do not. */
+export function isFallbackWorthy(error: ProviderError): boolean {
+  return error.retryable || error.category === 'connectivity';
+}
+
 /** Settings of the health memory. */
 export interface ProviderHealthOptions {
   /** Cool-down after a first failure. Default 30 s. */
