@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { dtmfMulaw } from '../../media/dtmf.js';
+import { encodeMulaw } from '../../media/mulaw.js';
 import { AnsweringMachineDetector, soundsLikeGreeting, soundsLikePerson } from './answering-machine.js';
 import { BeepDetector } from './beep-detector.js';
 import { silenceMulaw, sineMulaw, sliceFrames, speechLikeMulaw } from '../../media/signal.js';
@@ -34,6 +35,21 @@ describe('BeepDetector', () => {
     expect(detector.beeps).toEqual([]);
   });
 
+  it('hears no beep in a held vowel whose strongest harmonic carries three quarters of its energy', () => {
+    // A steady synthetic voice holding "oo": 250 Hz fundamental, its 500 Hz harmonic strongest.
+    const samples = new Int16Array(8 * 600);
+    for (let i = 0; i < samples.length; i++) {
+      const t = i / 8000;
+      samples[i] = Math.round(6000 * Math.sin(2 * Math.PI * 500 * t) + 3464 * Math.sin(2 * Math.PI * 250 * t));
+    }
+    const detector = new BeepDetector();
+    for (const frame of sliceFrames(encodeMulaw(samples))) detector.push(frame);
+    expect(detector.beeps).toEqual([]);
+    const lenient = new BeepDetector({ minPurity: 0.65 });
+    for (const frame of sliceFrames(encodeMulaw(samples))) lenient.push(frame);
+    expect(lenient.beeps).toHaveLength(1);
+  });
+
   it('ignores a tone shorter than a beep', () => {
     const detector = new BeepDetector();
     for (const frame of sliceFrames(sineMulaw({ durationMs: 120, frequencyHz: 1000 }))) detector.push(frame);
@@ -45,8 +61,9 @@ describe('AnsweringMachineDetector', () => {
   it('calls a short answer followed by a wait a person', () => {
     const detector = run(Buffer.concat([silenceMulaw(400), speechLikeMulaw({ durationMs: 600 }), silenceMulaw(3000)]));
     expect(detector.decision).toMatchObject({ verdict: 'human', reason: 'short_answer' });
-    expect(detector.decision!.atMs).toBeGreaterThanOrEqual(1600);
-    expect(detector.decision!.atMs).toBeLessThanOrEqual(1700);
+    // 400 ms before the word, 600 ms of it, then 800 ms of quiet.
+    expect(detector.decision!.atMs).toBeGreaterThanOrEqual(1800);
+    expect(detector.decision!.atMs).toBeLessThanOrEqual(1900);
   });
 
   it('calls a recorded greeting a machine within two and a half seconds, then waits for the beep', () => {
@@ -86,7 +103,33 @@ describe('AnsweringMachineDetector', () => {
 
   it('decides within its bound: unknown when nobody speaks', () => {
     const detector = run(silenceMulaw(6000));
-    expect(detector.decision).toEqual({ verdict: 'unknown', reason: 'no_speech', atMs: 3000 });
+    expect(detector.decision).toEqual({ verdict: 'unknown', reason: 'no_speech', atMs: 2900 });
+  });
+
+  it('bridges the pause between a greeting\'s sentences', () => {
+    const sentence = () => speechLikeMulaw({ durationMs: 1000 });
+    const detector = run(Buffer.concat([silenceMulaw(200), sentence(), silenceMulaw(400), sentence(), silenceMulaw(3000)]));
+    expect(detector.decision).toMatchObject({ verdict: 'machine', reason: 'long_greeting' });
+    expect(detector.decision!.atMs).toBeLessThan(2200);
+  });
+
+  it('calls a voice still talking at the bound a machine', () => {
+    // Two-word bursts with 500 ms gaps: no stretch is long, no pause ends the answer.
+    const bursts = Array.from({ length: 5 }, () => [speechLikeMulaw({ durationMs: 300 }), silenceMulaw(500)]).flat();
+    const detector = run(Buffer.concat([silenceMulaw(600), ...bursts, speechLikeMulaw({ durationMs: 2000 })]));
+    expect(detector.decision).toEqual({ verdict: 'machine', reason: 'timeout', atMs: 2900 });
+  });
+
+  it('calls a pause at the bound a person, and only the bound ends the wait', () => {
+    const bursts = Array.from({ length: 3 }, () => [speechLikeMulaw({ durationMs: 300 }), silenceMulaw(550)]).flat();
+    const detector = run(Buffer.concat([silenceMulaw(400), ...bursts, speechLikeMulaw({ durationMs: 1200 }), silenceMulaw(3000)]));
+    expect(detector.decision).toEqual({ verdict: 'human', reason: 'timeout', atMs: 2900 });
+  });
+
+  it('honours a later bound it is given', () => {
+    const detector = run(Buffer.concat([silenceMulaw(500), speechLikeMulaw({ durationMs: 1500 }), silenceMulaw(500), speechLikeMulaw({ durationMs: 1500 }), silenceMulaw(3000)]), new AnsweringMachineDetector({ maxAnalysisMs: 6000, greetingSpeechMs: 5000 }));
+    expect(detector.decision).toMatchObject({ verdict: 'human', reason: 'short_answer' });
+    expect(detector.decision!.atMs).toBeGreaterThan(2900);
   });
 
   it('takes the transcript wording into account', () => {

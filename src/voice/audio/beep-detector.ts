@@ -13,7 +13,7 @@ const BANK_HZ: readonly number[] = Array.from({ length: 69 }, (_, i) => 300 + i 
 export interface BeepDetectorOptions {
   /** Shortest beep. Default 200 ms (beeps run 300 ms to 1 s). */
   readonly minBeepMs?: number;
-  /** Share of a frame's energy the tone must carry. Default 0.65. */
+  /** Share of a frame's energy the tone must carry. Default 0.8 (a long vowel of a steady synthetic voice reached 0.75). */
   readonly minPurity?: number;
   /** Quietest beep, RMS dBFS. Default -40. */
   readonly minLevelDb?: number;
@@ -94,6 +94,6 @@ export class BeepDetector {
       }
     }
     // A sine of amplitude A has power A² and mean square A²/2.
-    return bestPower / 2 >= (this.options.minPurity ?? 0.65) * energy ? bestHz : null;
+    return bestPower / 2 >= (this.options.minPurity ?? 0.8) * energy ? bestHz : null;
   }
 }
