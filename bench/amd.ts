@@ -1,105 +1,143 @@
 /**
- * `npm run bench -- amd [--dir DIR] [--verbose]`: Parley's answering-machine detector over a
- * labelled set of answers (`DIR/human/*.wav`, `DIR/machine/*.wav`; 16-bit PCM, any rate, mono
- * or the first channel). Without --dir it renders the project's own set with espeak-ng into
- * .parley/amd-set (scripts/amd-set.ts) the first time. Prints accuracy, machine precision and
- * recall, time-to-verdict p50/p95 and, for machines, when a left message would start.
+ * `npm run bench -- amd [--dir DIR] [--part tuning|held-out] [--verbose]`: Parley's
+ * answering-machine detector over labelled answers (`DIR/human/*.wav`, `DIR/machine/*.wav`;
+ * 16-bit PCM, any rate, mono or the first channel). Without --dir it renders the project's
+ * own set with espeak-ng (scripts/amd-set.ts) into .parley/amd-set/{tuning,held-out} and
+ * reports both parts: the detector is tuned on the first and never on the second.
+ *
+ * Each part is run from the audio alone, and again "with a correct transcript (upper bound)":
+ * the answer's known words fed as interim transcripts 300 ms after each word's audio, as a
+ * streaming STT that never mishears would. Prints accuracy, machine precision and recall,
+ * time-to-verdict p50/p95 per class, and when a left message would start; --verbose lists
+ * every misclassified answer.
  */
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeAmdSet } from '../scripts/amd-set.js';
-import { AnsweringMachineDetector, type AmdDecision, type MessageCue } from '../src/voice/audio/answering-machine.js';
-import { encodeMulaw } from '../src/media/mulaw.js';
-import { resamplePcm16 } from '../src/media/resample.js';
-import { parseWav } from '../src/voice/tts/espeak/wav.js';
+import { AMD_SET_VERSION, writeAmdSet } from '../scripts/amd-set.js';
+import { AMD_SET_PARTS, type AmdSetPart } from '../scripts/amd-set-phrases.js';
+import { classify, loadAnswers, type LabelledAnswer, type Outcome } from './_amd-run.js';
 import { fmt, percentile } from './_stats.js';
 import { printTable } from './_table.js';
 
-interface Result {
-  readonly label: 'human' | 'machine';
-  readonly file: string;
-  readonly decision: AmdDecision;
-  readonly cue: MessageCue | null;
-  readonly beepAtMs: number | null;
+interface Scored {
+  readonly answer: LabelledAnswer;
+  readonly audio: Outcome;
+  readonly withText: Outcome;
 }
 
-/** Runs the detector over one answer, frame by frame as a call would deliver it. */
-export function classify(wav: Buffer): { decision: AmdDecision; cue: MessageCue | null } {
-  const { samples, sampleRateHz } = parseWav(wav);
-  const audio = encodeMulaw(resamplePcm16(samples, sampleRateHz, 8000));
-  const detector = new AnsweringMachineDetector();
-  for (let offset = 0; offset + 160 <= audio.length; offset += 160) {
-    detector.pushAudio(audio.subarray(offset, offset + 160));
-    if (detector.decision && (detector.decision.verdict !== 'machine' || detector.messageCue)) break;
+const pct = (part: number, whole: number) => (whole === 0 ? '-' : `${fmt((100 * part) / whole, 1)}%`);
+const seconds = (ms: readonly number[], p: number) => fmt(percentile(ms, p) / 1000);
+
+function ensurePart(root: string, part: AmdSetPart): string {
+  const dir = join(root, part);
+  const manifest = join(dir, 'set.json');
+  const current = existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { version?: number }).version === AMD_SET_VERSION;
+  if (!current) {
+    process.stdout.write(`rendering the ${part} part of the labelled set into ${dir} with espeak-ng ...\n`);
+    writeAmdSet(dir, part);
   }
-  const decision = detector.decision ?? { verdict: 'unknown', reason: 'timeout', atMs: Math.round(detector.heardMs) };
-  return { decision, cue: detector.messageCue };
+  return dir;
+}
+
+/** The summary figures of one mode (audio only, or with the transcript). */
+function figures(results: readonly Scored[], pickOutcome: (s: Scored) => Outcome): string[] {
+  const outcomes = results.map((s) => ({ label: s.answer.label, facts: s.answer.facts, ...pickOutcome(s) }));
+  const right = outcomes.filter((o) => o.decision.verdict === o.label).length;
+  const calledMachine = outcomes.filter((o) => o.decision.verdict === 'machine');
+  const machines = outcomes.filter((o) => o.label === 'machine');
+  const truePositives = calledMachine.filter((o) => o.label === 'machine').length;
+  const times = (label?: string) => outcomes.filter((o) => !label || o.label === label).map((o) => o.decision.atMs);
+  const caught = machines.filter((o) => o.decision.verdict === 'machine');
+  const beeped = caught.filter((o) => o.facts?.beep);
+  const afterBeep = beeped.filter((o) => o.cue).map((o) => o.cue!.atMs - o.facts!.beep!.endMs);
+  const plain = caught.filter((o) => o.facts && !o.facts.beep);
+  const afterGreeting = plain.filter((o) => o.cue).map((o) => o.cue!.atMs - o.facts!.speechEndMs);
+  return [
+    pct(right, outcomes.length),
+    pct(truePositives, calledMachine.length),
+    pct(truePositives, machines.length),
+    String(outcomes.filter((o) => o.decision.verdict === 'unknown').length),
+    `${seconds(times(), 50)} / ${seconds(times(), 95)}`,
+    `${seconds(times('human'), 50)} / ${seconds(times('human'), 95)}`,
+    `${seconds(times('machine'), 50)} / ${seconds(times('machine'), 95)}`,
+    `${beeped.filter((o) => o.cue?.reason === 'beep').length} of ${machines.filter((o) => o.facts?.beep).length}`,
+    `${afterBeep.filter((ms) => ms < 0).length} / ${seconds(afterBeep, 50)} / ${seconds(afterBeep, 95)}`,
+    `${afterGreeting.filter((ms) => ms < 0).length} / ${seconds(afterGreeting, 50)} / ${seconds(afterGreeting, 95)}`,
+  ];
+}
+
+const FIGURES = [
+  'accuracy',
+  'machine precision',
+  'machine recall',
+  'unknown verdicts',
+  'verdict p50 / p95 s, all',
+  'verdict p50 / p95 s, human',
+  'verdict p50 / p95 s, machine',
+  'message cued by the beep',
+  'cue after beep end: early / p50 / p95 s',
+  'cue after greeting end (no beep): early / p50 / p95 s',
+];
+
+function report(title: string, results: readonly Scored[], verbose: boolean): void {
+  const withFacts = results.every((s) => s.answer.facts);
+  const groups = new Map<string, Scored[]>();
+  for (const s of results) {
+    const kind = s.answer.facts ? `${s.answer.label} ${s.answer.facts.kind}${s.answer.facts.beep ? ' +beep' : ''}` : s.answer.label;
+    groups.set(kind, [...(groups.get(kind) ?? []), s]);
+    if (s.answer.facts) {
+      const noise = `noise ${s.answer.facts.noiseDb === null ? 'none' : `${s.answer.facts.noiseDb} dBFS`}`;
+      groups.set(noise, [...(groups.get(noise) ?? []), s]);
+    }
+  }
+  const correct = (list: readonly Scored[], o: (s: Scored) => Outcome) => pct(list.filter((s) => o(s).decision.verdict === s.answer.label).length, list.length);
+  // Kinds as rendered, then noise from none to the loudest.
+  const noiseOf = (name: string) => (name.startsWith('noise') ? (Number.parseFloat(name.slice(6)) || -Infinity) : Number.NaN);
+  const ordered = [...groups].sort(([a], [b]) => {
+    const [x, y] = [noiseOf(a), noiseOf(b)];
+    if (Number.isNaN(x) || Number.isNaN(y)) return Number(!Number.isNaN(x)) - Number(!Number.isNaN(y));
+    return x - y;
+  });
+  printTable(`${title}: by kind of answer`, ['answers', 'n', 'correct (audio)', 'verdict p50 s', 'p95 s', 'correct (with transcript)'], ordered.map(([name, list]) => [
+    name,
+    list.length,
+    correct(list, (s) => s.audio),
+    seconds(list.map((s) => s.audio.decision.atMs), 50),
+    seconds(list.map((s) => s.audio.decision.atMs), 95),
+    withFacts ? correct(list, (s) => s.withText) : '-',
+  ]));
+  const audio = figures(results, (s) => s.audio);
+  const text = withFacts ? figures(results, (s) => s.withText) : FIGURES.map(() => '-');
+  printTable(`${title}: summary`, ['figure', 'audio only', 'with a correct transcript (upper bound)'], FIGURES.map((name, i) => [name, audio[i]!, text[i]!]));
+  if (!verbose) return;
+  for (const [mode, o] of [['audio only', (s: Scored) => s.audio], ['with a correct transcript', (s: Scored) => s.withText]] as const) {
+    const wrong = results.filter((s) => o(s).decision.verdict !== s.answer.label);
+    if (!wrong.length) continue;
+    printTable(`${title}, ${mode}: misclassified`, ['file', 'label', 'verdict', 'reason', 'at ms', 'speech ms', 'noise', 'voice', 'text'], wrong.map((s) => [
+      s.answer.file,
+      s.answer.label,
+      o(s).decision.verdict,
+      o(s).decision.reason,
+      o(s).decision.atMs,
+      s.answer.facts ? `${s.answer.facts.speechStartMs}-${s.answer.facts.speechEndMs}` : '-',
+      s.answer.facts?.noiseDb ?? '-',
+      s.answer.facts ? `${s.answer.facts.voice} ${s.answer.facts.rateWpm}` : '-',
+      s.answer.facts?.text.slice(0, 60) ?? '-',
+    ]));
+  }
 }
 
 export async function main(args: string[]): Promise<void> {
-  const dirAt = args.indexOf('--dir');
-  let dir = dirAt >= 0 ? args[dirAt + 1] : undefined;
-  if (!dir) {
-    dir = join(process.env.PARLEY_DATA_DIR ?? '.parley', 'amd-set');
-    if (!existsSync(join(dir, 'machine'))) {
-      process.stdout.write(`rendering the labelled set into ${dir} with espeak-ng ...\n`);
-      writeAmdSet(dir);
-    }
-  }
-  const results: Result[] = [];
-  for (const label of ['human', 'machine'] as const) {
-    const folder = join(dir, label);
-    if (!existsSync(folder)) throw new Error(`${folder} is missing`);
-    for (const file of readdirSync(folder).filter((f) => f.endsWith('.wav')).sort()) {
-      const { decision, cue } = classify(readFileSync(join(folder, file)));
-      results.push({ label, file, decision, cue, beepAtMs: null });
-    }
-  }
-  const verbose = args.includes('--verbose');
-  if (verbose) {
-    printTable('every answer', ['file', 'label', 'verdict', 'reason', 'at ms', 'message at'], results.map((r) => [
-      r.file, r.label, r.decision.verdict, r.decision.reason, r.decision.atMs, r.cue ? `${r.cue.atMs} (${r.cue.reason})` : '-',
-    ]));
-  }
-  const count = (f: (r: Result) => boolean) => results.filter(f).length;
-  const correct = count((r) => r.decision.verdict === r.label);
-  const machineCalls = count((r) => r.decision.verdict === 'machine');
-  const truePositives = count((r) => r.label === 'machine' && r.decision.verdict === 'machine');
-  const machines = count((r) => r.label === 'machine');
-  const times = (f: (r: Result) => boolean) => results.filter(f).map((r) => r.decision.atMs);
-  const row = (name: string, f: (r: Result) => boolean) => {
-    const subset = results.filter(f);
-    const t = times(f);
-    return [
-      name,
-      subset.length,
-      `${fmt((100 * subset.filter((r) => r.decision.verdict === r.label).length) / Math.max(1, subset.length), 1)}%`,
-      subset.filter((r) => r.decision.verdict === 'unknown').length,
-      fmt(percentile(t, 50) / 1000),
-      fmt(percentile(t, 95) / 1000),
-      fmt(Math.max(...t) / 1000),
-    ];
-  };
-  printTable(`answering-machine detection over ${dir}`, ['answers', 'n', 'correct', 'unknown', 'verdict p50 s', 'p95 s', 'max s'], [
-    row('all', () => true),
-    row('human', (r) => r.label === 'human'),
-    row('  short (hello?)', (r) => r.label === 'human' && r.file.startsWith('short')),
-    row('  long', (r) => r.label === 'human' && r.file.startsWith('long')),
-    row('machine', (r) => r.label === 'machine'),
-    row('  with beep', (r) => r.label === 'machine' && r.file.includes('beep')),
-    row('  no beep', (r) => r.label === 'machine' && !r.file.includes('beep')),
-  ]);
-  const cues = results.filter((r) => r.label === 'machine' && r.decision.verdict === 'machine' && r.cue);
-  printTable('summary', ['figure', 'value'], [
-    ['accuracy', `${fmt((100 * correct) / results.length, 1)}%`],
-    ['machine precision', `${fmt((100 * truePositives) / Math.max(1, machineCalls), 1)}%`],
-    ['machine recall', `${fmt((100 * truePositives) / Math.max(1, machines), 1)}%`],
-    ['time to verdict p50 / p95', `${fmt(percentile(times(() => true), 50) / 1000)} s / ${fmt(percentile(times(() => true), 95) / 1000)} s`],
-    ['message start after beep', `${cues.filter((r) => r.cue!.reason === 'beep').length} of ${count((r) => r.label === 'machine' && r.file.includes('beep'))} beeps`],
-    ['message start p50 (from answer)', `${fmt(percentile(cues.map((r) => r.cue!.atMs), 50) / 1000)} s`],
-  ]);
-  const wrong = results.filter((r) => r.decision.verdict !== r.label);
-  if (wrong.length) {
-    printTable('what it gets wrong', ['file', 'label', 'verdict', 'reason', 'at ms'], wrong.map((r) => [r.file, r.label, r.decision.verdict, r.decision.reason, r.decision.atMs]));
+  const valueOf = (flag: string) => (args.includes(flag) ? args[args.indexOf(flag) + 1] : undefined);
+  const dir = valueOf('--dir');
+  const only = valueOf('--part');
+  if (only && !(AMD_SET_PARTS as readonly string[]).includes(only)) throw new Error(`--part must be one of ${AMD_SET_PARTS.join(', ')}`);
+  const root = join(process.env.PARLEY_DATA_DIR ?? '.parley', 'amd-set');
+  const sets = dir
+    ? [{ title: dir, dir }]
+    : AMD_SET_PARTS.filter((part) => !only || part === only).map((part) => ({ title: `${part} part`, dir: ensurePart(root, part) }));
+  for (const set of sets) {
+    const results = loadAnswers(set.dir).map((answer) => ({ answer, audio: classify(answer, false), withText: classify(answer, true) }));
+    report(`${set.title} (${results.filter((s) => s.answer.label === 'human').length} human, ${results.filter((s) => s.answer.label === 'machine').length} machine)`, results, args.includes('--verbose'));
   }
 }

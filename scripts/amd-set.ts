@@ -1,165 +1,188 @@
 /**
- * Renders the labelled answering-machine set offline with espeak-ng: `DIR/human/*.wav` (short
- * "hello?" answers and longer ones, some with a second "hello?" after a wait) and
- * `DIR/machine/*.wav` (voicemail greetings, with and without a beep), across voices, rates,
- * answer delays, sample rates and line noise. Every choice comes from a fixed seed, so the
- * set is the same on every machine with the same espeak-ng. Debian: `apt-get install espeak-ng`.
+ * Renders the labelled answering-machine set offline with espeak-ng, in two parts: `tuning`
+ * (seed 11) to tune the detector on and `held-out` (seed 29: other voices, phrases, beeps and
+ * line noise) to measure it on. Each part is `DIR/human/*.wav` and `DIR/machine/*.wav`, 60 of
+ * each, every WAV with a `.json` beside it saying what it holds (kind, words and when each
+ * ends, where the speech and the beep are). Every choice comes from the seed, so a part is the
+ * same on every machine with the same espeak-ng. Debian: `apt-get install espeak-ng`.
  *
- *   npx tsx scripts/amd-set.ts DIR
+ * Timing follows what lines do: people talk at 160-210 words a minute, greetings are read at
+ * 135-185; people start talking 0.3-1.2 s after they answer (15% sooner),
+ * a recorded greeting starts within 0.4 s of the answer on most lines and after up to 1.4 s of
+ * silence on 40% of them (a forwarded call, a slow mailbox); beeps come 0.2-0.8 s after the
+ * greeting, 300 ms to 1 s long. Noise: none, -60, -50 or -42 dBFS.
+ *
+ *   npx tsx scripts/amd-set.ts DIR [tuning|held-out]
  */
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseWav, writeWav } from '../src/voice/tts/espeak/wav.js';
 import { resamplePcm16 } from '../src/media/resample.js';
+import { writeWav } from '../src/voice/tts/espeak/wav.js';
+import { addLineNoise, concat, random, RATE_HZ, scaled, silence, speak, tone, type LineKind, type TimedWord } from './amd-set-audio.js';
+import { AMD_SET_PARTS, phrasesOf, type AmdSetPart } from './amd-set-phrases.js';
 
-const shortHuman = ['Hello?', 'Hello.', 'Yeah?', 'Hi.', 'Yes?', 'Hello, who is this?', 'Speaking.', 'Hey.', 'Hello, yes?', 'Good morning.'];
-const longHuman = [
-  'Hi, this is Mark speaking.',
-  'Hello, Jennifer speaking, how can I help?',
-  'Good afternoon, this is Dave.',
-  'Yeah, hello, who is calling please?',
-  'Hello? Yes, this is she.',
-  'Hi there, who am I speaking with?',
-  'Hello, Smith residence.',
-  'Yes, hello, this is Carlos.',
-  'Accounts, Maria speaking.',
-  'Hello? Sorry, I can barely hear you.',
-];
-const greetings = [
-  "Hi, you've reached John Smith. I can't take your call right now. Please leave a message after the beep.",
-  'The person you are calling is not available. At the tone, please record your message. When you have finished recording, you may hang up.',
-  'Hello, you have reached the voicemail of Sarah. Leave your name and number and I will call you back.',
-  'Thanks for calling Acme Dental. Our office is currently closed. Please leave a message and we will return your call on the next business day.',
-  "Hey, it's Mike. Leave a message.",
-  'Your call has been forwarded to an automated voice messaging system. Four one five, five five five, zero one zero zero, is not available.',
-  "Hi, this is Emily. Sorry I missed you, I'm probably driving. Leave me a message and I'll get back to you soon.",
-  'You have reached the office of Doctor Patel. Please leave a detailed message including your date of birth.',
-  'Hello. Nobody is available to take your call. Please leave a message.',
-  'Hi, this is Tom. I am away from my desk. Please leave your name, number and a short message, thanks.',
-];
-const voices = ['en-us', 'en-gb', 'en-us+f3', 'en-gb-scotland', 'en-029', 'en-us+m3', 'en-gb-x-rp+f2'];
-const rates = [140, 165, 190];
-const beepsHz = [1000, 850, 1400, 440];
+/** Bumped whenever the set changes, so the bench renders it again. */
+export const AMD_SET_VERSION = 3;
 
-/** A small deterministic generator (mulberry32). */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const HUMAN_KINDS = ['short', 'short-twice', 'medium', 'long', 'hesitant'] as const;
+export const MACHINE_KINDS = ['personal', 'business', 'short-greeting', 'carrier'] as const;
+export type AnswerKind = (typeof HUMAN_KINDS)[number] | (typeof MACHINE_KINDS)[number];
 
-function speak(text: string, voice: string, wordsPerMinute: number): Int16Array {
-  const wav = execFileSync('espeak-ng', ['--stdout', '-v', voice, '-s', String(wordsPerMinute), text], { maxBuffer: 64 << 20 });
-  const { samples, sampleRateHz } = parseWav(wav);
-  return resamplePcm16(samples, sampleRateHz, 8000);
-}
-
-const silence = (ms: number) => new Int16Array(Math.round(ms * 8));
-
-function tone(ms: number, hz: number, amplitude: number): Int16Array {
-  const out = new Int16Array(Math.round(ms * 8));
-  const ramp = 40;
-  for (let i = 0; i < out.length; i++) {
-    const edge = Math.min(1, i / ramp, (out.length - 1 - i) / ramp);
-    out[i] = Math.round(amplitude * 32767 * edge * Math.sin((2 * Math.PI * hz * i) / 8000));
-  }
-  return out;
-}
-
-function concat(parts: Int16Array[]): Int16Array {
-  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
-
-/** Scales to a peak level, adds line noise (white plus mains hum) at `noiseDb` dBFS when given. */
-function line(samples: Int16Array, peak: number, noiseDb: number | null, next: () => number): Int16Array {
-  let max = 1;
-  for (const s of samples) max = Math.max(max, Math.abs(s));
-  const gain = (peak * 32767) / max;
-  const noise = noiseDb === null ? 0 : 32767 * 10 ** (noiseDb / 20) * Math.sqrt(3);
-  const out = new Int16Array(samples.length);
-  for (let i = 0; i < samples.length; i++) {
-    const hiss = noise * (2 * next() - 1);
-    const hum = noise * 0.5 * Math.sin((2 * Math.PI * 60 * i) / 8000);
-    out[i] = Math.max(-32768, Math.min(32767, Math.round(samples[i]! * gain + hiss + hum)));
-  }
-  return out;
-}
-
-/** One answer: what a detector hears from the moment the call is answered. */
-interface Answer {
+/** What one answer holds; times in ms from the answer. */
+export interface AnswerFacts {
   readonly label: 'human' | 'machine';
+  readonly kind: AnswerKind;
+  readonly part: AmdSetPart;
+  readonly voice: string;
+  readonly rateWpm: number;
+  readonly noiseDb: number | null;
+  readonly line: LineKind;
+  readonly sampleRateHz: number;
+  readonly text: string;
+  readonly words: readonly TimedWord[];
+  readonly speechStartMs: number;
+  readonly speechEndMs: number;
+  readonly beep: { readonly startMs: number; readonly endMs: number; readonly frequencyHz: number } | null;
+}
+
+export interface Answer {
   readonly name: string;
   readonly audio: Int16Array;
-  readonly sampleRateHz: number;
+  readonly facts: AnswerFacts;
 }
 
-/** Builds the whole set in memory. */
-export function renderAmdSet(seed = 11): Answer[] {
-  const next = random(seed);
+const counts: Record<AnswerKind, number> = {
+  short: 18, 'short-twice': 8, medium: 14, long: 14, hesitant: 6,
+  personal: 22, business: 10, 'short-greeting': 12, carrier: 16,
+};
+/** How many of each machine kind end in a beep. */
+const beeped: Partial<Record<AnswerKind, number>> = { personal: 16, business: 6, 'short-greeting': 8, carrier: 12 };
+
+const SEEDS: Record<AmdSetPart, number> = { tuning: 11, 'held-out': 29 };
+const BEEPS_HZ: Record<AmdSetPart, readonly number[]> = { tuning: [1000, 850, 1400, 440], 'held-out': [950, 1200, 700, 1600] };
+const NOISE_DB = [null, -60, -50, -42] as const;
+
+/** Builds one part in memory; `perKind` renders only that many of each kind (a smaller, different sample, for tests). */
+export function renderAmdSet(part: AmdSetPart, perKind?: number): Answer[] {
+  const next = random(SEEDS[part]);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)]!;
+  const between = (low: number, high: number) => low + (high - low) * next();
+  const p = phrasesOf(part);
   const answers: Answer[] = [];
-  const finish = (label: Answer['label'], name: string, body: Int16Array[], index: number) => {
-    const noisy = index % 3 !== 0;
-    const audio = line(concat(body), 0.3 + 0.5 * next(), noisy ? -55 + 20 * next() : null, next);
-    // Every fourth file at 16 kHz: the bench reads any rate.
-    const sampleRateHz = index % 4 === 3 ? 16000 : 8000;
-    answers.push({ label, name, audio: sampleRateHz === 8000 ? audio : resamplePcm16(audio, 8000, sampleRateHz), sampleRateHz });
-  };
-  let index = 0;
-  for (const [kind, texts] of [['short', shortHuman], ['long', longHuman]] as const) {
-    for (const [i, text] of texts.entries()) {
-      for (let take = 0; take < 2; take++) {
-        const voice = voices[(i + take * 3) % voices.length]!;
-        const body = [silence(150 + 700 * next()), speak(text, voice, pick(rates))];
-        // Some people say "hello?" again when nobody answers.
-        if (kind === 'short' && take === 1) body.push(silence(1800 + 600 * next()), speak('Hello?', voice, 165));
-        body.push(silence(4000));
-        finish('human', `${kind}-${i}-${take}`, body, index++);
+
+  for (const kind of [...HUMAN_KINDS, ...MACHINE_KINDS]) {
+    const label = (HUMAN_KINDS as readonly string[]).includes(kind) ? 'human' : 'machine';
+    for (let i = 0; i < Math.min(counts[kind], perKind ?? Infinity); i++) {
+      const voice = pick(p.voices);
+      const rateWpm = pick(label === 'human' ? p.humanRatesWpm : p.machineRatesWpm);
+      const pitch = Math.round(between(25, 75));
+      const peak = between(0.25, 0.85);
+      const pieces: Int16Array[] = [];
+      const words: TimedWord[] = [];
+      const texts: string[] = [];
+      let atMs = 0;
+      let speechStartMs = -1;
+      let speechEndMs = 0;
+      const pause = (ms: number) => {
+        pieces.push(silence(ms));
+        atMs += ms;
+      };
+      const say = (text: string, sayVoice = voice, gain = 1) => {
+        const spoken = speak(text, sayVoice, rateWpm, pitch);
+        pieces.push(scaled(spoken.audio, peak * gain));
+        words.push(...spoken.words.map((w) => ({ word: w.word, endMs: Math.round(atMs + w.endMs) })));
+        if (speechStartMs < 0) speechStartMs = Math.round(atMs + spoken.speechMs[0]);
+        speechEndMs = Math.round(atMs + spoken.speechMs[1]);
+        texts.push(text);
+        atMs += spoken.audio.length / 8;
+      };
+      if (label === 'human') pause(next() < 0.15 ? between(100, 300) : between(300, 1200));
+      else pause(next() < 0.6 ? between(50, 400) : between(400, 1400));
+      switch (kind) {
+        case 'short':
+          say(pick(p.shortHuman));
+          break;
+        case 'short-twice':
+          say(pick(p.shortHuman));
+          pause(between(1500, 2500));
+          say('Hello?');
+          break;
+        case 'medium':
+          say(pick(p.mediumHuman));
+          break;
+        case 'long':
+          say(pick(p.longHuman));
+          break;
+        case 'hesitant':
+          say(pick(p.shortHuman));
+          pause(between(700, 1300));
+          say(pick(p.mediumHuman));
+          break;
+        case 'personal':
+          say(pick(p.personal));
+          break;
+        case 'business':
+          say(pick(p.business));
+          break;
+        case 'short-greeting':
+          say(pick(p.short));
+          break;
+        case 'carrier': {
+          // A system voice around the name its owner recorded, in their own voice.
+          const [before, after] = pick(p.carrier);
+          say(before);
+          pause(between(150, 400));
+          say(pick(p.names), pick(p.voices), between(0.5, 1));
+          pause(between(150, 400));
+          say(after);
+          break;
+        }
       }
-    }
-  }
-  for (const [i, text] of greetings.entries()) {
-    for (let take = 0; take < 4; take++) {
-      const voice = voices[(i * 2 + take) % voices.length]!;
-      const body = [silence(100 + 900 * next()), speak(text, voice, pick(rates))];
-      const withBeep = take !== 3;
-      if (withBeep) body.push(silence(200 + 500 * next()), tone(350 + 650 * next(), pick(beepsHz), 0.5));
-      body.push(silence(3000));
-      finish('machine', `greeting-${i}-${take}${withBeep ? '-beep' : ''}`, body, index++);
+      let beep: AnswerFacts['beep'] = null;
+      if (i < (beeped[kind] ?? 0)) {
+        pause(between(200, 800));
+        const ms = between(300, 1000);
+        const frequencyHz = pick(BEEPS_HZ[part]);
+        pieces.push(tone(ms, frequencyHz, between(0.15, 0.5)));
+        beep = { startMs: Math.round(atMs), endMs: Math.round(atMs + ms), frequencyHz };
+        atMs += ms;
+      }
+      pause(label === 'human' ? 4000 : 3000);
+      const noiseDb = pick(NOISE_DB);
+      const line: LineKind = part === 'tuning' ? 'white-60hz' : 'pink-50hz-crackle';
+      const clean = concat(pieces);
+      const audio = addLineNoise(clean, line, noiseDb, next);
+      const sampleRateHz = pick(p.sampleRatesHz);
+      answers.push({
+        name: `${kind}-${String(i).padStart(2, '0')}${beep ? '-beep' : ''}`,
+        audio: sampleRateHz === RATE_HZ ? audio : resamplePcm16(audio, RATE_HZ, sampleRateHz),
+        facts: { label, kind, part, voice, rateWpm, noiseDb, line, sampleRateHz, text: texts.join(' '), words, speechStartMs, speechEndMs, beep },
+      });
     }
   }
   return answers;
 }
 
-/** Writes the set as `dir/human/*.wav` and `dir/machine/*.wav`; returns how many of each. */
-export function writeAmdSet(dir: string, seed = 11): { human: number; machine: number } {
-  const counts = { human: 0, machine: 0 };
+/** Writes one part as `dir/human/*.wav`, `dir/machine/*.wav` (each with its `.json`) and `dir/set.json`. */
+export function writeAmdSet(dir: string, part: AmdSetPart): { human: number; machine: number } {
+  const written = { human: 0, machine: 0 };
   for (const label of ['human', 'machine'] as const) mkdirSync(join(dir, label), { recursive: true });
-  for (const answer of renderAmdSet(seed)) {
-    writeFileSync(join(dir, answer.label, `${answer.name}.wav`), writeWav(answer.audio, answer.sampleRateHz));
-    counts[answer.label]++;
+  for (const answer of renderAmdSet(part)) {
+    const base = join(dir, answer.facts.label, answer.name);
+    writeFileSync(`${base}.wav`, writeWav(answer.audio, answer.facts.sampleRateHz));
+    writeFileSync(`${base}.json`, `${JSON.stringify(answer.facts)}\n`);
+    written[answer.facts.label]++;
   }
-  return counts;
+  writeFileSync(join(dir, 'set.json'), `${JSON.stringify({ version: AMD_SET_VERSION, part, ...written })}\n`);
+  return written;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const dir = process.argv[2];
-  if (!dir) {
-    process.stderr.write('usage: npx tsx scripts/amd-set.ts DIR\n');
+  const [dir, part = 'tuning'] = process.argv.slice(2);
+  if (!dir || !(AMD_SET_PARTS as readonly string[]).includes(part)) {
+    process.stderr.write('usage: npx tsx scripts/amd-set.ts DIR [tuning|held-out]\n');
     process.exit(1);
   }
-  const counts = writeAmdSet(dir);
-  process.stdout.write(`${dir}: ${counts.human} human, ${counts.machine} machine answers\n`);
+  const written = writeAmdSet(dir, part as AmdSetPart);
+  process.stdout.write(`${dir}: ${written.human} human, ${written.machine} machine answers (${part})\n`);
 }

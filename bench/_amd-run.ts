@@ -1,0 +1,64 @@
+/**
+ * Runs the answering-machine detector over one labelled answer, frame by frame as a call
+ * delivers it, either from the audio alone or also with the answer's known words fed as
+ * interim transcripts when a streaming speech-to-text would have produced them.
+ */
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AnswerFacts } from '../scripts/amd-set.js';
+import { encodeMulaw } from '../src/media/mulaw.js';
+import { resamplePcm16 } from '../src/media/resample.js';
+import { AnsweringMachineDetector, type AmdDecision, type AmdOptions, type MessageCue } from '../src/voice/audio/answering-machine.js';
+import { parseWav } from '../src/voice/tts/espeak/wav.js';
+
+/** A streaming STT's interim result lands this long after the word's audio ends. */
+export const TRANSCRIPT_LAG_MS = 300;
+
+export interface LabelledAnswer {
+  readonly label: 'human' | 'machine';
+  readonly file: string;
+  /** 8 kHz μ-law, as the line delivers it. */
+  readonly mulaw: Buffer;
+  /** What the set's `.json` says about it (absent for sets from elsewhere). */
+  readonly facts: AnswerFacts | null;
+}
+
+export interface Outcome {
+  readonly decision: AmdDecision;
+  readonly cue: MessageCue | null;
+}
+
+/** Reads `dir/human/*.wav` and `dir/machine/*.wav` (16-bit PCM, any rate) with their `.json`, if any. */
+export function loadAnswers(dir: string): LabelledAnswer[] {
+  const answers: LabelledAnswer[] = [];
+  for (const label of ['human', 'machine'] as const) {
+    const folder = join(dir, label);
+    if (!existsSync(folder)) throw new Error(`${folder} is missing`);
+    for (const file of readdirSync(folder).filter((f) => f.endsWith('.wav')).sort()) {
+      const { samples, sampleRateHz } = parseWav(readFileSync(join(folder, file)));
+      const factsFile = join(folder, file.replace(/\.wav$/, '.json'));
+      const facts = existsSync(factsFile) ? (JSON.parse(readFileSync(factsFile, 'utf8')) as AnswerFacts) : null;
+      answers.push({ label, file, mulaw: encodeMulaw(resamplePcm16(samples, sampleRateHz, 8000)), facts });
+    }
+  }
+  return answers;
+}
+
+/** Runs a fresh detector over one answer; with `transcript`, the known words arrive as interim transcripts. */
+export function classify(answer: LabelledAnswer, transcript: boolean, options?: AmdOptions): Outcome {
+  const detector = new AnsweringMachineDetector(options);
+  const words = transcript ? (answer.facts?.words ?? []) : [];
+  let heardWords = 0;
+  for (let offset = 0; offset + 160 <= answer.mulaw.length; offset += 160) {
+    detector.pushAudio(answer.mulaw.subarray(offset, offset + 160));
+    let due = heardWords;
+    while (due < words.length && words[due]!.endMs + TRANSCRIPT_LAG_MS <= detector.heardMs) due++;
+    if (due > heardWords) {
+      heardWords = due;
+      detector.pushTranscript(words.slice(0, due).map((w) => w.word).join(' '));
+    }
+    if (detector.decision && (detector.decision.verdict !== 'machine' || detector.messageCue)) break;
+  }
+  const decision = detector.decision ?? { verdict: 'unknown', reason: 'timeout', atMs: Math.round(detector.heardMs) };
+  return { decision, cue: detector.messageCue };
+}
