@@ -10,8 +10,10 @@
  *
  * One symbol is one μ-law sample. A data nibble n is the code of exponent 6, mantissa n
  * (|x| between 4092 and 11772, about -12 dBFS); SYNC is exponent 7, mantissa 15 (|x| 32124).
- * The sign follows a 400 Hz square carrier and carries no data, so the signal reads as a loud
- * buzzy tone to a VAD. `seq` (mod 256) numbers the characters so repeated letters stay apart.
+ * The sign follows a pseudo-random sequence and carries no data, so the signal reads as loud
+ * broadband noise to a VAD and an answering-machine detector: a steady 400 Hz square carrier (the
+ * earlier sign) held most of its energy in one frequency for the 200 ms a beep detector needs,
+ * so a simulated person saying "Yes, that works" was heard as a machine's beep. `seq` (mod 256) numbers the characters so repeated letters stay apart.
  *
  * Why it survives the phone path: the decoder is a byte-stream parser, so any re-chunking
  * (20 ms frames, odd TTS chunk sizes) is invisible; a packet cut by padding (0xFF) or a lost
@@ -26,8 +28,6 @@ import { SAMPLE_RATE_HZ } from './frames.js';
 const SAMPLES_PER_MS = SAMPLE_RATE_HZ / 1000;
 const SYNC = 16;
 const INVALID = 255;
-/** Half-period of the 400 Hz sign carrier, in samples. */
-const CARRIER_HALF_PERIOD = SAMPLE_RATE_HZ / 400 / 2;
 /** A run of non-symbols this long (50 ms) ends a stretch of speech: the next packet starts afresh. */
 const RESET_GAP_SAMPLES = 50 * SAMPLES_PER_MS;
 /** Longest packet: sync, 2 seq, 1 length, 8 data nibbles, 2 CRC. */
@@ -35,7 +35,7 @@ const MAX_PACKET_SYMBOLS = 14;
 /** Shortest slot that still holds two packets of a 4-byte character. */
 const MIN_MS_PER_CHAR = 4;
 
-/** μ-law code of a symbol: exponent 6 (data) or 7 mantissa 15 (sync), with the carrier's sign. */
+/** μ-law code of a symbol: exponent 6 (data) or 7 mantissa 15 (sync), with the sign sequence's bit. */
 function codeOf(symbol: number, negative: boolean): number {
   const magnitude = symbol === SYNC ? 0x7f : 0x60 | symbol;
   return ~((negative ? 0x80 : 0) | magnitude) & 0xff;
@@ -82,7 +82,7 @@ export function msPerCharOf(pace: ScriptedSpeechPace = {}): number {
 }
 
 /**
- * Stateful encoder for one voice: the character counter and the carrier phase continue
+ * Stateful encoder for one voice: the character counter and the sign sequence continue
  * across calls, so audio encoded piece by piece decodes exactly like one long piece.
  */
 export class ScriptedSpeechEncoder {
@@ -121,7 +121,8 @@ export class ScriptedSpeechEncoder {
       const length = this.packetOf(chars[i]!, packet);
       const size = sizes[i]!;
       for (let j = 0; j < size; j++) {
-        const negative = Math.floor(this.sampleIndex / CARRIER_HALF_PERIOD) % 2 === 1;
+        // A Weyl sequence's top bit: no tone, same sequence every run.
+        const negative = Math.imul(this.sampleIndex, 0x9e3779b1) >>> 31 === 1;
         out[offset + j] = codeOf(packet[j % length]!, negative);
         this.sampleIndex++;
       }
@@ -131,7 +132,7 @@ export class ScriptedSpeechEncoder {
     return out;
   }
 
-  /** Starts the character count and carrier again (a new voice). */
+  /** Starts the character count and sign sequence again (a new voice). */
   reset(): void {
     this.seq = 0;
     this.sampleIndex = 0;
