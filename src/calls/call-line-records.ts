@@ -54,11 +54,11 @@ export class CallLineRecords {
     return this.update(callId, { transfer: transfer as unknown as Record<string, unknown> }, event, { ...transfer });
   }
 
-  /** Stores the answering-machine verdict (merging a later message cue into it). */
+  /** Stores the answering-machine verdict (and `answered_by` with it), merging a later message cue into it. */
   async amd(callId: string, amd: Partial<AmdRecord>): Promise<CallRow | null> {
     const [row] = await this.db
       .update(calls)
-      .set({ amd: sql`coalesce(${calls.amd}, '{}'::jsonb) || ${JSON.stringify(amd)}::jsonb` })
+      .set({ amd: sql`coalesce(${calls.amd}, '{}'::jsonb) || ${JSON.stringify(amd)}::jsonb`, ...(amd.verdict ? { answeredBy: amd.verdict } : {}), updatedAt: new Date() })
       .where(eq(calls.id, callId))
       .returning();
     if (row) await this.calls.recordEvent(row, 'call.amd', { ...amd });

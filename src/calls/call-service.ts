@@ -94,6 +94,10 @@ export interface TransitionFields {
   readonly endReason?: string;
   readonly providerCallId?: string;
   readonly answeredBy?: string;
+  /** When the callee answered, if not now (a verdict on who answered came first). */
+  readonly answeredAt?: Date;
+  /** The answering-machine verdict, stored with the status it comes with (so its webhook carries it). */
+  readonly amd?: Record<string, unknown>;
   readonly leaseOwner?: string | null;
   readonly leaseExpiresAt?: Date | null;
   readonly eventData?: Record<string, unknown>;
@@ -319,7 +323,8 @@ export class CallService {
         status: to,
         updatedAt: now,
         ...(to === 'dialing' ? { dialedAt: now } : {}),
-        ...(to === 'in_progress' ? { answeredAt: now } : {}),
+        ...(to === 'in_progress' ? { answeredAt: fields.answeredAt ?? now } : {}),
+        ...(fields.amd ? { amd: fields.amd } : {}),
         ...(terminal
           ? {
               endedAt: now,

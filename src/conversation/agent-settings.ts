@@ -6,6 +6,7 @@
  * and are parsed by those capabilities.
  */
 import { z } from 'zod';
+import { amdDetections } from './voicemail.js';
 
 export const timerSettings = z.object({
   max_duration_s: z.number().int().min(10).max(4 * 3600).optional(),
@@ -17,13 +18,12 @@ export const timerSettings = z.object({
 
 export const voicemailSettings = z.object({
   /**
-   * Who decides whether a machine answered. Only `carrier` (Twilio's AMD, the sim's own answer)
-   * is carried out today: Parley's detector (src/voice/audio) is not yet run on live calls, so
-   * `parley` and `off` are refused rather than accepted and ignored.
+   * Who decides whether a machine answered: `carrier` (Twilio's AMD; the simulated text lane
+   * knows who answers), `parley` (Parley's own detector on the line's audio, the greeting held
+   * until its verdict) or `off` (the agent greets whoever answers). Unset: `carrier` where the
+   * carrier detects machines, else `parley` (see conversation/voicemail.ts).
    */
-  detection: z
-    .enum(['carrier'], { message: 'only "carrier" detection is available; Parley\'s own detector ("parley") and "off" are not yet carried out on calls' })
-    .optional(),
+  detection: z.enum(amdDetections).optional(),
   /** What the agent does when an answering machine picks up. */
   action: z.enum(['hang_up', 'leave_message']).default('hang_up'),
   /** The message left after the beep; may hold {{variables}}. */

@@ -35,11 +35,21 @@ export interface HostedAgent {
   readonly voice: string | null;
 }
 
-/** Who answered, as the carrier says so far: machine detection may finish after the line is up. */
+/**
+ * Who answered, as the call's detector says so far: the carrier's (known at answer, or its async
+ * AMD later) or Parley's own, which hears the line while the greeting is held.
+ */
 export interface AnswerInfo {
+  /** True once a machine verdict is in. */
   machine(): boolean;
-  /** Resolves when an answering machine's greeting is over (its beep). */
-  readonly beepHeard: Promise<void>;
+  /** Parley's detector runs on this line: the agent's greeting waits until this resolves (the verdict). */
+  readonly held: Promise<void> | null;
+  /** Resolves when a machine verdict arrives (at once when known at answer); never for a person. */
+  readonly machineDetected: Promise<void>;
+  /** Resolves when a machine's greeting is over (its beep, its end, or the wait's cap): a message may start. */
+  readonly messageCue: Promise<void>;
+  /** What the callee's side says so far (interim transcripts too): wording helps Parley's detector. */
+  hear(text: string): void;
 }
 
 /** What a conversation may do to its call: the one control contract every lane gets. */

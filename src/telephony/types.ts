@@ -25,6 +25,7 @@ export interface DialRequest {
   readonly ringTimeoutS: number;
   /** Hard limit of the call once answered. */
   readonly timeLimitS: number;
+  /** Run the carrier's own answering-machine detection (when it has one). */
   readonly detectVoicemail: boolean;
 }
 
@@ -62,8 +63,18 @@ export type CarrierEndOutcome = (typeof carrierEndOutcomes)[number];
 export type CarrierEvent =
   | { readonly type: 'ringing' }
   | { readonly type: 'answered'; readonly answeredBy: 'human' | 'machine' | 'unknown' }
-  /** Answering-machine detection finished after answer (async AMD). */
-  | { readonly type: 'machine_detected'; readonly answeredBy: 'human' | 'machine' | 'unknown'; readonly beep: boolean }
+  /**
+   * Answering-machine detection finished after answer (async AMD). `beep`: the greeting ended in
+   * a beep; `greetingEnd` what ended it (a beep, silence, something else), null while it still
+   * plays (Twilio's machine_start); `detail` the carrier's own word for the verdict.
+   */
+  | {
+      readonly type: 'machine_detected';
+      readonly answeredBy: 'human' | 'machine' | 'unknown';
+      readonly beep: boolean;
+      readonly greetingEnd?: 'beep' | 'silence' | 'other' | null;
+      readonly detail?: string;
+    }
   /** The media of the answered call is ready. */
   | { readonly type: 'line'; readonly line: CallLine }
   /** The leg a transfer connected has ended (or a cold transfer's target never answered). */
@@ -78,6 +89,12 @@ export interface Carrier {
   readonly id: CarrierId;
   /** What the lines of its answered calls carry: words as text (the simulated network's default lane) or audio. */
   readonly lines: CallLine['mode'];
+  /**
+   * Answering machines on its lines: whether it detects them itself when asked
+   * (`DialRequest.detectVoicemail`), and the detection an agent that sets none gets (`off` where
+   * no machine can answer: a browser).
+   */
+  readonly machines: { readonly carrierDetects: boolean; readonly defaultDetection: 'off' | 'carrier' | 'parley' };
   /** The time its lines run on, when it is not real time (a simulated network runs faster). */
   readonly clock?: LineClock;
   /** Places the call; progress arrives through the sink given to the carrier's factory. */

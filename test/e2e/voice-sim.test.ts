@@ -64,14 +64,14 @@ describe('a call on the simulated network with audio', () => {
     expect(events).toContain('agent.interrupted');
   });
 
-  it('hangs up on an answering machine after its beep, or leaves the agent\'s message', async () => {
-    const hangsUp = await tenant.agent({ greeting: 'Hello, this is Parley.' });
+  it('hangs up on an answering machine the carrier detected at once, or leaves the agent\'s message after its beep', async () => {
+    const hangsUp = await tenant.agent({ greeting: 'Hello.', voicemail: { action: 'hang_up' } });
     const first = await tenant.request('POST', '/v1/calls', { agent_id: hangsUp.id, to: '+14155550103' });
     const voicemail = await tenant.waitForEnd(first.body.id, 30_000);
     expect(voicemail).toMatchObject({ status: 'voicemail', end_reason: 'voicemail_detected', answered_by: 'machine' });
-    // The machine's greeting was heard through the STT; the agent never greeted a machine.
-    expect(voicemail.transcript.map((turn: { role: string }) => turn.role)).toEqual(['contact']);
-    expect(voicemail.transcript[0].text).toContain('leave a message after the tone');
+    expect(voicemail.amd).toEqual({ verdict: 'machine', source: 'carrier', reason: 'machine_at_answer', time_to_verdict_ms: 0 });
+    // Nothing is said to a machine the agent hangs up on: it never greeted it.
+    expect(voicemail.transcript).toEqual([]);
 
     const leaves = await tenant.agent({ greeting: 'Hello.', voicemail: { action: 'leave_message', message: 'Hi {{name}}, Parley here, please call us back.' } });
     const second = await tenant.request('POST', '/v1/calls', { agent_id: leaves.id, to: '+14155550103', variables: { name: 'Ana' } });

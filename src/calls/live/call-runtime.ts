@@ -20,7 +20,9 @@ import type { TerminalStatus } from '../call-status.js';
 import type { CallRow } from '../call-view.js';
 import { claimDirectCall, claimRound, expiredLeases, nextCallDueAt, orgsWithDueCalls, renewLeases, type LaneSource } from './call-claim.js';
 import { TransferDesk, allowedTransferNumbers, type TransferResult, type TransferState } from './transfers.js';
-import { CallLineRecords } from '../call-line-records.js';
+import { CallLineRecords, type AmdRecord } from '../call-line-records.js';
+import { AnswerDetection } from './answer-detection.js';
+import { detectionFor, type AnswerVerdict } from '../../conversation/voicemail.js';
 import { recordingSettingsOf, type CallRecordings } from '../call-recordings.js';
 import { renderTemplate } from '../../brain/template.js';
 
@@ -56,9 +58,12 @@ interface LiveCall {
   readonly abort: AbortController;
   providerCallId: string | undefined;
   answered: boolean;
-  machine: boolean;
-  beep: () => void;
-  readonly beepHeard: Promise<void>;
+  /** When the carrier said the callee answered. */
+  answeredAt: Date | undefined;
+  /** Who answered: the carrier's verdict or Parley's detector, and when a machine's message may start. */
+  readonly answer: AnswerDetection;
+  /** The answer is on record (a later verdict is stored on its own). */
+  answerRecorded: boolean;
   /** The conversation writes to the call once the runtime has recorded the answer and the line. */
   lineRecorded: () => void;
   readonly lineReady: Promise<void>;
@@ -79,11 +84,13 @@ export class CallRuntime implements SchedulerHandlers {
   private stopping = false;
   private readonly text: TextLane;
   private readonly transfers: TransferDesk;
+  private readonly lineRecords: CallLineRecords;
 
   constructor(private readonly options: CallRuntimeOptions) {
     this.text = new TextLane(options.engine);
+    this.lineRecords = new CallLineRecords(options.db, options.calls);
     this.transfers = new TransferDesk({
-      records: new CallLineRecords(options.db, options.calls),
+      records: this.lineRecords,
       recordEvent: (call, type, data) => options.calls.recordEvent(call, type, data),
     });
     options.calls.onTransition((row) => {
@@ -149,13 +156,17 @@ export class CallRuntime implements SchedulerHandlers {
       return;
     }
     const agent = await this.options.agents.getForCall(call.agentId);
-    let beep = () => {};
-    const beepHeard = new Promise<void>((resolve) => (beep = resolve));
     let lineRecorded = () => {};
     const lineReady = new Promise<void>((resolve) => (lineRecorded = resolve));
+    const detection = detectionFor(agent?.settings.voicemail, { ...carrier.machines, audio: carrier.lines === 'audio' });
+    const answer = new AnswerDetection({
+      detection, clock: carrier.clock ?? realLineClock,
+      onVerdict: (verdict) => this.laterVerdict(live, verdict),
+      onCue: (cue) => this.onLine(live, () => this.lineRecords.amd(callId, { message_cue: { reason: cue.reason, at_ms: cue.atMs } })),
+    });
     const live: LiveCall = {
-      call, agent, carrier, abort: new AbortController(), providerCallId: undefined, answered: false, machine: false,
-      beep, beepHeard, lineRecorded, lineReady, endAs: undefined, cancelRequested: false, chain: Promise.resolve(),
+      call, agent, carrier, abort: new AbortController(), providerCallId: undefined, answered: false, answeredAt: undefined,
+      answer, answerRecorded: false, lineRecorded, lineReady, endAs: undefined, cancelRequested: false, chain: Promise.resolve(),
       transfer: { record: undefined, connectedAtMs: undefined }, transferring: undefined,
     };
     this.live.set(callId, live);
@@ -166,7 +177,7 @@ export class CallRuntime implements SchedulerHandlers {
     try {
       const { providerCallId } = await carrier.dial({
         callId, orgId: call.orgId, to: call.toNumber, from: call.fromNumber,
-        ringTimeoutS: timers.ring_timeout_s ?? 30, timeLimitS: call.maxDurationS, detectVoicemail: true,
+        ringTimeoutS: timers.ring_timeout_s ?? 30, timeLimitS: call.maxDurationS, detectVoicemail: detection === 'carrier',
       });
       live.providerCallId = providerCallId;
       await calls.setProviderCallId(callId, providerCallId);
@@ -214,15 +225,22 @@ export class CallRuntime implements SchedulerHandlers {
     switch (event.type) {
       case 'answered':
         live.answered = true;
-        live.machine = event.answeredBy === 'machine';
+        live.answeredAt ??= new Date();
+        live.answer.carrierAnswered(event.answeredBy);
         return;
       case 'machine_detected':
-        live.machine = event.answeredBy === 'machine';
-        if (event.beep) live.beep();
+        live.answer.carrierDetected(event.answeredBy, event.greetingEnd !== undefined ? event.greetingEnd : event.beep ? 'beep' : null, event.detail ?? null);
         return;
-      case 'line':
-        // Recorded from the frames it carries, when the call wants it (any carrier with audio).
-        this.attach(live, event.line.mode === 'audio' ? (this.options.recordings?.wrap(live.call.id, event.line) ?? event.line) : event.line);
+      case 'line': {
+        if (event.line.mode === 'text') return this.attach(live, event.line);
+        // Recorded from the frames it carries, when the call wants it (any carrier with audio); heard by the detector.
+        const recorded = this.options.recordings?.wrap(live.call.id, event.line) ?? event.line;
+        this.attach(live, live.answer.tap(recorded));
+        return;
+      }
+      case 'ended':
+        // Nothing waits any longer for a verdict on a call that is over.
+        live.answer.settle();
         return;
       default:
         return;
@@ -236,9 +254,19 @@ export class CallRuntime implements SchedulerHandlers {
       case 'ringing':
         await calls.transition(id, 'ringing');
         return;
-      case 'answered':
-        await calls.transition(id, 'in_progress', { answeredBy: event.answeredBy });
+      case 'answered': {
+        // Parley's detector holds the greeting for at most its bound (4 s): the answer is recorded
+        // with its verdict, so `call.answered` says who answered. A carrier's verdict at answer goes with it too.
+        const verdict = live.answer.detection === 'parley' ? await live.answer.decided : live.answer.current;
+        live.answerRecorded = true;
+        const row = await calls.transition(id, 'in_progress', {
+          answeredBy: verdict?.verdict ?? event.answeredBy,
+          ...(live.answeredAt ? { answeredAt: live.answeredAt } : {}),
+          ...(verdict ? { amd: { ...amdRecord(verdict) } } : {}),
+        });
+        if (row && verdict) await calls.recordEvent(row, 'call.amd', { ...amdRecord(verdict) });
         return;
+      }
       case 'machine_detected':
         return;
       case 'line':
@@ -288,7 +316,7 @@ export class CallRuntime implements SchedulerHandlers {
     const recorded = <T>(write: () => Promise<T>) => live.lineReady.then(write);
     return {
       signal: live.abort.signal,
-      answer: { machine: () => live.machine, beepHeard: live.beepHeard },
+      answer: live.answer,
       recordTurn: (turn) => recorded(() => calls.appendTurn(live.call.id, turn)),
       recordBrainEvent: (event) => recorded(() => calls.recordEvent(live.call, `agent.${event.type}`, { ...event })),
       recordEvent: (type, data) => calls.recordEvent(live.call, type, data),
@@ -355,6 +383,20 @@ export class CallRuntime implements SchedulerHandlers {
       });
   }
 
+  /** A verdict that came after the answer was recorded (async AMD, Parley's detector on a late line) is stored on its own. */
+  private laterVerdict(live: LiveCall, verdict: AnswerVerdict): void {
+    if (!live.answerRecorded) return;
+    this.onLine(live, () => this.lineRecords.amd(live.call.id, amdRecord(verdict)));
+  }
+
+  /** A write about the line, in order with the call's carrier events. */
+  private onLine(live: LiveCall, write: () => Promise<unknown>): void {
+    live.chain = live.chain
+      .then(write)
+      .then(() => undefined)
+      .catch((error: unknown) => this.options.log.error({ err: error, callId: live.call.id }, 'answering-machine record failed'));
+  }
+
   private async cancelLocal(callId: string): Promise<void> {
     const live = this.live.get(callId);
     if (!live || live.cancelRequested) return;
@@ -385,6 +427,11 @@ export class CallRuntime implements SchedulerHandlers {
       this.options.log.warn({ err: error }, 'sweep failed');
     }
   }
+}
+
+/** A verdict as the call keeps it (API spelling). */
+function amdRecord(verdict: AnswerVerdict): AmdRecord {
+  return { verdict: verdict.verdict, source: verdict.source, reason: verdict.reason, time_to_verdict_ms: verdict.timeToVerdictMs };
 }
 
 /** The lane a call's answered line goes to. */

@@ -32,6 +32,13 @@ export interface SimCarrierOptions {
   readonly lines?: 'text' | 'audio';
 }
 
+/**
+ * The simulated network knows who answers and says so when asked (`detectVoicemail`): carrier
+ * detection, the default. On the audio lane the machine's greeting is real recorded audio ending
+ * in a beep, so an agent set to `parley` detection has Parley's own detector hear it end to end.
+ */
+const simMachines: Carrier['machines'] = { carrierDetects: true, defaultDetection: 'carrier' };
+
 interface SimCall {
   readonly request: DialRequest;
   answered: boolean;
@@ -71,7 +78,8 @@ export function createSimCarrier(options: SimCarrierOptions): Carrier & { readon
     if (call.ended) return;
     call.answered = true;
     const machine = callee === 'answering_machine';
-    sink(request.callId, { type: 'answered', answeredBy: machine ? 'machine' : 'human' });
+    // Asked to detect, the network says who answered; else the answer is just an answer.
+    sink(request.callId, { type: 'answered', answeredBy: request.detectVoicemail ? (machine ? 'machine' : 'human') : 'unknown' });
     const createLine = options.createLine ?? ((lineOptions: SimLineOptions) => new SimTextLine(lineOptions));
     const line = createLine({
       persona: registered ?? scriptedPersona(cooperativePersona),
@@ -79,7 +87,7 @@ export function createSimCarrier(options: SimCarrierOptions): Carrier & { readon
       clock,
       machineGreeting: answeringMachineGreeting,
       onBeep: () => {
-        sink(request.callId, { type: 'machine_detected', answeredBy: 'machine', beep: true });
+        if (request.detectVoicemail) sink(request.callId, { type: 'machine_detected', answeredBy: 'machine', beep: true, greetingEnd: 'beep', detail: 'machine_end_beep' });
         later(call, machineRecordingLimitMs, () => end(providerCallId, 'completed', 'machine_hung_up'));
       },
       onAgentHangUp: () => end(providerCallId, 'completed', 'agent_hung_up'),
@@ -93,6 +101,7 @@ export function createSimCarrier(options: SimCarrierOptions): Carrier & { readon
   return {
     id: 'sim',
     lines: options.lines ?? 'text',
+    machines: simMachines,
     clock,
     liveCount: () => live.size,
     async dial(request) {

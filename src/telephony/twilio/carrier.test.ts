@@ -145,7 +145,7 @@ describe('Twilio carrier against the fake Twilio', () => {
     await harness.waitForEvent(dial.callId, 'ringing');
     harness.fake.call(sid)!.answer();
     expect(await harness.waitForEvent(dial.callId, 'machine_detected')).toEqual({
-      type: 'machine_detected', answeredBy: 'machine', beep: true,
+      type: 'machine_detected', answeredBy: 'machine', beep: true, greetingEnd: 'beep', detail: 'machine_end_beep',
     });
     expect(harness.fake.call(sid)!.request).toMatchObject({
       machineDetection: 'DetectMessageEnd', asyncAmd: true,

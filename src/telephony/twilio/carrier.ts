@@ -205,6 +205,7 @@ export function createTwilioCarrier(options: TwilioOptionsInput, deps: TwilioCar
   return {
     id: 'twilio',
     lines: 'audio',
+    machines: { carrierDetects: true, defaultDetection: 'carrier' },
     options: resolved,
     mediaStreamUrl,
     statusCallbackUrl,

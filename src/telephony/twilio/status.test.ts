@@ -16,14 +16,15 @@ const statusTable: ReadonlyArray<readonly [TwilioCallStatus, CarrierEvent | null
   ['canceled', { type: 'ended', outcome: 'canceled' }],
 ];
 
-const answeredByTable: ReadonlyArray<readonly [TwilioAnsweredBy, 'human' | 'machine' | 'unknown', boolean]> = [
-  ['human', 'human', false],
-  ['machine_start', 'machine', false],
-  ['machine_end_beep', 'machine', true],
-  ['machine_end_silence', 'machine', false],
-  ['machine_end_other', 'machine', false],
-  ['fax', 'machine', false],
-  ['unknown', 'unknown', false],
+// The value, what it means, whether a beep ended the greeting, and what ended it (null: still playing, or no machine).
+const answeredByTable: ReadonlyArray<readonly [TwilioAnsweredBy, 'human' | 'machine' | 'unknown', boolean, 'beep' | 'silence' | 'other' | null]> = [
+  ['human', 'human', false, null],
+  ['machine_start', 'machine', false, null],
+  ['machine_end_beep', 'machine', true, 'beep'],
+  ['machine_end_silence', 'machine', false, 'silence'],
+  ['machine_end_other', 'machine', false, 'other'],
+  ['fax', 'machine', false, 'other'],
+  ['unknown', 'unknown', false, null],
 ];
 
 describe('Twilio status mapping', () => {
@@ -40,10 +41,10 @@ describe('Twilio status mapping', () => {
     expect(answeredByTable.map(([value]) => value).sort()).toEqual([...twilioAnsweredByValues].sort());
   });
 
-  it.each(answeredByTable)('maps AnsweredBy %s', (value, answeredBy, beep) => {
+  it.each(answeredByTable)('maps AnsweredBy %s', (value, answeredBy, beep, greetingEnd) => {
     expect(mapAnsweredBy(value)).toEqual({ answeredBy, beep });
     expect(mapAmdCallback({ CallSid: 'CA1', AnsweredBy: value, MachineDetectionDuration: '2400' })).toEqual({
-      type: 'machine_detected', answeredBy, beep,
+      type: 'machine_detected', answeredBy, beep, greetingEnd, detail: value,
     });
     // Synchronous AMD puts AnsweredBy on the answered callback itself.
     expect(mapStatusCallback({ CallStatus: 'in-progress', AnsweredBy: value })).toEqual({ type: 'answered', answeredBy });

@@ -82,11 +82,34 @@ export function mapStatusCallback(params: TwilioSignedParams): CarrierEvent | nu
   });
 }
 
+/**
+ * What ended a machine's greeting, by Twilio's word: with `MachineDetection=DetectMessageEnd` the
+ * verdict comes once the greeting is over (machine_end_beep | silence | other); `machine_start`
+ * (MachineDetection=Enable) comes while it still plays: null, the message must wait.
+ */
+export function greetingEndOf(value: TwilioAnsweredBy): 'beep' | 'silence' | 'other' | null {
+  switch (value) {
+    case 'machine_end_beep':
+      return 'beep';
+    case 'machine_end_silence':
+      return 'silence';
+    case 'machine_end_other':
+    case 'fax':
+      return 'other';
+    case 'machine_start':
+    case 'human':
+    case 'unknown':
+      return null;
+    default:
+      return assertNever(value);
+  }
+}
+
 /** Reads an async AMD callback (`AsyncAmdStatusCallback`); null without a known AnsweredBy. */
 export function mapAmdCallback(params: TwilioSignedParams): CarrierEvent | null {
   const answeredBy = single(params, 'AnsweredBy');
   if (!isOneOf(twilioAnsweredByValues, answeredBy)) return null;
-  return { type: 'machine_detected', ...mapAnsweredBy(answeredBy) };
+  return { type: 'machine_detected', ...mapAnsweredBy(answeredBy), greetingEnd: greetingEndOf(answeredBy), detail: answeredBy };
 }
 
 /** A `<Dial>` action callback's leg outcome; null when DialCallStatus is missing or unknown. */

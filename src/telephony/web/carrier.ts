@@ -20,6 +20,8 @@ export function createWebCarrier(options: { readonly sink: CarrierEventSink }): 
   return {
     id: 'web',
     lines: 'audio',
+    // A browser is a person: no machine to detect, no greeting held.
+    machines: { carrierDetects: false, defaultDetection: 'off' },
     attach(callId, line) {
       waiting.set(callId, line);
     },

@@ -8,6 +8,7 @@
  */
 import type { AgentAction, Conversation, Cue } from '../../brain/types.js';
 import { endOf } from '../../conversation/outcome.js';
+import type { VerdictPlan } from '../../conversation/voicemail.js';
 import { dtmfMulaw } from '../../media/dtmf.js';
 import type { ProviderError } from '../../shared/errors.js';
 import type { AudioLine } from '../../media/audio-line.js';
@@ -29,7 +30,12 @@ type Input =
   | { readonly kind: 'contact'; readonly utterance: Utterance; readonly timer: TurnTimer }
   | { readonly kind: 'cue'; readonly cue: Cue }
   /** A provider failed for good: apologise (on the offline voice if it was the TTS) and hang up. */
-  | { readonly kind: 'apology'; readonly reason: 'stt_failed' | 'tts_failed' };
+  | { readonly kind: 'apology'; readonly reason: 'stt_failed' | 'tts_failed' }
+  /** A machine's greeting is over: leave the message the plan says. */
+  | { readonly kind: 'message'; readonly plan: Extract<VerdictPlan, { kind: 'leave_message' }> };
+
+/** Without a plan from the host, a machine gets the agent's own message (its engine answers the voicemail cue). */
+const agentsOwnMessage: VerdictPlan = { kind: 'leave_message', message: null, end: endOf({ kind: 'machine', messageLeft: true }, 'voice')! };
 
 export class VoiceSession {
   private readonly voice: AgentVoice;
@@ -51,6 +57,11 @@ export class VoiceSession {
   private prepared = false;
   private apologising = false;
   private machine = false;
+  /** Parley's detector is deciding who answered: the greeting waits, the callee's words are only recorded. */
+  private holding = false;
+  /** The agent's audio reaches the line (not while the greeting is held, nor to a machine before its beep). */
+  private released = false;
+  private answer: AnswerInfo | undefined;
   /** The callee's utterance in progress: did it start over the agent, did it cut the agent off. */
   private contact: { overAgent: boolean; bargedIn: boolean } | undefined;
 
@@ -86,7 +97,10 @@ export class VoiceSession {
         this.timers.activity(true);
         this.updateBusy();
       },
-      words: () => this.considerBargeIn(),
+      words: (text) => {
+        this.answer?.hear(text);
+        this.considerBargeIn();
+      },
       utterance: (utterance) => this.onUtterance(utterance),
       failed: (error) => this.providerFailed('stt', error),
     });
@@ -106,27 +120,40 @@ export class VoiceSession {
   }
 
   private follow(answer?: AnswerInfo, signal?: AbortSignal): void {
-    // A machine that answered is not greeted: the agent waits for its beep.
-    if (answer?.machine()) this.toMachine();
+    this.answer = answer;
     if (signal) {
       const hangUp = () => this.line?.hangUp();
       if (signal.aborted) queueMicrotask(hangUp);
       else signal.addEventListener('abort', hangUp, { once: true });
     }
-    void answer?.beepHeard.then(() => {
-      if (answer.machine() && !this.closed) this.onBeep();
-    });
+    if (!answer) return;
+    // A machine known at answer is never greeted; one found later stops the agent at once.
+    if (answer.machine()) this.onMachine(answer);
+    else void answer.machineDetected.then(() => this.onMachine(answer));
+    if (answer.held) {
+      this.holding = true;
+      void answer.held.then(() => {
+        this.holding = false;
+        if (!answer.machine()) this.release();
+      });
+    }
+  }
+
+  /** The agent's audio reaches the line from now on: the held greeting plays, the timers run. */
+  private release(): void {
+    if (this.released || this.closed || !this.line) return;
+    this.released = true;
+    this.voice.playout.attach(this.line);
+    this.ready(this.options.clock.now());
+    this.timers.start();
   }
 
   private async converse(line: AudioLine): Promise<SessionEnd> {
     this.prepare();
     this.metrics.sessionOpened();
     this.line = line;
-    const answeredAt = this.options.clock.now();
-    this.records.answered(answeredAt);
-    this.voice.playout.attach(line);
-    this.ready(answeredAt);
-    this.timers.start();
+    this.records.answered(this.options.clock.now());
+    if (!this.holding && !this.machine) this.release();
     try {
       for await (const frame of line.frames) {
         if (frame.kind === 'audio') this.hear(frame);
@@ -183,7 +210,8 @@ export class VoiceSession {
     const contact = this.contact ?? { overAgent: false, bargedIn: false };
     this.contact = this.listener?.speaking ? { overAgent: Boolean(this.voice.turn), bargedIn: false } : undefined;
     this.timers.activity(true);
-    if (this.machine || this.closed) return this.recordContact(utterance);
+    // Words heard while the greeting is held are what it answers ("Hello?"); a machine's are only on record.
+    if (this.machine || this.holding || this.closed) return this.recordContact(utterance);
     if (contact.overAgent && !contact.bargedIn && this.policy.isBackchannel(utterance.text)) {
       this.records.event('contact.backchannel', { words: utterance.text.split(/\s+/).length });
       return;
@@ -229,6 +257,17 @@ export class VoiceSession {
         await this.speak(input.cue, this.options.conversation);
         if (input.cue.type === 'wrap_up') await this.end(endOf({ kind: 'wrap_up', reason: input.cue.reason }, 'voice')!);
         return;
+      case 'message': {
+        this.release();
+        const { plan } = input;
+        if (plan.message) {
+          await this.speak({ type: 'voicemail' }, fixed(plan.message));
+          return this.end(plan.end);
+        }
+        // The agent's own message (a flow's voicemail text, a prompt agent's model), or its hang-up.
+        await this.speak({ type: 'voicemail' }, this.options.conversation);
+        return this.end(endOf({ kind: 'machine', messageLeft: false }, 'voice')!);
+      }
       case 'apology':
         if (input.reason === 'tts_failed') this.voice.use(this.options.offlineTts);
         await this.speak({ type: 'contact_turn' }, fixed(apologyText(this.options.settings.language)));
@@ -303,9 +342,17 @@ export class VoiceSession {
     this.voice.turn?.interrupt();
   }
 
-  private onBeep(): void {
+  /** A machine answered: `machinePlan` (conversation/voicemail.ts) says whether to hang up now or leave a message after its greeting. */
+  private onMachine(answer: AnswerInfo): void {
+    if (this.machine || this.closed || this.ended) return;
     this.toMachine();
-    this.push({ kind: 'cue', cue: { type: 'voicemail' } });
+    const plan = this.options.machinePlan ?? agentsOwnMessage;
+    if (plan.kind === 'hang_up') {
+      void this.end(plan.end);
+      return;
+    }
+    if (plan.kind !== 'leave_message') return;
+    void answer.messageCue.then(() => this.push({ kind: 'message', plan }));
   }
 
   private async end(end: SessionEnd): Promise<void> {

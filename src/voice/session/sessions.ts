@@ -9,6 +9,8 @@ import { withDisclosure } from '../../brain/disclosure.js';
 import type { ConversationEngine } from '../../brain/types.js';
 import type { CallControl, HostedCall, PrewarmingHost } from '../../conversation/host.js';
 import { conversationTimers } from '../../conversation/timers.js';
+import { verdictPlan } from '../../conversation/voicemail.js';
+import { renderTemplate } from '../../brain/template.js';
 import type { Logger } from '../../shared/logger.js';
 import type { AudioLine } from '../../media/audio-line.js';
 import type { SessionClock } from './clock.js';
@@ -111,6 +113,7 @@ export class VoiceSessions implements PrewarmingHost<AudioLine> {
       conversation, settings, clock: timing.clock, pacer: timing.pacer,
       stt: stt.provider, tts: tts.provider, offlineTts: options.providers.offlineTts,
       timers: conversationTimers(spec.settings.timers ?? {}, call.maxDurationS),
+      machinePlan: verdictPlan('machine', spec.settings.voicemail, (template) => renderTemplate(template, call.variables, spec.variableDefaults)),
       ...(options.metrics ? { metrics: options.metrics } : {}),
       tuning: { ...options.tuning, ...timing.tuning },
       hooks: {

@@ -2,6 +2,7 @@
 import type { Conversation } from '../../brain/types.js';
 import type { CallControl, CallEnd } from '../../conversation/host.js';
 import type { ConversationTimers } from '../../conversation/timers.js';
+import type { VerdictPlan } from '../../conversation/voicemail.js';
 import type { SttProvider } from '../stt/types.js';
 import type { TtsProvider } from '../tts/types.js';
 import type { SessionClock } from './clock.js';
@@ -52,6 +53,8 @@ export interface VoiceSessionOptions {
   readonly hooks: VoiceSessionHooks;
   readonly metrics?: VoiceMetrics;
   readonly tuning?: Partial<SessionTuning>;
+  /** What an answering machine gets (conversation/voicemail.ts `verdictPlan` for a machine); the agent's own message when absent. */
+  readonly machinePlan?: VerdictPlan;
   /** Lateness of every outbound frame (benchmarks). */
   readonly onFrame?: (latenessMs: number) => void;
 }

@@ -5,6 +5,7 @@
  * to it, through a carrier buffer that behaves like Twilio's (marks, clear). Everything runs on
  * the simulated clock, so PARLEY_SIM_SPEED speeds the audio up too.
  */
+import { readFileSync } from 'node:fs';
 import { AsyncQueue } from '../../../shared/async-queue.js';
 import { FRAME_BYTES, FRAME_DURATION_MS, type Frame } from '../../../media/frames.js';
 import { MULAW_SILENCE } from '../../../media/mulaw.js';
@@ -24,9 +25,20 @@ const helloAfterSilenceMs = 1500;
 const earEndpointingMs = 500;
 const earEndpointingRealMs = 100;
 const silenceFrame = Buffer.alloc(FRAME_BYTES, MULAW_SILENCE);
-/** An answering machine's pause between its greeting and its tone, and the tone (1 kHz, 250 ms). */
+/** An answering machine's pause between its greeting and its tone, and the tone (1 kHz, 400 ms). */
 const machinePauseMs = 600;
-const beepTone = sineMulaw({ durationMs: 250, frequencyHz: 1000 });
+const beepTone = sineMulaw({ durationMs: 400, frequencyHz: 1000 });
+
+let greetingAudio: Buffer | undefined;
+/**
+ * The machine's greeting as a person's voice says it (espeak-ng, rendered offline by
+ * scripts/record-sim-voicemail.ts, 8 kHz μ-law): real speech, so Parley's answering-machine
+ * detector hears on the simulated network what it hears on a phone line. Read once.
+ */
+export function simVoicemailGreeting(): Buffer {
+  greetingAudio ??= readFileSync(new URL('./recordings/voicemail-greeting.ulaw', import.meta.url));
+  return greetingAudio;
+}
 
 /** What the persona's ears report of the agent's audio, as a streaming recogniser does. */
 export type HeardEvent =
@@ -74,8 +86,9 @@ export class SimAudioLine implements AudioLine {
     this.ears = options.ears({ endpointingMs, interimResults: true });
     this.mouth = new ScriptedSpeechEncoder({ wordsPerMinute: options.persona.definition.words_per_minute });
     if (options.callee === 'answering_machine') {
-      // Greeting, a pause, the tone; detection reports the beep once the tone has played.
-      this.say(options.machineGreeting ?? '', () => this.later(machinePauseMs, () => this.play(beepTone, () => options.onBeep?.())));
+      // The recorded greeting, a pause, the tone; the network reports the beep once the tone has played.
+      this.anyoneSpoke = true;
+      this.play(simVoicemailGreeting(), () => this.later(machinePauseMs, () => this.play(beepTone, () => options.onBeep?.())));
     } else if (options.persona.definition.opening) {
       this.say(options.persona.definition.opening);
     } else {

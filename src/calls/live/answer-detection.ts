@@ -1,0 +1,170 @@
+/**
+ * Who answered a live call, for the runtime and its lane: the carrier's verdict (known at answer,
+ * or its async AMD later) or Parley's own detector, which hears every inbound frame of the line
+ * and the speech-to-text's words while the lane holds the agent's greeting. A machine verdict
+ * then waits for the message cue: the carrier's (Twilio's machine_end_beep|silence|other) or
+ * the detector's (the beep's end, the greeting's end), capped so a message is never waited for
+ * forever. With detection `off` nothing is decided and nothing is held.
+ */
+import type { AnswerInfo } from '../../conversation/host.js';
+import type { AmdDetection, AmdVerdictKind, AnswerVerdict } from '../../conversation/voicemail.js';
+import type { AudioLine } from '../../media/audio-line.js';
+import type { Frame } from '../../media/frames.js';
+import type { LineClock } from '../../media/line-clock.js';
+import { AnsweringMachineDetector } from '../../voice/audio/answering-machine.js';
+
+/** When a machine's message may start, and what said so. */
+export interface MessageCueRecord {
+  readonly reason: 'beep' | 'silence' | 'other' | 'timeout';
+  /** Milliseconds after the answer. */
+  readonly atMs: number;
+}
+
+export interface AnswerDetectionOptions {
+  readonly detection: AmdDetection;
+  /** The line's time (the carrier's clock): times to verdict and cue are measured on it. */
+  readonly clock: LineClock;
+  readonly onVerdict: (verdict: AnswerVerdict) => void;
+  readonly onCue: (cue: MessageCueRecord) => void;
+  readonly detector?: () => AnsweringMachineDetector;
+  /** After a machine verdict, the longest wait for its greeting to end. Default 30 s (Twilio's own AMD cap). */
+  readonly maxGreetingMs?: number;
+}
+
+export class AnswerDetection implements AnswerInfo {
+  readonly held: Promise<void> | null;
+  readonly machineDetected: Promise<void>;
+  readonly messageCue: Promise<void>;
+  /** The verdict once in; null when the call ended (or detection is off) without one. */
+  readonly decided: Promise<AnswerVerdict | null>;
+  private verdict: AnswerVerdict | null = null;
+  private cued = false;
+  private settled = false;
+  private answeredAt: number | undefined;
+  private detector: AnsweringMachineDetector | undefined;
+  private cancelCap: (() => void) | undefined;
+  private resolveDecided!: (verdict: AnswerVerdict | null) => void;
+  private resolveMachine!: () => void;
+  private resolveCue!: () => void;
+
+  constructor(private readonly options: AnswerDetectionOptions) {
+    this.decided = new Promise((resolve) => (this.resolveDecided = resolve));
+    this.machineDetected = new Promise((resolve) => (this.resolveMachine = resolve));
+    this.messageCue = new Promise((resolve) => (this.resolveCue = resolve));
+    this.held = options.detection === 'parley' ? this.decided.then(() => undefined) : null;
+    if (options.detection === 'off') this.resolveDecided(null);
+  }
+
+  /** The verdict so far. */
+  get current(): AnswerVerdict | null {
+    return this.verdict;
+  }
+
+  get detection(): AmdDetection {
+    return this.options.detection;
+  }
+
+  machine(): boolean {
+    return this.verdict?.verdict === 'machine';
+  }
+
+  /** The carrier answered; `answeredBy` is its verdict when it knew at once ('unknown': not yet). */
+  carrierAnswered(answeredBy: AmdVerdictKind): void {
+    this.answeredAt ??= Date.now();
+    if (this.options.detection === 'carrier' && answeredBy !== 'unknown') {
+      this.decide({ verdict: answeredBy, source: 'carrier', reason: answeredBy === 'machine' ? 'machine_at_answer' : 'human_at_answer', timeToVerdictMs: 0 });
+    }
+  }
+
+  /**
+   * The carrier's answering-machine detection finished after the answer (Twilio's AsyncAmd):
+   * `detail` is its own word (machine_start, machine_end_beep, ...), `cue` what ended the greeting.
+   */
+  carrierDetected(answeredBy: AmdVerdictKind, cue: 'beep' | 'silence' | 'other' | null, detail: string | null): void {
+    if (this.options.detection !== 'carrier') return;
+    this.answeredAt ??= Date.now();
+    this.decide({ verdict: answeredBy, source: 'carrier', reason: detail, timeToVerdictMs: this.sinceAnswerMs() });
+    if (answeredBy === 'machine' && cue) this.cue({ reason: cue, atMs: this.sinceAnswerMs() });
+  }
+
+  /**
+   * The line to converse on. Every inbound audio frame feeds the detector (Parley's verdict, and
+   * the message cue after any machine verdict); frames pass through untouched, so the
+   * speech-to-text hears the "Hello?" the held greeting then answers.
+   */
+  tap(line: AudioLine): AudioLine {
+    if (this.options.detection === 'off') return line;
+    this.answeredAt ??= Date.now();
+    const detector = (this.detector = this.options.detector?.() ?? new AnsweringMachineDetector());
+    const frames: AsyncIterable<Frame> = {
+      [Symbol.asyncIterator]: () => {
+        const inner = line.frames[Symbol.asyncIterator]();
+        return {
+          next: async () => {
+            const next = await inner.next();
+            if (next.done) this.settle();
+            else if (next.value.kind === 'audio') this.hearAudio(detector, next.value.payload);
+            return next;
+          },
+          return: async () => {
+            this.settle();
+            return (await inner.return?.()) ?? { done: true, value: undefined };
+          },
+        };
+      },
+    };
+    return { mode: 'audio', frames, send: (frame) => line.send(frame), hangUp: () => line.hangUp() };
+  }
+
+  hear(text: string): void {
+    if (this.options.detection !== 'parley' || this.verdict || !this.detector || !text.trim()) return;
+    const decision = this.detector.pushTranscript(text);
+    if (decision) this.decide({ verdict: decision.verdict, source: 'parley', reason: decision.reason, timeToVerdictMs: decision.atMs });
+  }
+
+  /** The line or the call is over: whatever was awaited resolves (no verdict, no cue). */
+  settle(): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.cancelCap?.();
+    this.resolveDecided(this.verdict);
+  }
+
+  private hearAudio(detector: AnsweringMachineDetector, payload: Uint8Array): void {
+    if (this.cued) return;
+    detector.pushAudio(payload);
+    const decision = detector.decision;
+    if (!this.verdict && decision && this.options.detection === 'parley') {
+      this.decide({ verdict: decision.verdict, source: 'parley', reason: decision.reason, timeToVerdictMs: decision.atMs });
+    }
+    // After any machine verdict (the carrier's machine_start too), the detector says when the greeting is over.
+    if (this.machine() && decision?.verdict === 'machine' && detector.messageCue) {
+      this.cue({ reason: detector.messageCue.reason, atMs: detector.messageCue.atMs });
+    }
+  }
+
+  private decide(verdict: AnswerVerdict): void {
+    if (this.verdict || this.settled) return;
+    this.verdict = verdict;
+    this.options.onVerdict(verdict);
+    this.resolveDecided(verdict);
+    if (verdict.verdict !== 'machine') return;
+    this.resolveMachine();
+    // A tapped line's detector caps the wait itself in audio heard (30 s); the clock's cap, later,
+    // is for a verdict with no detector hearing the line (a text line), or one that never judged it a machine.
+    const capMs = (this.options.maxGreetingMs ?? 30_000) + (this.detector ? 15_000 : 0);
+    this.cancelCap = this.options.clock.setTimer(capMs, () => this.cue({ reason: 'timeout', atMs: this.sinceAnswerMs() }));
+  }
+
+  private cue(cue: MessageCueRecord): void {
+    if (this.cued || this.settled) return;
+    this.cued = true;
+    this.cancelCap?.();
+    this.options.onCue(cue);
+    this.resolveCue();
+  }
+
+  private sinceAnswerMs(): number {
+    return this.answeredAt === undefined ? 0 : this.options.clock.elapsedMs(this.answeredAt);
+  }
+}

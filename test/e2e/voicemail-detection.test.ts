@@ -1,0 +1,146 @@
+/**
+ * Parley's own answering-machine detector on live calls, end to end on the simulated network's
+ * audio lane (PARLEY_SIM_AUDIO=1): the machine on a number ending in 3 plays a recorded greeting
+ * (espeak-ng) and a 1 kHz beep; the agent's greeting is held until the verdict; the message is
+ * spoken after the beep (the recording's agent channel is silent until then); the verdict is on
+ * the call, its events and its webhooks. A person gets the held greeting once the verdict is human.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestParley, type Tenant, type TestParley } from '../support/parley.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../fakes/webhook-receiver/receiver.js';
+
+let t: TestParley;
+let tenant: Tenant;
+let receiver: WebhookReceiver;
+const folder = mkdtempSync(join(tmpdir(), 'parley-amd-'));
+/** The recorded greeting (src/telephony/sim/audio/recordings/voicemail-greeting.ulaw) lasts 7.35 s, then 600 ms of quiet and a 400 ms beep. */
+const greetingMs = 7350;
+const beepEndsMs = greetingMs + 600 + 400;
+
+beforeAll(async () => {
+  t = await startTestParley({ env: { PARLEY_SIM_AUDIO: '1', PARLEY_SIM_SPEED: '10', PARLEY_RECORDINGS_DIR: folder, PARLEY_WEBHOOK_ALLOW_PRIVATE: '1' } });
+  tenant = await t.tenant();
+  const created = await tenant.request('POST', '/v1/webhook-endpoints', { url: 'http://127.0.0.1:9/placeholder' });
+  receiver = await startWebhookReceiver({ secret: created.body.secret });
+  await tenant.request('PATCH', `/v1/webhook-endpoints/${created.body.id}`, { url: receiver.url });
+});
+afterAll(async () => {
+  await receiver?.close();
+  await t?.close();
+  rmSync(folder, { recursive: true, force: true });
+});
+
+/** RMS of one channel (0 left = callee, 1 right = agent) of the 16-bit stereo 8 kHz WAV, per 20 ms frame. */
+function frameLevels(wav: Buffer, channel: 0 | 1): number[] {
+  const levels: number[] = [];
+  for (let start = 44; start + 160 * 4 <= wav.length; start += 160 * 4) {
+    let sum = 0;
+    for (let i = 0; i < 160; i++) sum += wav.readInt16LE(start + i * 4 + channel * 2) ** 2;
+    levels.push(Math.sqrt(sum / 160));
+  }
+  return levels;
+}
+
+async function recording(callId: string): Promise<Buffer> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const call = (await tenant.request('GET', `/v1/calls/${callId}`)).body;
+    if (call.recording_url) {
+      const response = await fetch(`${t.url}${call.recording_url}`, { headers: { authorization: `Bearer ${tenant.key}` } });
+      return Buffer.from(await response.arrayBuffer());
+    }
+    if (Date.now() > deadline) throw new Error('no recording');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function webhooksOf(callId: string, type: string): Promise<Record<string, unknown>> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const found = receiver.deliveries
+      .map((delivery) => delivery.json as { type?: string; data?: { id?: string } & Record<string, unknown> })
+      .find((body) => body?.type === type && body.data?.id === callId);
+    if (found?.data) return found.data;
+    if (Date.now() > deadline) throw new Error(`no ${type} webhook`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe("Parley's answering-machine detection on the simulated audio lane", () => {
+  it('hears the machine, holds the greeting, and speaks the message after the beep', async () => {
+    const agent = await tenant.agent({
+      greeting: 'Hello, this is Parley.',
+      voicemail: { detection: 'parley', action: 'leave_message', message: 'Hi {{name}}, Parley here, please call us back.' },
+      recording: { enabled: true },
+    });
+    const created = await tenant.request('POST', '/v1/calls', { agent_id: agent.id, to: '+14155550103', variables: { name: 'Ana' } });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const ended = await tenant.waitForEnd(created.body.id, 60_000);
+    expect(ended).toMatchObject({ status: 'completed', end_reason: 'voicemail_message_left', answered_by: 'machine' });
+    // The greeting was never said to the machine: only the message is.
+    expect(ended.transcript.filter((turn: { role: string }) => turn.role === 'agent').map((turn: { text: string }) => turn.text)).toEqual([
+      'Hi Ana, Parley here, please call us back.',
+    ]);
+    expect(ended.amd, JSON.stringify(ended.amd)).toMatchObject({ verdict: 'machine', source: 'parley', reason: expect.any(String), message_cue: { reason: 'beep' } });
+    expect(ended.amd.time_to_verdict_ms).toBeLessThan(3000);
+    expect(ended.amd.message_cue.at_ms).toBeGreaterThanOrEqual(beepEndsMs - 100);
+
+    const wav = await recording(ended.id);
+    const agentLevels = frameLevels(wav, 1);
+    const calleeLevels = frameLevels(wav, 0);
+    const firstAgentFrame = agentLevels.findIndex((level) => level > 300);
+    expect(firstAgentFrame).toBeGreaterThan(0);
+    // The callee side sounded (greeting, beep) before the agent said a word; the agent starts after the beep ended.
+    let lastCalleeBeforeAgent = firstAgentFrame - 1;
+    while (lastCalleeBeforeAgent >= 0 && calleeLevels[lastCalleeBeforeAgent]! <= 300) lastCalleeBeforeAgent--;
+    expect(lastCalleeBeforeAgent * 20).toBeGreaterThanOrEqual(beepEndsMs - 400);
+    expect(firstAgentFrame * 20).toBeGreaterThanOrEqual(beepEndsMs);
+    expect(firstAgentFrame).toBeGreaterThan(lastCalleeBeforeAgent);
+
+    const events = (await tenant.request('GET', `/v1/calls/${ended.id}/events`)).body.data as { type: string; data: Record<string, unknown> }[];
+    expect(events.filter((event) => event.type === 'call.amd').map((event) => event.data)).toEqual([
+      expect.objectContaining({ verdict: 'machine', source: 'parley' }),
+      { message_cue: expect.objectContaining({ reason: 'beep' }) },
+    ]);
+    expect(await webhooksOf(ended.id, 'call.answered')).toMatchObject({ answered_by: 'machine', amd: { verdict: 'machine', source: 'parley' } });
+  });
+
+  it('hangs up on the machine at its verdict, ending voicemail with the verdict on the webhook', async () => {
+    const agent = await tenant.agent({ greeting: 'Hello, this is Parley.', voicemail: { detection: 'parley', action: 'hang_up' } });
+    const created = await tenant.request('POST', '/v1/calls', { agent_id: agent.id, to: '+14155550113' });
+    const ended = await tenant.waitForEnd(created.body.id, 60_000);
+    expect(ended).toMatchObject({ status: 'voicemail', end_reason: 'voicemail_detected', answered_by: 'machine', transcript: [] });
+    expect(ended.amd).toMatchObject({ verdict: 'machine', source: 'parley' });
+    // Hung up at the verdict, long before the greeting ended.
+    expect(ended.duration_s).toBeLessThan(greetingMs / 1000);
+    expect(await webhooksOf(ended.id, 'call.voicemail')).toMatchObject({ status: 'voicemail', amd: { verdict: 'machine', source: 'parley' } });
+  });
+
+  it('releases the held greeting to a person once the verdict is human', async () => {
+    const agent = await tenant.agent({ greeting: 'Hi {{name}}, this is Parley.', voicemail: { detection: 'parley', action: 'hang_up' } });
+    const created = await tenant.request('POST', '/v1/calls', { agent_id: agent.id, to: '+14155550100', variables: { name: 'Ana' } });
+    const ended = await tenant.waitForEnd(created.body.id, 60_000);
+    expect(ended).toMatchObject({ status: 'completed', answered_by: 'human' });
+    expect(ended.amd).toMatchObject({ verdict: 'human', source: 'parley' });
+    // The person said hello into the quiet line; the held greeting answered it.
+    expect(ended.transcript.slice(0, 2).map((turn: { role: string; text: string }) => [turn.role, turn.text])).toEqual([
+      ['contact', 'Hello?'],
+      ['agent', 'Hi Ana, this is Parley.'],
+    ]);
+    expect(await webhooksOf(ended.id, 'call.answered')).toMatchObject({ answered_by: 'human', amd: { verdict: 'human', source: 'parley' } });
+  });
+
+  it('greets whoever answers when detection is off, the machine included', async () => {
+    const agent = await tenant.agent({ greeting: 'Hello, this is Parley.', voicemail: { detection: 'off', action: 'hang_up' }, timers: { max_duration_s: 12 } });
+    const created = await tenant.request('POST', '/v1/calls', { agent_id: agent.id, to: '+14155550123' });
+    const ended = await tenant.waitForEnd(created.body.id, 60_000);
+    expect(ended.amd).toBeNull();
+    expect(ended.answered_by).not.toBe('machine');
+    // The agent greeted the machine, which talked over it (a greeting does not wait for anyone).
+    expect(ended.transcript[0]).toMatchObject({ role: 'agent' });
+    expect('Hello, this is Parley.'.startsWith(ended.transcript[0].text.replace(/[,.]$/, ''))).toBe(true);
+  });
+});
