@@ -124,7 +124,7 @@ export async function startParley(config: Config, options: StartOptions = {}): P
   calls.addEventHook(optOutHook());
   calls.addEventHook(campaignProgressHook(orgEvents, clock));
   const recordings = new CallRecordings({
-    db, log, records: new CallLineRecords(db, calls), retentionDays: config.recordingRetentionDays,
+    db, log, records: new CallLineRecords(db, calls), retentionDays: config.recordingRetentionDays, publicUrl: config.publicUrl,
     storage: createLocalRecordingStorage(await recordingsFolder(config)),
   });
   const analyzer = new CallAnalyzer(db, calls, agents, (settings) => agentLlm(settings, resolve), log);

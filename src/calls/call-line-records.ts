@@ -41,6 +41,8 @@ export interface RecordingRecord {
   readonly duration_ms: number | null;
   readonly started_at: string;
   readonly ready_at: string | null;
+  /** Absolute URL of the finished recording, when the server knows its public base URL. */
+  readonly url?: string | null;
 }
 
 export class CallLineRecords {

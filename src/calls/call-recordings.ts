@@ -7,7 +7,7 @@
 import { and, eq, isNotNull, lt, sql } from 'drizzle-orm';
 import type { Readable } from 'node:stream';
 import type { CallLineRecords, RecordingRecord } from './call-line-records.js';
-import type { CallRow } from './call-view.js';
+import { recordingPath, type CallRow } from './call-view.js';
 import type { AgentSettings } from '../conversation/agent-settings.js';
 import { AppError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
@@ -37,6 +37,8 @@ export interface CallRecordingsOptions {
   readonly log: Logger;
   /** Recordings of calls that ended longer ago than this are deleted; 0 keeps them. */
   readonly retentionDays: number;
+  /** The server's public base URL (PARLEY_PUBLIC_URL): a finished recording's `url` is absolute on it. */
+  readonly publicUrl?: string | undefined;
 }
 
 export class CallRecordings {
@@ -81,11 +83,20 @@ export class CallRecordings {
         const done = await recorder.finish();
         await this.options.records.recording(
           call.id,
-          { key, status: 'ready', size_bytes: done.sizeBytes, duration_ms: done.durationMs, started_at: startedAt, ready_at: new Date().toISOString() },
+          {
+            key, status: 'ready', size_bytes: done.sizeBytes, duration_ms: done.durationMs, started_at: startedAt, ready_at: new Date().toISOString(),
+            url: this.absoluteUrl(call.id),
+          },
           'call.recording_ready',
         );
       })().catch((error: unknown) => this.options.log.error({ err: error, callId: call.id }, 'recording could not be finished'));
     });
+  }
+
+  /** The recording's URL on the server's public base URL, or null when the server does not know it (the API path is used). */
+  private absoluteUrl(callId: string): string | null {
+    const base = this.options.publicUrl?.replace(/\/+$/, '');
+    return base ? `${base}${recordingPath(callId)}` : null;
   }
 
   /** Repairs recordings a crash left unfinished (their header is rewritten from what reached the disk). */
@@ -102,7 +113,7 @@ export class CallRecordings {
         callId,
         {
           key, status: 'repaired', size_bytes: stored.sizeBytes, duration_ms: Math.round(dataBytes / 32),
-          started_at: before.started_at ?? new Date().toISOString(), ready_at: new Date().toISOString(),
+          started_at: before.started_at ?? new Date().toISOString(), ready_at: new Date().toISOString(), url: this.absoluteUrl(callId),
         },
         'call.recording_ready',
       );

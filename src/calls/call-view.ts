@@ -56,10 +56,20 @@ export function transcriptTurnView(turn: StoredTurn) {
   return { role: turn.role, text: turn.text, offset_ms: turn.offsetMs, ...(turn.interrupted ? { interrupted: true } : {}) };
 }
 
-/** The API path of a call's recording, when it has a finished one. */
+/** The API path of a call's recording. */
+export function recordingPath(callId: string): string {
+  return `/v1/calls/${callId}/recording`;
+}
+
+/**
+ * Where a call's finished recording is: an absolute URL when the server knew its public base URL
+ * (PARLEY_PUBLIC_URL) as the recording finished, else the API path on this server.
+ */
 export function recordingUrlOf(row: Pick<CallRow, 'id' | 'recording'>): string | null {
   const status = row.recording?.['status'];
-  return status === 'ready' || status === 'repaired' ? `/v1/calls/${row.id}/recording` : null;
+  if (status !== 'ready' && status !== 'repaired') return null;
+  const url = row.recording?.['url'];
+  return typeof url === 'string' && url ? url : recordingPath(row.id);
 }
 
 const iso = (date: Date | null): string | null => date?.toISOString() ?? null;

@@ -15,10 +15,10 @@ describe('verdictPlan', () => {
     expect(verdictPlan('unknown', { action: 'leave_message', message: 'x' }, render)).toEqual({ kind: 'converse' });
   });
 
-  it('hangs up on a machine at once, ending the call voicemail', () => {
-    expect(verdictPlan('machine', { action: 'hang_up' }, render)).toEqual({
-      kind: 'hang_up', end: { reason: 'voicemail_detected', status: 'voicemail' },
-    });
+  it('hangs up on a machine at once, ending the call voicemail, also for an agent with no voicemail setting', () => {
+    const hangUp = { kind: 'hang_up', end: { reason: 'voicemail_detected', status: 'voicemail' } };
+    expect(verdictPlan('machine', { action: 'hang_up' }, render)).toEqual(hangUp);
+    expect(verdictPlan('machine', undefined, render)).toEqual(hangUp);
   });
 
   it('leaves the configured message rendered from the call, ending it completed', () => {
@@ -27,10 +27,9 @@ describe('verdictPlan', () => {
     });
   });
 
-  it("lets the agent word the message when none is configured, or when the agent sets no voicemail at all", () => {
+  it('lets the agent word the message when none is configured', () => {
     expect(verdictPlan('machine', { action: 'leave_message' }, render)).toMatchObject({ kind: 'leave_message', message: null });
     expect(verdictPlan('machine', { action: 'leave_message', message: '   ' }, render)).toMatchObject({ kind: 'leave_message', message: null });
-    expect(verdictPlan('machine', undefined, render)).toMatchObject({ kind: 'leave_message', message: null });
   });
 });
 

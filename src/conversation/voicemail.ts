@@ -62,16 +62,15 @@ export type VerdictPlan =
   | { readonly kind: 'leave_message'; readonly message: string | null; readonly end: CallEnd };
 
 /**
- * The one rule for both lanes. `render` fills a message's {{variables}} from the call. An agent
- * with no `voicemail` setting lets its own engine answer the machine (a flow leaves its
- * `voicemail` text, a prompt agent hangs up); `hang_up` hangs up at once; `leave_message` waits
- * for the greeting to end and leaves the configured message (or the agent's own without one).
+ * The one rule for both lanes. `render` fills a message's {{variables}} from the call.
+ * `hang_up` (also what an agent with no `voicemail` setting gets) hangs up at once;
+ * `leave_message` waits for the greeting to end and leaves the configured message, or without one
+ * the agent's own (a flow's `voicemail` text, a prompt agent's model).
  */
 export function verdictPlan(verdict: AmdVerdictKind, settings: VoicemailSettings | undefined, render: (template: string) => string): VerdictPlan {
   if (verdict !== 'machine') return { kind: 'converse' };
   const left = endOf({ kind: 'machine', messageLeft: true }, 'voice')!;
-  if (!settings) return { kind: 'leave_message', message: null, end: left };
-  if (settings.action === 'hang_up') return { kind: 'hang_up', end: endOf({ kind: 'machine', messageLeft: false }, 'voice')! };
+  if (!settings || settings.action === 'hang_up') return { kind: 'hang_up', end: endOf({ kind: 'machine', messageLeft: false }, 'voice')! };
   const message = settings.message?.trim() ? render(settings.message) : null;
   return { kind: 'leave_message', message, end: left };
 }

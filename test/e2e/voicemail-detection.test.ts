@@ -133,6 +133,19 @@ describe("Parley's answering-machine detection on the simulated audio lane", () 
     expect(await webhooksOf(ended.id, 'call.answered')).toMatchObject({ answered_by: 'human', amd: { verdict: 'human', source: 'parley' } });
   });
 
+  it("lets an agent set to leave a message without one leave its own: a flow's voicemail text, after the beep", async () => {
+    const agent = await tenant.agent({ kind: 'flow', template: 'appointment_confirmation', greeting: null, voicemail: { action: 'leave_message' } });
+    const created = await tenant.request('POST', '/v1/calls', {
+      agent_id: agent.id, to: '+14155550133', variables: { customer_name: 'Ana', appointment_date: 'Tuesday at 3 PM' },
+    });
+    const ended = await tenant.waitForEnd(created.body.id, 60_000);
+    expect(ended).toMatchObject({ status: 'completed', end_reason: 'voicemail_message_left', answered_by: 'machine' });
+    expect(ended.amd, JSON.stringify(ended.amd)).toMatchObject({ verdict: 'machine', source: 'carrier', message_cue: { reason: 'beep' } });
+    const agentTurns = ended.transcript.filter((turn: { role: string }) => turn.role === 'agent');
+    expect(agentTurns).toHaveLength(1);
+    expect(agentTurns[0].text).toContain('Hi Ana, this is our office calling about your appointment on Tuesday at 3 PM.');
+  });
+
   it('greets whoever answers when detection is off, the machine included', async () => {
     const agent = await tenant.agent({ greeting: 'Hello, this is Parley.', voicemail: { detection: 'off', action: 'hang_up' }, timers: { max_duration_s: 12 } });
     const created = await tenant.request('POST', '/v1/calls', { agent_id: agent.id, to: '+14155550123' });

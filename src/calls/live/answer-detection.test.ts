@@ -94,6 +94,23 @@ describe('AnswerDetection', () => {
     expect(cues[0]).toMatchObject({ reason: 'beep' });
   });
 
+  it("caps the wait for a greeting end in audio heard when the detector never heard a machine", async () => {
+    const cues: MessageCueRecord[] = [];
+    const answer = new AnswerDetection({ detection: 'carrier', clock: realLineClock, maxGreetingMs: 1000, onVerdict: () => undefined, onCue: (c) => cues.push(c) });
+    answer.carrierAnswered('unknown');
+    const { line, queue } = lineOf(Buffer.alloc(8000 * 3, MULAW_SILENCE));
+    const tapped = answer.tap(line);
+    answer.carrierDetected('machine', null, 'machine_start');
+    let frames = 0;
+    for await (const frame of tapped.frames) {
+      if (frame.kind === 'audio') frames++;
+      if (cues.length > 0) break;
+    }
+    queue.end();
+    expect(cues).toEqual([{ reason: 'timeout', atMs: expect.any(Number) }]);
+    expect(frames).toBe(50);
+  });
+
   it('decides nothing and holds nothing with detection off', async () => {
     const { answer, verdicts } = detection('off');
     const { line } = lineOf(machineAudio);

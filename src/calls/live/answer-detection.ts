@@ -43,6 +43,9 @@ export class AnswerDetection implements AnswerInfo {
   private answeredAt: number | undefined;
   private detector: AnsweringMachineDetector | undefined;
   private cancelCap: (() => void) | undefined;
+  /** Audio heard on the tapped line, and how much of it when the machine verdict came. */
+  private heardMs = 0;
+  private machineAtMs = 0;
   private resolveDecided!: (verdict: AnswerVerdict | null) => void;
   private resolveMachine!: () => void;
   private resolveCue!: () => void;
@@ -132,6 +135,7 @@ export class AnswerDetection implements AnswerInfo {
 
   private hearAudio(detector: AnsweringMachineDetector, payload: Uint8Array): void {
     if (this.cued) return;
+    this.heardMs += payload.length / 8;
     detector.pushAudio(payload);
     const decision = detector.decision;
     if (!this.verdict && decision && this.options.detection === 'parley') {
@@ -140,6 +144,9 @@ export class AnswerDetection implements AnswerInfo {
     // After any machine verdict (the carrier's machine_start too), the detector says when the greeting is over.
     if (this.machine() && decision?.verdict === 'machine' && detector.messageCue) {
       this.cue({ reason: detector.messageCue.reason, atMs: detector.messageCue.atMs });
+    } else if (this.machine() && this.heardMs - this.machineAtMs >= this.capMs) {
+      // The carrier said machine but the detector never did (a machine_start it heard as a short answer): the cap, in audio heard.
+      this.cue({ reason: 'timeout', atMs: this.sinceAnswerMs() });
     }
   }
 
@@ -150,10 +157,14 @@ export class AnswerDetection implements AnswerInfo {
     this.resolveDecided(verdict);
     if (verdict.verdict !== 'machine') return;
     this.resolveMachine();
-    // A tapped line's detector caps the wait itself in audio heard (30 s); the clock's cap, later,
-    // is for a verdict with no detector hearing the line (a text line), or one that never judged it a machine.
-    const capMs = (this.options.maxGreetingMs ?? 30_000) + (this.detector ? 15_000 : 0);
-    this.cancelCap = this.options.clock.setTimer(capMs, () => this.cue({ reason: 'timeout', atMs: this.sinceAnswerMs() }));
+    this.machineAtMs = this.heardMs;
+    // On a tapped line the cap counts audio heard (a stalled event loop cannot fire it early); on a
+    // line the detector does not hear (a text line) it counts the line's time.
+    if (!this.detector) this.cancelCap = this.options.clock.setTimer(this.capMs, () => this.cue({ reason: 'timeout', atMs: this.sinceAnswerMs() }));
+  }
+
+  private get capMs(): number {
+    return this.options.maxGreetingMs ?? 30_000;
   }
 
   private cue(cue: MessageCueRecord): void {

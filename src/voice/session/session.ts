@@ -34,7 +34,7 @@ type Input =
   /** A machine's greeting is over: leave the message the plan says. */
   | { readonly kind: 'message'; readonly plan: Extract<VerdictPlan, { kind: 'leave_message' }> };
 
-/** Without a plan from the host, a machine gets the agent's own message (its engine answers the voicemail cue). */
+/** Without a plan from the host (a session built on its own), a machine gets the agent's own message: its engine answers the voicemail cue. */
 const agentsOwnMessage: VerdictPlan = { kind: 'leave_message', message: null, end: endOf({ kind: 'machine', messageLeft: true }, 'voice')! };
 
 export class VoiceSession {

@@ -1,0 +1,119 @@
+/**
+ * Answering machines on Twilio, end to end over loopback sockets. Carrier detection (the default):
+ * Parley asks for AsyncAmd with DetectMessageEnd; a verdict that arrives while the greeting plays
+ * stops the agent at once (a `clear` on the stream), and the message waits for the greeting's end
+ * (machine_end_beep | silence | other). Parley's own detection: no AMD is asked of Twilio, the
+ * greeting is held while the detector hears the machine's recorded greeting, and the message
+ * starts after its beep.
+ */
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MULAW_SILENCE } from '../../src/media/mulaw.js';
+import { sineMulaw } from '../../src/media/signal.js';
+import { startDeepgramFake, type DeepgramFake } from '../fakes/deepgram/server.js';
+import { startElevenLabsFake, type ElevenLabsFake } from '../fakes/elevenlabs/server.js';
+import { FakeTwilio, type CalleeScript } from '../fakes/twilio/index.js';
+import { startTestParley, type Tenant, type TestParley } from '../support/parley.js';
+
+const greeting = readFileSync(new URL('../../src/telephony/sim/audio/recordings/voicemail-greeting.ulaw', import.meta.url));
+/** The machine: its recorded greeting (7.35 s) from 200 ms after the stream starts, 600 ms of quiet, a 400 ms beep. */
+const machineSpeech = [{ atMs: 200, audio: Buffer.concat([greeting, Buffer.alloc(4800, MULAW_SILENCE), sineMulaw({ durationMs: 400, frequencyHz: 1000 })]) }];
+const beepEndsMs = 200 + 7350 + 600 + 400;
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe('answering machines on Twilio', () => {
+  let fake: FakeTwilio;
+  let deepgram: DeepgramFake;
+  let elevenlabs: ElevenLabsFake;
+  let t: TestParley;
+  let tenant: Tenant;
+  let numberIndex = 0;
+
+  beforeAll(async () => {
+    [fake, deepgram, elevenlabs] = await Promise.all([FakeTwilio.start(), startDeepgramFake(), startElevenLabsFake()]);
+    const port = await freePort();
+    t = await startTestParley({
+      env: {
+        PORT: String(port),
+        PARLEY_PUBLIC_URL: `http://127.0.0.1:${port}`,
+        TWILIO_ACCOUNT_SID: fake.accountSid,
+        TWILIO_AUTH_TOKEN: fake.authToken,
+        TWILIO_API_BASE_URL: fake.baseUrl,
+        DEEPGRAM_API_KEY: deepgram.apiKey,
+        DEEPGRAM_BASE_URL: deepgram.url,
+        ELEVENLABS_API_KEY: elevenlabs.apiKey,
+        ELEVENLABS_BASE_URL: elevenlabs.url,
+      },
+    });
+    tenant = await t.tenant();
+  });
+  afterAll(async () => {
+    await t?.close();
+    await Promise.all([fake?.stop(), deepgram?.close(), elevenlabs?.close()]);
+  });
+
+  async function call(voicemail: Record<string, unknown>, script: CalleeScript, greetingText = 'Hello, this is Parley.') {
+    const from = `+1415555016${numberIndex}`;
+    const callee = `+1415555017${numberIndex++}`;
+    const agent = await tenant.request('POST', '/v1/agents', { name: 'Reminders', prompt: 'You remind people.', greeting: greetingText, voicemail });
+    expect(agent.status, JSON.stringify(agent.body)).toBe(201);
+    await tenant.request('POST', '/v1/phone-numbers', { number: from, carrier: 'twilio', agent_id: agent.body.id });
+    fake.script(callee, script);
+    const created = await tenant.request('POST', '/v1/calls', { agent_id: agent.body.id, to: callee, from, variables: { name: 'Ana' } });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const ended = await tenant.waitForEnd(created.body.id, 40_000);
+    const placed = fake.calls.find((c) => c.request.to === callee)!;
+    const events = (await tenant.request('GET', `/v1/calls/${ended.id}/events`)).body.data as { type: string; data: Record<string, unknown> }[];
+    return { ended, placed, events };
+  }
+
+  it('stops the greeting at once when AMD finds a machine mid-greeting, then leaves the message at the greeting end', async () => {
+    const { ended, placed, events } = await call(
+      { action: 'leave_message', message: 'Hi {{name}}, Parley here, please call us back.' },
+      { outcome: 'answer', answeredBy: 'machine_end_silence', amdMs: 1200 },
+      'Hello, this is Parley calling about your appointment next week. I have a few details to go over with you today, so please bear with me.',
+    );
+    expect(placed.request).toMatchObject({ machineDetection: 'DetectMessageEnd', asyncAmd: true });
+    expect(ended).toMatchObject({ status: 'completed', end_reason: 'voicemail_message_left', answered_by: 'machine' });
+    expect(ended.amd).toMatchObject({ verdict: 'machine', source: 'carrier', reason: 'machine_end_silence', message_cue: { reason: 'silence' } });
+    // The greeting was cut where AMD answered: a clear right after the verdict, the message after it.
+    const stream = placed.stream!;
+    expect(stream.clears.length).toBeGreaterThan(0);
+    expect(stream.clears[0]!.atMs).toBeGreaterThanOrEqual(1000);
+    expect(stream.clears[0]!.atMs).toBeLessThan(3000);
+    const agentTurns = ended.transcript.filter((turn: { role: string }) => turn.role === 'agent');
+    expect(agentTurns[0]).toMatchObject({ interrupted: true });
+    expect(agentTurns.at(-1)).toMatchObject({ text: 'Hi Ana, Parley here, please call us back.' });
+    expect(events.some((event) => event.type === 'call.amd' && event.data['source'] === 'carrier')).toBe(true);
+  });
+
+  it('hangs up on a machine when the agent leaves no message, ending voicemail', async () => {
+    const { ended } = await call({ action: 'hang_up' }, { outcome: 'answer', answeredBy: 'machine_end_beep', amdMs: 300 });
+    expect(ended).toMatchObject({ status: 'voicemail', end_reason: 'voicemail_detected', answered_by: 'machine' });
+    expect(ended.amd).toMatchObject({ verdict: 'machine', source: 'carrier', reason: 'machine_end_beep' });
+  });
+
+  it("runs Parley's own detector instead of AMD, holding the greeting and speaking after the beep", async () => {
+    const { ended, placed } = await call(
+      { detection: 'parley', action: 'leave_message', message: 'Hi {{name}}, Parley here.' },
+      { outcome: 'answer', answeredBy: 'machine_end_beep', speech: machineSpeech },
+    );
+    // No AMD asked of Twilio.
+    expect(placed.request.machineDetection).toBeUndefined();
+    expect(ended).toMatchObject({ status: 'completed', end_reason: 'voicemail_message_left', answered_by: 'machine' });
+    expect(ended.amd).toMatchObject({ verdict: 'machine', source: 'parley', message_cue: { reason: 'beep' } });
+    expect(ended.amd.time_to_verdict_ms).toBeLessThan(3000);
+    expect(ended.transcript.filter((turn: { role: string }) => turn.role === 'agent').map((turn: { text: string }) => turn.text)).toEqual(['Hi Ana, Parley here.']);
+    // Nothing was played to the machine before its beep ended.
+    const firstHeard = placed.stream!.heard.find((chunk) => chunk.bytes.some((byte) => byte !== MULAW_SILENCE));
+    expect(firstHeard!.atMs).toBeGreaterThanOrEqual(beepEndsMs);
+  });
+});
