@@ -81,7 +81,11 @@ describe('the simulated network decides by the last digit', () => {
     const ended = await tenant.waitForEnd(created.id);
     expect(ended.status).toBe(status);
     expect(ended.end_reason).toBe(endReason);
-    if (status === 'voicemail') expect(ended.transcript[0]).toMatchObject({ role: 'contact', text: expect.stringContaining('leave a message') });
+    // A machine the agent leaves no message on is hung up on at the verdict: nothing is said, nothing heard.
+    if (status === 'voicemail') {
+      expect(ended.transcript).toEqual([]);
+      expect(ended.amd).toEqual({ verdict: 'machine', source: 'carrier', reason: 'machine_at_answer', time_to_verdict_ms: 0 });
+    }
     if (endReason === 'contact_hung_up') expect(ended.transcript).toHaveLength(1);
   });
 
