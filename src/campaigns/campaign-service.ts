@@ -31,6 +31,9 @@ export interface CampaignServiceOptions {
   readonly wake: (orgId: string) => void;
 }
 
+/** The event each move raises: webhooks send campaign.started; GET /v1/events streams them all. */
+const movedEvents = { start: 'campaign.started', pause: 'campaign.paused', resume: 'campaign.resumed', cancel: 'campaign.canceled' } as const;
+
 export class CampaignService {
   constructor(private readonly options: CampaignServiceOptions) {}
 
@@ -179,7 +182,7 @@ export class CampaignService {
     return row;
   }
 
-  private async move(orgId: string, id: string, from: CampaignStatus[], to: CampaignStatus, action: string, started: boolean, extra?: (tx: Db) => Promise<void>): Promise<CampaignRow> {
+  private async move(orgId: string, id: string, from: CampaignStatus[], to: CampaignStatus, action: keyof typeof movedEvents, started: boolean, extra?: (tx: Db) => Promise<void>): Promise<CampaignRow> {
     const now = this.options.clock.now();
     const row = await this.db.transaction(async (tx) => {
       const [moved] = await tx
@@ -189,7 +192,7 @@ export class CampaignService {
         .returning();
       if (!moved) return null;
       await extra?.(tx);
-      if (started) await this.options.events.emitIn(tx, { orgId, type: 'campaign.started', data: campaignView(moved), at: now });
+      await this.options.events.emitIn(tx, { orgId, type: movedEvents[action], data: campaignView(moved), at: now });
       return moved;
     });
     if (!row) this.conflict(await this.get(orgId, id), action);

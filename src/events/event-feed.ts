@@ -1,20 +1,25 @@
 /**
- * The organisation's live event feed: every row written to `call_events`, by any process sharing
- * the database, handed to the subscribers of its organisation. It polls the table (PGlite has no
- * LISTEN across processes, and a poll of an indexed id range is cheap), only while someone listens.
+ * The organisation's live event feed: every row written to `call_events` and `org_events`
+ * (campaign events), by any process sharing the database, handed to the subscribers of its
+ * organisation. It polls the tables (PGlite has no LISTEN across processes, and a poll of an
+ * indexed id range is cheap), only while someone listens.
  *
- * Ids come from a sequence, so a row can commit after a row with a higher id was already read.
- * The ids skipped over are kept as gaps for `gapTtlMs` and asked for again on every poll, so a
- * late commit is still delivered, once.
+ * Both tables take their ids from one sequence, so one id orders the stream and resumes it. Ids
+ * can commit out of order: the ids skipped over are kept as gaps for `gapTtlMs` and asked for
+ * again on every poll, so a late commit is still delivered, once.
  */
-import { asc, and, eq, gt, inArray, or, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Db } from '../store/database.js';
-import { callEvents } from '../store/schema.js';
+import { callEvents, orgEvents } from '../store/schema.js';
+import { readEntries, type EntryFilter, type FeedEntry } from './feed-tables.js';
 
 export interface FeedEvent {
   readonly id: number;
   readonly type: string;
-  readonly call_id: string;
+  /** The call a call event is about (absent on campaign events). */
+  readonly call_id?: string;
+  /** The campaign: a campaign event's, or the campaign a call event's call belongs to. */
+  readonly campaign_id?: string;
   readonly data: Record<string, unknown>;
   readonly created_at: string;
 }
@@ -23,11 +28,13 @@ export interface FeedSubscriber {
   readonly orgId: string;
   /** Only this call's events. */
   readonly callId?: string;
+  /** Only this campaign's events and its calls'. */
+  readonly campaignId?: string;
   send(event: FeedEvent): void;
 }
 
 export interface EventFeedOptions {
-  /** How often the table is read while someone listens; a committed transition in this process reads at once. */
+  /** How often the tables are read while someone listens; a committed transition in this process reads at once. */
   readonly pollMs?: number;
   /** How long a skipped id may still commit (a transaction open that long is far past any in Parley). */
   readonly gapTtlMs?: number;
@@ -38,10 +45,21 @@ const batchRows = 500;
 /** A jump larger than this is not tracked as gaps (a restored or reseeded sequence). */
 const maxGapSpan = 5_000;
 
-type Row = typeof callEvents.$inferSelect;
+export function feedEvent(entry: FeedEntry): FeedEvent {
+  return {
+    id: entry.id,
+    type: entry.type,
+    ...(entry.callId ? { call_id: entry.callId } : {}),
+    ...(entry.campaignId ? { campaign_id: entry.campaignId } : {}),
+    data: entry.data,
+    created_at: entry.createdAt.toISOString(),
+  };
+}
 
-export function feedEvent(row: Row): FeedEvent {
-  return { id: row.id, type: row.type, call_id: row.callId, data: row.data, created_at: row.createdAt.toISOString() };
+function wants(subscriber: FeedSubscriber, entry: FeedEntry): boolean {
+  if (subscriber.orgId !== entry.orgId) return false;
+  if (subscriber.callId && subscriber.callId !== entry.callId) return false;
+  return !subscriber.campaignId || subscriber.campaignId === entry.campaignId;
 }
 
 export class EventFeed {
@@ -64,9 +82,10 @@ export class EventFeed {
   async subscribe(subscriber: FeedSubscriber): Promise<() => void> {
     if (this.subscribers.size === 0) {
       // Nobody listened since the last read: start from now, not from what was written meanwhile.
-      const [row] = await this.db.select({ max: sql<string | null>`max(${callEvents.id})` }).from(callEvents);
+      const [calls] = await this.db.select({ max: sql<string | null>`max(${callEvents.id})` }).from(callEvents);
+      const [orgs] = await this.db.select({ max: sql<string | null>`max(${orgEvents.id})` }).from(orgEvents);
       if (this.subscribers.size === 0) {
-        this.maxSeen = Number(row?.max ?? 0);
+        this.maxSeen = Math.max(Number(calls?.max ?? 0), Number(orgs?.max ?? 0));
         this.gaps.clear();
       }
     }
@@ -77,15 +96,13 @@ export class EventFeed {
     };
   }
 
-  /** Events of an organisation after `afterId` (a client resuming with Last-Event-ID). */
-  async backlog(orgId: string, afterId: number, callId?: string, limit = 1_000): Promise<FeedEvent[]> {
-    const rows = await this.db
-      .select()
-      .from(callEvents)
-      .where(and(eq(callEvents.orgId, orgId), gt(callEvents.id, afterId), callId ? eq(callEvents.callId, callId) : undefined))
-      .orderBy(asc(callEvents.id))
-      .limit(limit);
-    return rows.map(feedEvent);
+  /**
+   * Up to `limit` events of an organisation after `afterId` (a client resuming with
+   * Last-Event-ID), oldest first; ask again after the last one for more.
+   */
+  async backlog(orgId: string, afterId: number, filter: { callId?: string | undefined; campaignId?: string | undefined } = {}, limit = 1_000): Promise<FeedEvent[]> {
+    const { entries } = await readEntries(this.db, { orgId, after: afterId, ...filter }, limit);
+    return entries.map(feedEvent);
   }
 
   /** Reads soon (a transition was just committed in this process). */
@@ -126,9 +143,9 @@ export class EventFeed {
       let full = true;
       while (full && !this.stopped && this.subscribers.size > 0) {
         this.again = false;
-        const rows = await this.read();
-        full = rows.length === batchRows || this.again;
-        this.deliver(rows);
+        const read = await this.read();
+        full = read.full || this.again;
+        this.deliver(read.entries);
       }
     } catch (error) {
       this.options.onError?.(error);
@@ -138,32 +155,26 @@ export class EventFeed {
     }
   }
 
-  private async read(): Promise<Row[]> {
+  private read(): Promise<{ entries: FeedEntry[]; full: boolean }> {
     const now = Date.now();
     for (const [id, seenAt] of this.gaps) if (now - seenAt > this.gapTtlMs) this.gaps.delete(id);
-    const after = gt(callEvents.id, this.maxSeen ?? 0);
-    const gapIds = [...this.gaps.keys()];
-    return this.db
-      .select()
-      .from(callEvents)
-      .where(gapIds.length > 0 ? or(after, inArray(callEvents.id, gapIds)) : after)
-      .orderBy(asc(callEvents.id))
-      .limit(batchRows);
+    const filter: EntryFilter = { after: this.maxSeen ?? 0, alsoIds: [...this.gaps.keys()] };
+    return readEntries(this.db, filter, batchRows);
   }
 
-  private deliver(rows: readonly Row[]): void {
+  private deliver(entries: readonly FeedEntry[]): void {
     const now = Date.now();
-    for (const row of rows) {
+    for (const entry of entries) {
       const maxSeen = this.maxSeen ?? 0;
-      if (this.gaps.has(row.id)) this.gaps.delete(row.id);
-      else if (row.id <= maxSeen) continue;
+      if (this.gaps.has(entry.id)) this.gaps.delete(entry.id);
+      else if (entry.id <= maxSeen) continue;
       else {
-        if (row.id - maxSeen <= maxGapSpan) for (let id = maxSeen + 1; id < row.id; id++) this.gaps.set(id, now);
-        this.maxSeen = row.id;
+        if (entry.id - maxSeen <= maxGapSpan) for (let id = maxSeen + 1; id < entry.id; id++) this.gaps.set(id, now);
+        this.maxSeen = entry.id;
       }
-      const event = feedEvent(row);
+      const event = feedEvent(entry);
       for (const subscriber of this.subscribers) {
-        if (subscriber.orgId !== row.orgId || (subscriber.callId && subscriber.callId !== row.callId)) continue;
+        if (!wants(subscriber, entry)) continue;
         try {
           subscriber.send(event);
         } catch (error) {

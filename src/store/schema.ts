@@ -1,6 +1,7 @@
 /** The database schema (PostgreSQL dialect, shared by PGlite and a Postgres server). */
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   bigserial,
   boolean,
   index,
@@ -168,6 +169,24 @@ export const callEvents = pgTable(
     createdAt: createdAt(),
   },
   (t) => [index('call_events_call_idx').on(t.callId, t.id)],
+);
+
+/**
+ * Organisation events that belong to no call (campaign.started, campaign.paused, …), streamed by
+ * GET /v1/events beside call events. Ids come from call_events' sequence, so one Last-Event-ID
+ * orders both tables.
+ */
+export const orgEvents = pgTable(
+  'org_events',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().default(sql`nextval('call_events_id_seq')`),
+    orgId: text('org_id').notNull(),
+    type: text('type').notNull(),
+    campaignId: text('campaign_id'),
+    data: jsonb('data').$type<Record<string, unknown>>().notNull().default({}),
+    createdAt: createdAt(),
+  },
+  (t) => [index('org_events_org_idx').on(t.orgId, t.id)],
 );
 
 export const hooks = pgTable(

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestParley, type TestParley } from '../support/parley.js';
 import { EventFeed } from '../../src/events/event-feed.js';
+import { readEvents as readSse, type SseMessage } from '../support/sse.js';
 
 let server: TestParley;
 beforeAll(async () => {
@@ -10,42 +11,9 @@ afterAll(async () => {
   await server?.close();
 });
 
-interface SseMessage {
-  id: string;
-  event: string;
-  data: any;
-}
-
-/** Reads a server-sent event stream until `until` says stop (or the timeout). */
-async function readEvents(path: string, key: string, until: (messages: SseMessage[]) => boolean, headers: Record<string, string> = {}, timeoutMs = 20_000): Promise<SseMessage[]> {
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), timeoutMs);
-  const response = await fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${key}`, ...headers }, signal: controller.signal });
-  expect(response.status).toBe(200);
-  const messages: SseMessage[] = [];
-  expect(response.headers.get('content-type')).toContain('text/event-stream');
-  const decoder = new TextDecoder();
-  let buffer = '';
-  try {
-    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-      buffer += decoder.decode(chunk, { stream: true });
-      let end: number;
-      while ((end = buffer.indexOf('\n\n')) !== -1) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const fields = Object.fromEntries(block.split('\n').filter((line) => !line.startsWith(':') && line.includes(': ')).map((line) => [line.slice(0, line.indexOf(': ')), line.slice(line.indexOf(': ') + 2)]));
-        if (fields.data) messages.push({ id: fields.id ?? '', event: fields.event ?? '', data: JSON.parse(fields.data) });
-      }
-      if (until(messages)) break;
-    }
-  } catch (error) {
-    if (!controller.signal.aborted) throw error;
-  } finally {
-    clearTimeout(timer);
-    controller.abort();
-  }
-  return messages;
-}
+/** Reads the server's event stream at `path`. */
+const readEvents = (path: string, key: string, until: (messages: SseMessage[]) => boolean, headers: Record<string, string> = {}, timeoutMs = 20_000) =>
+  readSse(`${server.url}${path}`, key, until, headers, timeoutMs);
 
 describe('GET /v1/events', () => {
   it('streams a call\'s status changes to its organisation as they happen, and nothing of another organisation', async () => {
@@ -130,6 +98,11 @@ describe('pages', () => {
     expect(spec.info.description).toContain('/v1/agents/{id}/chat');
     expect(spec.info.description).toContain('/twilio/media');
     expect(spec.info.description).toContain('GET /v1/events');
+    const events = spec.paths['/v1/events'].get;
+    expect(Object.keys(events.responses['200'].content)).toEqual(['text/event-stream']);
+    expect(events.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`)).toEqual(expect.arrayContaining(['query:after', 'query:call_id', 'query:campaign_id', 'header:last-event-id']));
+    expect(spec.info.description).toContain('bearer.<key>');
+    expect(spec.info.description).not.toContain('?api_key=');
     expect(Object.keys(spec.paths).some((path) => path.startsWith('/compat/'))).toBe(false);
     const dialects = await (await fetch(`${server.url}/docs/dialects.json`)).json();
     expect(Object.keys(dialects.paths)).toEqual(expect.arrayContaining(['/compat/huskyvoice/v1/calls', '/compat/huskyvoice/v1/calls/{id}']));
