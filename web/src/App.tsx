@@ -14,12 +14,18 @@ import { NumbersPage } from './pages/Numbers';
 import { KeysPage } from './pages/Keys';
 import { HooksPage } from './pages/Hooks';
 import { WebhooksPage } from './pages/Webhooks';
+import { CampaignsPage } from './pages/campaigns/CampaignsList';
+import { NewCampaignPage } from './pages/campaigns/NewCampaign';
+import { CampaignPage } from './pages/campaigns/Campaign';
+import { DoNotCallPage } from './pages/DoNotCall';
 import type { Scope } from './types';
 
 const sections: { path: string; label: string; scope: Scope }[] = [
   { path: '/calls', label: 'Calls', scope: 'calls:read' },
+  { path: '/campaigns', label: 'Campaigns', scope: 'calls:read' },
   { path: '/agents', label: 'Agents', scope: 'agents:read' },
   { path: '/numbers', label: 'Numbers', scope: 'agents:read' },
+  { path: '/do-not-call', label: 'Do not call', scope: 'calls:read' },
   { path: '/hooks', label: 'Inbound hooks', scope: 'calls:read' },
   { path: '/webhooks', label: 'Webhooks', scope: 'calls:read' },
   { path: '/keys', label: 'API keys', scope: 'admin' },
@@ -71,6 +77,10 @@ export function App() {
           <Route path="/calls" element={<Guard scope="calls:read"><CallsPage /></Guard>} />
           <Route path="/calls/new" element={<Guard scope="calls:write"><NewCallPage /></Guard>} />
           <Route path="/calls/:id" element={<Guard scope="calls:read"><CallPage /></Guard>} />
+          <Route path="/campaigns" element={<Guard scope="calls:read"><CampaignsPage /></Guard>} />
+          <Route path="/campaigns/new" element={<Guard scope="calls:write"><NewCampaignPage /></Guard>} />
+          <Route path="/campaigns/:id" element={<Guard scope="calls:read"><CampaignPage /></Guard>} />
+          <Route path="/do-not-call" element={<Guard scope="calls:read"><DoNotCallPage /></Guard>} />
           <Route path="/agents" element={<Guard scope="agents:read"><AgentsPage /></Guard>} />
           <Route path="/agents/new" element={<Guard scope="agents:write"><AgentPage /></Guard>} />
           <Route path="/agents/:id" element={<Guard scope="agents:read"><AgentPage /></Guard>} />

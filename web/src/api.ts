@@ -32,12 +32,17 @@ export function setUnauthenticatedHandler(handler: () => void): void {
 }
 
 export async function api<T = unknown>(method: string, path: string, body?: unknown, key = session.key()): Promise<T> {
+  return send<T>(method, path, body === undefined ? undefined : { text: JSON.stringify(body), type: 'application/json' }, key);
+}
+
+/** A request with a body of its own type (a CSV upload). */
+async function send<T>(method: string, path: string, body: { text: string; type: string } | undefined, key: string | null): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (key) headers.authorization = `Bearer ${key}`;
-  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (body) headers['content-type'] = body.type;
   let response: Response;
   try {
-    response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    response = await fetch(path, { method, headers, body: body?.text });
   } catch {
     throw new ApiError(0, 'NETWORK', 'Parley could not be reached. Is the server running?');
   }
@@ -55,6 +60,9 @@ export async function api<T = unknown>(method: string, path: string, body?: unkn
   }
   return parsed as T;
 }
+
+/** POSTs a CSV file's text as `text/csv`. */
+export const postCsv = <T,>(path: string, csv: string) => send<T>('POST', path, { text: csv, type: 'text/csv' }, session.key());
 
 export const get = <T,>(path: string) => api<T>('GET', path);
 export const post = <T,>(path: string, body?: unknown) => api<T>('POST', path, body ?? {});

@@ -69,6 +69,8 @@ export interface CallEvent {
   readonly data: Record<string, unknown>;
   readonly created_at: string;
   readonly call_id?: string;
+  /** A campaign event's campaign, or the campaign of a campaign call's event. */
+  readonly campaign_id?: string;
 }
 
 export interface ApiKey {
@@ -123,3 +125,81 @@ export interface Delivery {
 
 export const callStatuses = ['queued', 'dialing', 'ringing', 'in_progress', 'completed', 'busy', 'no_answer', 'failed', 'canceled', 'voicemail'] as const;
 export const terminalStatuses: ReadonlySet<string> = new Set(['completed', 'busy', 'no_answer', 'failed', 'canceled', 'voicemail']);
+
+export const campaignStatuses = ['draft', 'running', 'paused', 'completed', 'canceled'] as const;
+export type CampaignStatus = (typeof campaignStatuses)[number];
+export const retryReasons = ['busy', 'no_answer', 'voicemail', 'failed'] as const;
+export type RetryReason = (typeof retryReasons)[number];
+export const weekDays = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+
+export interface RetryRule {
+  readonly max_attempts: number;
+  readonly delay_s: number;
+}
+
+export interface CampaignProgress {
+  readonly total: number;
+  readonly pending: number;
+  readonly live: number;
+  readonly retries_waiting: number;
+  readonly canceled: number;
+  readonly done: Record<string, number>;
+  readonly skipped: Record<string, number>;
+  readonly calls: number;
+}
+
+export interface Campaign {
+  readonly id: string;
+  readonly name: string;
+  readonly status: CampaignStatus;
+  readonly agent_id: string;
+  readonly from: string | null;
+  readonly schedule: { days?: string[]; start?: string; end?: string; [field: string]: unknown } | null;
+  readonly max_concurrency: number | null;
+  readonly calls_per_minute: number | null;
+  readonly retry: Record<RetryReason, RetryRule>;
+  readonly variables: Record<string, string | number | boolean>;
+  readonly created_at: string;
+  readonly started_at: string | null;
+  readonly ended_at: string | null;
+  readonly progress?: CampaignProgress;
+}
+
+export interface Attempt {
+  readonly call_id: string;
+  readonly attempt: number | null;
+  readonly status: string;
+  readonly end_reason: string | null;
+  readonly dialed_at: string | null;
+  readonly ended_at: string | null;
+}
+
+export interface CampaignContact {
+  readonly id: string;
+  readonly phone: string;
+  readonly timezone: string | null;
+  readonly first_name?: string | null;
+  readonly last_name?: string | null;
+  readonly variables: Record<string, string | number | boolean>;
+  readonly status: string;
+  readonly result: string | null;
+  readonly attempts: number;
+  readonly next_attempt_at: string | null;
+  readonly held_reason: string | null;
+  readonly calls: Attempt[];
+}
+
+/** A row an import refused: by CSV line or JSON index. */
+export interface RowProblem {
+  readonly line?: number;
+  readonly index?: number;
+  readonly field: string;
+  readonly message: string;
+}
+
+export interface DoNotCallEntry {
+  readonly number: string;
+  readonly reason: string | null;
+  readonly source: string;
+  readonly created_at: string;
+}
