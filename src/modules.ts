@@ -8,5 +8,7 @@ import { eventsModule } from './events/module.js';
 import { webCallModule } from './webcall/module.js';
 
 export function createModules(context: ModuleContext): ParleyModule[] {
-  return [chatModule(context), compatModule(context), webhooksModule(context), voiceModule(context), eventsModule(context), webCallModule(context)];
+  const voice = voiceModule(context);
+  // The web call checks the same speech providers its voice session runs on.
+  return [chatModule(context), compatModule(context), webhooksModule(context), voice, eventsModule(context), webCallModule(context, voice.speech)];
 }

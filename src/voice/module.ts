@@ -30,7 +30,13 @@ import { resolveVoiceSettings } from './session/settings.js';
 import { VoiceSessions } from './session/sessions.js';
 import { defaultTuning } from './session/session.js';
 
-export function voiceModule(context: ModuleContext): ParleyModule {
+/** The voice module, with the speech providers other lines (the browser's web call) share. */
+export interface VoiceModule extends ParleyModule {
+  /** One set per process: the apology recordings load once, failing vendors are remembered once. */
+  readonly speech: SpeechProviders;
+}
+
+export function voiceModule(context: ModuleContext): VoiceModule {
   const { config, log, services, engine, metrics, simClock } = context;
   const providers = new SpeechProviders(config.speech);
   const voiceMetrics = promVoiceMetrics(metrics);
@@ -64,6 +70,7 @@ export function voiceModule(context: ModuleContext): ParleyModule {
   }
   return {
     name: 'voice',
+    speech: providers,
     voiceLane: sessions,
     carriers(sink) {
       const carriers: Carrier[] = [];

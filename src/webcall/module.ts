@@ -8,14 +8,14 @@ import type { ModuleContext, ParleyModule } from '../module.js';
 import { AppError } from '../shared/errors.js';
 import { createWebCarrier, type WebCarrier } from '../telephony/web/carrier.js';
 import { webCallRoutes } from '../api/routes/web-call.js';
-import { missingForPhoneCalls, SpeechProviders } from '../voice/session/providers.js';
+import { missingForPhoneCalls, type SpeechProviders } from '../voice/session/providers.js';
 import { resolveVoiceSettings } from '../voice/session/settings.js';
 
-export function webCallModule(context: ModuleContext): ParleyModule {
-  const { services, config } = context;
+/** `providers`: the voice module's speech providers, the ones the web call's session will use. */
+export function webCallModule(context: ModuleContext, providers: SpeechProviders): ParleyModule {
+  const { services } = context;
   // Built when the process hands carriers their sink (the call runtime), before the routes.
   let carrier: WebCarrier | undefined;
-  const providers = new SpeechProviders(config.speech);
   services.calls.addCreateCheck(async (_input, { agent, carrier: id }) => {
     if (id !== 'web') return;
     const spec = services.agents.spec(agent);

@@ -68,8 +68,8 @@ export function CallPage() {
       </dl>
 
       {c.recording_url ? (
-        <section className="card">
-          <h2>Recording</h2>
+        <section className="card" aria-labelledby="recording-head">
+          <h2 id="recording-head">Recording</h2>
           <Recording url={c.recording_url} />
         </section>
       ) : null}
