@@ -29,6 +29,8 @@ export function WebCallPanel({ agent, variables }: { agent: Agent; variables: st
   const [call, setCall] = useState<Call | null>(null);
   const [framesPlayed, setFramesPlayed] = useState(0);
   const [framesSent, setFramesSent] = useState(0);
+  /** Times the server said the caller talked over the agent (its unplayed audio was dropped). */
+  const [interruptions, setInterruptions] = useState(0);
   const teardown = useRef<() => void>(() => undefined);
 
   useEffect(() => () => teardown.current(), []);
@@ -61,6 +63,7 @@ export function WebCallPanel({ agent, variables }: { agent: Agent; variables: st
     setCallId(null);
     setFramesPlayed(0);
     setFramesSent(0);
+    setInterruptions(0);
     setPhase('starting');
     let media: MediaStream;
     try {
@@ -107,7 +110,10 @@ export function WebCallPanel({ agent, variables }: { agent: Agent; variables: st
         setCallId(message.call_id);
         setPhase('live');
       } else if (message.type === 'mark') node.port.postMessage({ type: 'mark', name: message.name });
-      else if (message.type === 'clear') node.port.postMessage({ type: 'clear' });
+      else if (message.type === 'clear') {
+        node.port.postMessage({ type: 'clear' });
+        setInterruptions((n) => n + 1);
+      }
       else if (message.type === 'error') setProblem(message);
     };
     socket.onclose = () => {
@@ -135,7 +141,7 @@ export function WebCallPanel({ agent, variables }: { agent: Agent; variables: st
 
   const missing = problem?.code === 'SPEECH_NOT_CONFIGURED' ? problem.details?.missing ?? [] : [];
   return (
-    <section className="card" aria-labelledby="webcall-head" data-testid="web-call" data-frames-played={framesPlayed} data-frames-sent={framesSent}>
+    <section className="card" aria-labelledby="webcall-head" data-testid="web-call" data-frames-played={framesPlayed} data-frames-sent={framesSent} data-interruptions={interruptions}>
       <h2 id="webcall-head">Web call</h2>
       <p className="muted small">Talk to the agent with your microphone, through the same voice pipeline as a phone call. Talk over it to interrupt.</p>
       <VariableFields agent={agent} variables={variables} values={values} onChange={setValues} idPrefix="call-var" />
