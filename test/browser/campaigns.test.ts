@@ -122,6 +122,9 @@ describe.skipIf(!hasChromium)('campaigns and do-not-call in Chromium', () => {
     await attempt.click();
     await page.waitForURL(/\/calls\/call_/);
     await expect.poll(() => page.getByTestId('call-status').textContent()).toContain('busy');
+    // The call names its campaign and attempt, and leads back to it.
+    await page.getByRole('link', { name: campaignPath.split('/').pop()! }).click();
+    await page.getByTestId('campaign-progress').waitFor();
     await open('/campaigns', 'campaigns');
     await expect.poll(() => page.locator('[data-campaign-id]').count()).toBe(1);
     await expectAccessible('campaigns page');

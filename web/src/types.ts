@@ -61,6 +61,9 @@ export interface Call {
   readonly tags: string[];
   readonly analysis: Record<string, unknown> | null;
   readonly recording_url?: string | null;
+  /** The campaign a call belongs to, and which attempt at its contact it is. */
+  readonly campaign_id?: string | null;
+  readonly attempt?: number | null;
 }
 
 export interface CallEvent {

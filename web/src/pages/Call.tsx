@@ -64,6 +64,7 @@ export function CallPage() {
         <div><dt>Created</dt><dd><Time at={c.created_at} /></dd></div>
         <div><dt>Duration</dt><dd>{c.duration_s !== null ? `${c.duration_s} s` : '—'}</dd></div>
         {c.end_reason ? <div><dt>End reason</dt><dd>{c.end_reason}</dd></div> : null}
+        {c.campaign_id ? <div><dt>Campaign</dt><dd><Link to={`/campaigns/${c.campaign_id}`}>{c.campaign_id}</Link>{c.attempt ? ` · attempt ${c.attempt}` : null}</dd></div> : null}
         {Object.keys(c.variables).length ? <div><dt>Variables</dt><dd>{Object.entries(c.variables).map(([name, value]) => <span key={name} className="chip">{name} = {String(value)}</span>)}</dd></div> : null}
       </dl>
 
@@ -156,7 +157,7 @@ function Transcript({ turns, events, answeredAt, running }: { turns: Turn[]; eve
             <p>{turn.text}</p>
             {latency ? (
               <p className="latency small" aria-label="Latency stages">
-                {stages.filter(([key]) => typeof latency[key] === 'number').map(([key, label]) => <span key={key}>{label} <strong>{String(latency[key])} ms</strong></span>)}
+                {stages.filter(([key]) => typeof latency[key] === 'number').map(([key, label]) => <span key={key}>{label} <strong>{Math.round(latency[key] as number)} ms</strong></span>)}
               </p>
             ) : null}
           </li>

@@ -6,7 +6,11 @@ import { useAuth } from '../auth';
 import type { Delivery, WebhookEndpoint } from '../types';
 import { Empty, ErrorBox, Field, Loading, ShownOnce, StatusBadge, Time, useAction, useLoad } from '../ui';
 
-const eventTypes = ['call.queued', 'call.ringing', 'call.answered', 'call.completed', 'call.busy', 'call.no_answer', 'call.failed', 'call.canceled', 'call.voicemail', 'call.analyzed'];
+/** The server's webhook event types (src/webhooks/events.ts). */
+const eventTypes = [
+  'call.queued', 'call.ringing', 'call.answered', 'call.completed', 'call.busy', 'call.no_answer', 'call.failed', 'call.canceled', 'call.voicemail',
+  'call.analyzed', 'call.transferred', 'call.recording_ready', 'campaign.started', 'campaign.completed',
+];
 
 export function WebhooksPage() {
   const { can } = useAuth();

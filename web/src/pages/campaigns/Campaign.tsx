@@ -114,7 +114,7 @@ export function CampaignPage() {
             <div><dt>From</dt><dd className="mono">{row.from ?? "the agent's number"}</dd></div>
             <div><dt>Window</dt><dd>{windowText(row.schedule)}</dd></div>
             <div><dt>Pace</dt><dd>{row.max_concurrency ?? 'org limit'} at once · {row.calls_per_minute ? `${row.calls_per_minute}/min` : 'no rate limit'}</dd></div>
-            <div><dt>Retries</dt><dd>{Object.entries(row.retry).map(([reason, rule]) => `${reason.replace('_', ' ')} ${rule.max_attempts}× / ${Math.round(rule.delay_s / 60)} min`).join(' · ')}</dd></div>
+            <div><dt>Retries</dt><dd>{Object.entries(row.retry).map(([reason, rule]) => <span key={reason} className="chip">{reason.replace('_', ' ')}: {rule.max_attempts}×, {Math.round(rule.delay_s / 60)} min apart</span>)}</dd></div>
             <div><dt>Variables</dt><dd>{Object.keys(row.variables).length ? Object.entries(row.variables).map(([name, value]) => `${name}=${String(value)}`).join(', ') : <span className="muted">none</span>}</dd></div>
             <div><dt>Started</dt><dd><Time at={row.started_at} /></dd></div>
             <div><dt>Ended</dt><dd><Time at={row.ended_at} /></dd></div>
