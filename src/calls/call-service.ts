@@ -56,8 +56,10 @@ export interface CreateCallInput {
 /**
  * Runs inside the transaction that records a call event, so whatever it writes (webhook
  * deliveries) commits or rolls back with the event itself: no event is ever lost to a crash.
+ * It hears one event type for one or more calls of one organisation at once (a claim round
+ * records hundreds of `call.dialing` events together), so it can do its work in a few statements.
  */
-export type CallEventHook = (tx: Tx, call: CallRow, eventType: string) => Promise<void>;
+export type CallEventHook = (tx: Tx, calls: readonly CallRow[], eventType: string) => Promise<void>;
 
 /** What a call would be placed with: its agent, and the carrier of the number it calls from. */
 export interface CallCreateTarget {
@@ -174,8 +176,10 @@ export class CallService {
     this.createChecks.push(check);
   }
 
-  private async runHooks(tx: Tx, call: CallRow, eventType: string): Promise<void> {
-    for (const hook of this.eventHooks) await hook(tx, call, eventType);
+  /** Runs the event hooks for `eventType` over `rows`, in the caller's transaction (see CallEventHook). */
+  async runHooksIn(tx: Tx, rows: readonly CallRow[], eventType: string): Promise<void> {
+    if (rows.length === 0) return;
+    for (const hook of this.eventHooks) await hook(tx, rows, eventType);
   }
 
   /**
@@ -243,7 +247,7 @@ export class CallService {
       const [row] = await tx.insert(calls).values({ ...values, contactId: contact?.id ?? null }).onConflictDoNothing().returning();
       if (row) {
         await tx.insert(callEvents).values({ callId: row.id, orgId, type: 'call.queued', data: { status: 'queued' } });
-        await this.runHooks(tx, row, 'call.queued');
+        await this.runHooksIn(tx, [row], 'call.queued');
         return { call: row, created: true, contact };
       }
       const existing = await tx.query.calls.findFirst({ where: and(eq(calls.orgId, orgId), eq(calls.idempotencyKey, idempotencyKey ?? '')) });
@@ -347,7 +351,7 @@ export class CallService {
       type: `call.${to}`,
       data: { status: to, from_status: before.status, ...(terminal ? { end_reason: row.endReason } : {}), ...fields.eventData },
     });
-    await this.runHooks(tx, row, `call.${to}`);
+    await this.runHooksIn(tx, [row], `call.${to}`);
     return { row, from: before.status as CallStatus };
   }
 
@@ -364,18 +368,6 @@ export class CallService {
     if (row && record) await tx.insert(callEvents).values({ callId: id, orgId: row.orgId, type: 'call.held', data: { reason, until: until.toISOString() } });
   }
 
-  /**
-   * Stores a call that is leased the moment it exists (a campaign contact's attempt): its
-   * `call.queued` and `call.dialing` events and their hooks, all in the caller's transaction.
-   */
-  async createClaimedIn(tx: Tx, values: ClaimedCallValues, lease: { leaseOwner: string; leaseExpiresAt: Date; worker: string }): Promise<TransitionResult[]> {
-    const [row] = await tx.insert(calls).values({ ...values, status: 'queued', dueAt: new Date() }).returning();
-    await tx.insert(callEvents).values({ callId: row!.id, orgId: row!.orgId, type: 'call.queued', data: { status: 'queued' } });
-    await this.runHooks(tx, row!, 'call.queued');
-    const dialing = await this.transitionIn(tx, row!.id, 'dialing', { leaseOwner: lease.leaseOwner, leaseExpiresAt: lease.leaseExpiresAt, eventData: { worker: lease.worker } });
-    return dialing ? [dialing] : [];
-  }
-
   /** Tells the listeners of a committed transition. */
   publish(result: TransitionResult): void {
     for (const listener of this.listeners) {
@@ -390,7 +382,7 @@ export class CallService {
   /** Records an event that hooks (webhooks) hear, in the caller's transaction, for the call as `call` shows it. */
   async emitEventIn(tx: Tx, call: CallRow, type: string, data: Record<string, unknown>): Promise<void> {
     await tx.insert(callEvents).values({ callId: call.id, orgId: call.orgId, type, data });
-    await this.runHooks(tx, call, type);
+    await this.runHooksIn(tx, [call], type);
   }
 
   /** Records something that happened on a call that is not a status change (tool calls, errors). */

@@ -4,20 +4,21 @@
  * becomes an ordinary call (numbered attempt, linked to the contact) in the claim's transaction.
  */
 import { and, count, eq, gt, inArray, lte, sql } from 'drizzle-orm';
-import type { Db } from '../store/database.js';
+import type { Tx } from '../store/database.js';
 import { agents, calls, campaignContacts, campaigns, phoneNumbers } from '../store/schema.js';
 import { newId } from '../shared/ids.js';
-import { linkContact } from '../contacts/contact-service.js';
-import type { CallService } from '../calls/call-service.js';
+import { linkContactsIn } from '../contacts/contact-service.js';
+import type { CallService, TransitionResult } from '../calls/call-service.js';
 import { activeStatuses } from '../calls/call-status.js';
+import { createClaimedIn, rowsOf, type Lease } from '../calls/call-batches.js';
 import type { LaneContext, LaneItem, LaneSource, QueueLane } from '../calls/live/call-claim.js';
-import { rowsOf } from '../calls/live/call-claim.js';
 import { windowOf, type ScheduleInput } from '../dispatch/calling-window.js';
+import type { LabelledWindow } from '../dispatch/dial-rules.js';
 import { numberTimezones } from '../dispatch/number-timezones.js';
-import { dailyCapFor, defaultWindowOf } from '../orgs/org-settings.js';
-import type { CampaignRow } from './campaign-schema.js';
+import { dailyCapFor, defaultWindowFor, type OrgSettings } from '../orgs/org-settings.js';
+import type { CampaignContactRow, CampaignRow } from './campaign-schema.js';
 import { parseAgentSettings } from '../conversation/agent-settings.js';
-import { completeIfDoneIn, finishContactIn } from './campaign-progress.js';
+import { completeIfDoneIn, finishContactsIn } from './campaign-progress.js';
 import type { OrgEvents } from '../orgs/org-events.js';
 
 const defaultMaxDurationS = 600;
@@ -33,8 +34,6 @@ export function campaignLanes(callService: CallService, events: OrgEvents): Lane
         .innerJoin(agents, eq(agents.id, campaigns.agentId))
         .where(and(eq(campaigns.orgId, context.orgId), eq(campaigns.status, 'running')));
       if (running.length === 0) return { lanes: [] };
-      // A campaign whose last contacts a rule skipped (no call to end) completes here.
-      for (const row of running) await completeIfDoneIn(tx, events, row.campaign.id, context.now);
       const ids = running.map((row) => row.campaign.id);
       const activeBy = new Map<string, number>();
       if (running.some((row) => row.campaign.maxConcurrency !== null)) {
@@ -97,11 +96,10 @@ interface Caller {
 }
 
 function laneOf(callService: CallService, events: OrgEvents, context: LaneContext, campaign: CampaignRow, caller: Caller, room: number): QueueLane {
-  const orgWindow = caller.carrier !== 'sim' ? defaultWindowOf(context.settings) : null;
-  const windows = [
-    ...(campaign.schedule ? [{ window: windowOf(campaign.schedule as ScheduleInput), reason: 'campaign_schedule' as const }] : []),
-    ...(orgWindow ? [{ window: orgWindow, reason: 'calling_window' as const }] : []),
-  ];
+  const windows = campaignWindows(campaign, context.settings, context.simulated(caller.carrier));
+  const dailyCap = dailyCapFor(context.settings, context.simulated(caller.carrier));
+  const taken = new Map<string, CampaignContactRow>();
+  let exhausted = false;
   return {
     key: campaign.id,
     room,
@@ -115,46 +113,71 @@ function laneOf(callService: CallService, events: OrgEvents, context: LaneContex
         .orderBy(campaignContacts.nextAttemptAt)
         .limit(limit)
         .for('update', { skipLocked: true });
-      return contacts.map((contact): LaneItem => ({
-        number: contact.phone,
-        zones: contact.timezone ? [contact.timezone] : numberTimezones(contact.phone),
-        windows,
-        dailyCap: dailyCapFor(context.settings, caller.carrier),
-        async go(db, lease) {
-          const attempt = contact.attempts + 1;
-          const fields = contact.fields as { first_name?: string; last_name?: string; email?: string };
-          const linked = await linkContact(db, contact.orgId, contact.phone, { ...fields, source: 'campaign' });
-          const results = await callService.createClaimedIn(db, {
-            id: newId('call'),
-            orgId: contact.orgId,
-            agentId: campaign.agentId,
-            phoneNumberId: caller.phoneNumberId,
-            toNumber: contact.phone,
-            fromNumber: campaign.fromNumber!,
-            carrier: caller.carrier,
-            variables: { ...campaign.variables, ...contact.variables },
-            metadata: { campaign_id: campaign.id, campaign_contact_id: contact.id, attempt },
-            maxDurationS: caller.maxDurationS,
-            contactId: linked.id,
-            campaignId: campaign.id,
-            campaignContactId: contact.id,
-            attempt,
-          }, lease);
-          const call = results[0]?.row;
-          await db
-            .update(campaignContacts)
-            .set({ status: 'calling', attempts: attempt, lastCallId: call?.id ?? null, heldReason: null, updatedAt: now })
-            .where(eq(campaignContacts.id, contact.id));
-          return results;
-        },
-        async hold(db, until, reason) {
-          await db.update(campaignContacts).set({ nextAttemptAt: until, heldReason: reason, updatedAt: now }).where(eq(campaignContacts.id, contact.id));
-        },
-        async refuse(db, reason) {
-          await finishContactIn(db, contact.id, 'skipped', reason, now);
-          return [];
-        },
-      }));
+      exhausted = contacts.length < limit;
+      return contacts.map((contact): LaneItem => {
+        taken.set(contact.id, contact);
+        return { id: contact.id, number: contact.phone, zones: contact.timezone ? [contact.timezone] : numberTimezones(contact.phone), windows, dailyCap };
+      });
+    },
+    async settle(tx, verdicts, lease, now) {
+      const results = await dialContacts(tx, callService, campaign, caller, verdicts.go.map((id) => taken.get(id)!), lease, now);
+      if (verdicts.hold.length > 0) {
+        const holds = verdicts.hold.map((hold) => ({ id: hold.id, at: hold.until.toISOString(), reason: hold.reason }));
+        await tx.execute(sql`
+          update ${campaignContacts} c set next_attempt_at = h.at, held_reason = h.reason, updated_at = ${now.toISOString()}::timestamptz
+          from jsonb_to_recordset(${JSON.stringify(holds)}::jsonb) as h(id text, at timestamptz, reason text)
+          where c.id = h.id`);
+      }
+      for (const reason of new Set(verdicts.refuse.map((refusal) => refusal.reason))) {
+        await finishContactsIn(tx, verdicts.refuse.filter((refusal) => refusal.reason === reason).map((refusal) => refusal.id), 'skipped', reason, now);
+      }
+      // Nothing more is due now: if nothing waits or is live either (the last contacts were
+      // skipped by a rule, so no call's end will), the campaign completes here.
+      if (exhausted && verdicts.go.length === 0) await completeIfDoneIn(tx, events, campaign.id, now);
+      return results;
     },
   };
+}
+
+/**
+ * Each contact becomes its next attempt's call, in four statements for the whole batch: the
+ * contacts upserted, the calls stored leased (with their events and hooks), the campaign
+ * contacts marked as calling.
+ */
+async function dialContacts(tx: Tx, callService: CallService, campaign: CampaignRow, caller: Caller, contacts: readonly CampaignContactRow[], lease: Lease, now: Date): Promise<TransitionResult[]> {
+  if (contacts.length === 0) return [];
+  const fieldsOf = (contact: CampaignContactRow) => contact.fields as { first_name?: string; last_name?: string; email?: string };
+  const linked = await linkContactsIn(tx, campaign.orgId, contacts.map((contact) => ({ phone: contact.phone, fields: { ...fieldsOf(contact), source: 'campaign' } })));
+  const attempts = contacts.map((contact) => ({ contact, callId: newId('call'), attempt: contact.attempts + 1 }));
+  const results = await createClaimedIn(callService, tx, attempts.map(({ contact, callId, attempt }) => ({
+    id: callId,
+    orgId: contact.orgId,
+    agentId: campaign.agentId,
+    phoneNumberId: caller.phoneNumberId,
+    toNumber: contact.phone,
+    fromNumber: campaign.fromNumber!,
+    carrier: caller.carrier,
+    variables: { ...campaign.variables, ...contact.variables },
+    metadata: { campaign_id: campaign.id, campaign_contact_id: contact.id, attempt },
+    maxDurationS: caller.maxDurationS,
+    contactId: linked.get(contact.phone) ?? null,
+    campaignId: campaign.id,
+    campaignContactId: contact.id,
+    attempt,
+  })), lease);
+  const calling = attempts.map(({ contact, callId, attempt }) => ({ id: contact.id, call_id: callId, attempts: attempt }));
+  await tx.execute(sql`
+    update ${campaignContacts} c set status = 'calling', attempts = r.attempts, last_call_id = r.call_id, held_reason = null, updated_at = ${now.toISOString()}::timestamptz
+    from jsonb_to_recordset(${JSON.stringify(calling)}::jsonb) as r(id text, call_id text, attempts integer)
+    where c.id = r.id`);
+  return results;
+}
+
+/** The windows a campaign's calls keep to: its schedule, and on a real carrier the organisation's default. */
+export function campaignWindows(campaign: CampaignRow, settings: OrgSettings, simulated: boolean): LabelledWindow[] {
+  const orgWindow = defaultWindowFor(settings, simulated);
+  return [
+    ...(campaign.schedule ? [{ window: windowOf(campaign.schedule as ScheduleInput), reason: 'campaign_schedule' as const }] : []),
+    ...(orgWindow ? [{ window: orgWindow, reason: 'calling_window' as const }] : []),
+  ];
 }

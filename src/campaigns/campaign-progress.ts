@@ -6,8 +6,9 @@
  * landed on the do-not-call list is never tried again. The last contact to finish completes the
  * campaign and raises `campaign.completed`.
  */
-import { and, count, eq, sql } from 'drizzle-orm';
-import type { Db } from '../store/database.js';
+import { and, count, eq, inArray, sql } from 'drizzle-orm';
+import type { Db, Tx } from '../store/database.js';
+import type { CallRow } from '../calls/call-view.js';
 import { calls, campaignContacts, campaigns, doNotCall } from '../store/schema.js';
 import type { CallEventHook } from '../calls/call-service.js';
 import { terminalStatuses, type TerminalStatus } from '../calls/call-status.js';
@@ -31,38 +32,46 @@ function retryReasonOf(status: TerminalStatus): RetryReason | null {
 }
 
 export function campaignProgressHook(events: OrgEvents, clock: SchedulerClock): CallEventHook {
-  return async (tx, call, eventType) => {
-    if (!call.campaignContactId || !terminalEvents.has(eventType)) return;
-    const now = clock.now();
-    // The campaign is read, not locked: every call end of a campaign taking its row lock made
-    // them queue behind each other. Completion is checked after commit (completeIfDone).
-    const [campaign] = await tx.select().from(campaigns).where(eq(campaigns.id, call.campaignId!));
-    const [contact] = await tx.select().from(campaignContacts).where(eq(campaignContacts.id, call.campaignContactId)).for('update');
-    // A dialect's call is filed on its contact just after it is stored (lastCallId still null).
-    if (!campaign || !contact || contact.status !== 'calling' || (contact.lastCallId !== call.id && contact.lastCallId !== null)) return;
-    const status = call.status as TerminalStatus;
-    const reason = retryReasonOf(status);
-    const byReason = { ...contact.attemptsByReason };
-    if (reason) byReason[reason] = (byReason[reason] ?? 0) + 1;
-    const [listed] = await tx.select({ number: doNotCall.number }).from(doNotCall).where(and(eq(doNotCall.orgId, call.orgId), eq(doNotCall.number, call.toNumber)));
-    let next: { status: string; result: string | null; at: Date | null };
-    if (listed) next = { status: 'done', result: 'do_not_call', at: null };
-    else if (campaign.status === 'canceled') next = { status: 'canceled', result: 'canceled', at: null };
-    else if (!reason) next = { status: 'done', result: status, at: null };
-    else {
-      const rule = retryRuleFor(campaign, reason);
-      next = byReason[reason]! < rule.max_attempts ? { status: 'pending', result: null, at: new Date(now.getTime() + rule.delay_s * 1000) } : { status: 'done', result: status, at: null };
-    }
-    await tx
-      .update(campaignContacts)
-      .set({ status: next.status, result: next.result, nextAttemptAt: next.at, heldReason: null, attemptsByReason: byReason, updatedAt: now })
-      .where(eq(campaignContacts.id, contact.id));
+  return async (tx, rows, eventType) => {
+    if (!terminalEvents.has(eventType)) return;
+    for (const call of rows) if (call.campaignContactId) await fileEnd(tx, call, clock.now());
   };
 }
 
-/** Ends a contact without a call (a rule skipped it); the next claim round completes the campaign if it was the last. */
-export async function finishContactIn(tx: Db, contactId: string, status: 'skipped' | 'canceled', result: string, now: Date): Promise<void> {
-  await tx.update(campaignContacts).set({ status, result, heldReason: null, nextAttemptAt: null, updatedAt: now }).where(eq(campaignContacts.id, contactId));
+/** Files one campaign call's end on its contact (see the module's header). */
+async function fileEnd(tx: Tx, call: CallRow, now: Date): Promise<void> {
+  // FOR SHARE: call ends do not queue behind each other (an exclusive lock made them), but a
+  // cancel (which updates the campaign) waits for the ends under way, and an end that starts
+  // after it reads `canceled`. Read without a lock, an end could file its contact `pending` for
+  // a retry after the cancel had canceled the pending ones: waiting forever on a canceled
+  // campaign. Completion is checked after commit (completeIfDone).
+  const [campaign] = await tx.select().from(campaigns).where(eq(campaigns.id, call.campaignId!)).for('share');
+  const [contact] = await tx.select().from(campaignContacts).where(eq(campaignContacts.id, call.campaignContactId!)).for('update');
+  // A dialect's call is filed on its contact just after it is stored (lastCallId still null).
+  if (!campaign || !contact || contact.status !== 'calling' || (contact.lastCallId !== call.id && contact.lastCallId !== null)) return;
+  const status = call.status as TerminalStatus;
+  const reason = retryReasonOf(status);
+  const byReason = { ...contact.attemptsByReason };
+  if (reason) byReason[reason] = (byReason[reason] ?? 0) + 1;
+  const [listed] = await tx.select({ number: doNotCall.number }).from(doNotCall).where(and(eq(doNotCall.orgId, call.orgId), eq(doNotCall.number, call.toNumber)));
+  let next: { status: string; result: string | null; at: Date | null };
+  if (listed) next = { status: 'done', result: 'do_not_call', at: null };
+  else if (campaign.status === 'canceled') next = { status: 'canceled', result: 'canceled', at: null };
+  else if (!reason) next = { status: 'done', result: status, at: null };
+  else {
+    const rule = retryRuleFor(campaign, reason);
+    next = byReason[reason]! < rule.max_attempts ? { status: 'pending', result: null, at: new Date(now.getTime() + rule.delay_s * 1000) } : { status: 'done', result: status, at: null };
+  }
+  await tx
+    .update(campaignContacts)
+    .set({ status: next.status, result: next.result, nextAttemptAt: next.at, heldReason: null, attemptsByReason: byReason, updatedAt: now })
+    .where(eq(campaignContacts.id, contact.id));
+}
+
+/** Ends contacts without a call (a rule skipped them); the claim round completes the campaign if they were the last. */
+export async function finishContactsIn(tx: Db, contactIds: readonly string[], status: 'skipped' | 'canceled', result: string, now: Date): Promise<void> {
+  if (contactIds.length === 0) return;
+  await tx.update(campaignContacts).set({ status, result, heldReason: null, nextAttemptAt: null, updatedAt: now }).where(inArray(campaignContacts.id, [...contactIds]));
 }
 
 /**
@@ -88,7 +97,40 @@ export async function completeIfDoneIn(tx: Db, events: OrgEvents, campaignId: st
 
 /** completeIfDoneIn in a transaction of its own. */
 export function completeIfDone(db: Db, events: OrgEvents, campaignId: string, now: Date): Promise<boolean> {
-  return db.transaction((tx) => completeIfDoneIn(tx as unknown as Db, events, campaignId, now));
+  return db.transaction((tx) => completeIfDoneIn(tx, events, campaignId, now));
+}
+
+/**
+ * Completion checks after campaign calls end, coalesced per campaign: while one check runs,
+ * further ends only ask for one more after it (which sees them all), so 10,000 busy calls
+ * ending in a burst cost a handful of checks instead of 10,000 transactions. The last end is
+ * always followed by a check that starts after it committed.
+ */
+export class CompletionChecks {
+  private readonly running = new Map<string, Promise<void>>();
+  private readonly again = new Set<string>();
+
+  constructor(private readonly check: (campaignId: string) => Promise<unknown>, private readonly onError: (error: unknown) => void) {}
+
+  /** A call of `campaignId` ended (and committed): check the campaign soon. */
+  ended(campaignId: string): void {
+    if (this.running.has(campaignId)) {
+      this.again.add(campaignId);
+      return;
+    }
+    const run = this.check(campaignId)
+      .then(() => undefined, this.onError)
+      .finally(() => {
+        this.running.delete(campaignId);
+        if (this.again.delete(campaignId)) this.ended(campaignId);
+      });
+    this.running.set(campaignId, run);
+  }
+
+  /** Waits for the checks under way (and the ones they asked for). */
+  async settled(): Promise<void> {
+    while (this.running.size > 0) await Promise.all([...this.running.values()]);
+  }
 }
 
 /** Where the list stands: pending, live, done by outcome, retries waiting, skipped by rule. */

@@ -1,5 +1,5 @@
 /** Contacts: the people an organisation calls, one per phone number, linked to their calls. */
-import { and, desc, eq, ilike, or, sql } from 'drizzle-orm';
+import { and, desc, eq, ilike, or, sql, type AnyColumn } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../store/database.js';
 import { contacts } from '../store/schema.js';
@@ -68,6 +68,28 @@ export async function linkContact(db: Db, orgId: string, phone: string, fields: 
     .onConflictDoUpdate({ target: [contacts.orgId, contacts.phone], set: { ...set, updatedAt: new Date() } })
     .returning({ id: contacts.id, created: sql<boolean>`(xmax = 0)` });
   return { id: row!.id, created: Boolean(row!.created) };
+}
+
+/**
+ * The contact ids of many phone numbers at once (a claim round's campaign attempts), inserting
+ * the new ones, in one statement. A field a number brings overwrites the stored one; a field it
+ * lacks keeps what is stored. Numbers given twice are linked once, with the first one's fields.
+ */
+export async function linkContactsIn(db: Db, orgId: string, entries: readonly { phone: string; fields: ContactFields }[]): Promise<Map<string, string>> {
+  const byPhone = new Map<string, ContactFields>();
+  for (const entry of entries) if (!byPhone.has(entry.phone)) byPhone.set(entry.phone, entry.fields);
+  if (byPhone.size === 0) return new Map();
+  const now = new Date();
+  const keep = (column: AnyColumn) => sql`coalesce(excluded.${sql.identifier(column.name)}, ${column})`;
+  const rows = await db
+    .insert(contacts)
+    .values([...byPhone].map(([phone, fields]) => ({ id: newId('contact'), orgId, phone, firstName: fields.first_name ?? null, lastName: fields.last_name ?? null, email: fields.email ?? null, source: fields.source ?? null })))
+    .onConflictDoUpdate({
+      target: [contacts.orgId, contacts.phone],
+      set: { firstName: keep(contacts.firstName), lastName: keep(contacts.lastName), email: keep(contacts.email), source: keep(contacts.source), updatedAt: now },
+    })
+    .returning({ id: contacts.id, phone: contacts.phone });
+  return new Map(rows.map((row) => [row.phone, row.id]));
 }
 
 export class ContactService {

@@ -16,20 +16,25 @@ const terminalEvents = new Set(terminalStatuses.map((status) => `call.${status}`
 const reason = 'the callee asked not to be called again';
 
 export function optOutHook(): CallEventHook {
-  return async (tx, call, eventType) => {
+  return async (tx, rows, eventType) => {
     if (eventType === 'call.analyzed') {
-      const outcome = call.outcome ?? {};
-      if (optOutFields.some((field) => outcome[field] === true)) await addToDoNotCallIn(tx, call.orgId, call.toNumber, reason, 'outcome');
+      for (const call of rows) {
+        const outcome = call.outcome ?? {};
+        if (optOutFields.some((field) => outcome[field] === true)) await addToDoNotCallIn(tx, call.orgId, call.toNumber, reason, 'outcome');
+      }
       return;
     }
-    if (!terminalEvents.has(eventType) || call.answeredAt === null) return;
-    const asked = await tx
-      .select({ id: callEvents.id })
-      .from(callEvents)
-      .where(sql`${callEvents.callId} = ${call.id} and (
-        (${callEvents.type} = 'agent.tool_call' and ${callEvents.data}->>'name' = 'opt_out') or
-        (${callEvents.type} = 'agent.collected' and ${callEvents.data}->>'name' in ('opt_out', 'do_not_call') and ${callEvents.data}->>'value' = 'true'))`)
-      .limit(1);
-    if (asked.length > 0) await addToDoNotCallIn(tx, call.orgId, call.toNumber, reason, 'opt_out');
+    if (!terminalEvents.has(eventType)) return;
+    for (const call of rows) {
+      if (call.answeredAt === null) continue;
+      const asked = await tx
+        .select({ id: callEvents.id })
+        .from(callEvents)
+        .where(sql`${callEvents.callId} = ${call.id} and (
+          (${callEvents.type} = 'agent.tool_call' and ${callEvents.data}->>'name' = 'opt_out') or
+          (${callEvents.type} = 'agent.collected' and ${callEvents.data}->>'name' in ('opt_out', 'do_not_call') and ${callEvents.data}->>'value' = 'true'))`)
+        .limit(1);
+      if (asked.length > 0) await addToDoNotCallIn(tx, call.orgId, call.toNumber, reason, 'opt_out');
+    }
   };
 }

@@ -52,12 +52,18 @@ export function orgSettingsView(settings: OrgSettings) {
 }
 
 /**
- * The cap binding a call on `carrier`. The defaults are for real carriers: on the simulated
- * network the cap holds only once the organisation sets one, so trying Parley with one test
- * number all day keeps working.
+ * The cap binding a call on a carrier that is (or is not) a simulated network. The defaults are
+ * for real carriers: on the simulated network the cap holds only once the organisation sets one,
+ * so trying Parley with one test number all day keeps working. The caller asks the carrier
+ * registry which carriers are simulated: no carrier is named here.
  */
-export function dailyCapFor(settings: OrgSettings, carrier: string): number | null {
-  return carrier !== 'sim' || settings.dailyCallCapSet ? settings.dailyCallCap : null;
+export function dailyCapFor(settings: OrgSettings, simulated: boolean): number | null {
+  return !simulated || settings.dailyCallCapSet ? settings.dailyCallCap : null;
+}
+
+/** The default window a call keeps to: on, and on a real carrier (the simulated network keeps to none). */
+export function defaultWindowFor(settings: OrgSettings, simulated: boolean): CallingWindow | null {
+  return simulated ? null : defaultWindowOf(settings);
 }
 
 /** The default window as a CallingWindow, when on. */

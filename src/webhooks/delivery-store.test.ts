@@ -46,7 +46,7 @@ async function endpoint(values: Partial<typeof webhookEndpoints.$inferInsert> = 
 }
 
 async function fanOut(type: string): Promise<{ id: string; endpointId: string | null }[]> {
-  return db.transaction((tx) => fanOutEvent(tx, call, type, new Date()));
+  return db.transaction((tx) => fanOutEvent(tx, [call], type, new Date()));
 }
 
 async function rowsOf(type?: string): Promise<DeliveryRow[]> {
@@ -83,7 +83,7 @@ describe('fanOutEvent', () => {
     await endpoint();
     await expect(
       db.transaction(async (tx) => {
-        await fanOutEvent(tx, call, 'call.queued', new Date());
+        await fanOutEvent(tx, [call], 'call.queued', new Date());
         throw new Error('the event failed to commit');
       }),
     ).rejects.toThrow('the event failed to commit');

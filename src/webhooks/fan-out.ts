@@ -3,7 +3,7 @@
  * enabled endpoint of the organisation that wants the event, and one for the call's own
  * webhook_url. The event and its deliveries commit together, so a crash loses neither.
  */
-import { and, eq, notInArray } from 'drizzle-orm';
+import { and, eq, inArray, notInArray } from 'drizzle-orm';
 import type { Db } from '../store/database.js';
 import { webhookDeliveries, webhookEndpoints } from '../store/schema.js';
 import { newId } from '../shared/ids.js';
@@ -21,58 +21,48 @@ export interface CreatedDelivery {
 }
 
 /**
- * Writes the deliveries for one call event and returns those at the head of their
- * (call, target) line: the ones to send now. The rest wait for the delivery before them,
- * which hands over to its successor when it is delivered or abandoned.
+ * Writes the deliveries for one call event of one or more calls (a claim round records many at
+ * once) and returns those at the head of their (call, target) line: the ones to send now. The
+ * rest wait for the delivery before them, which hands over to its successor when it is
+ * delivered or abandoned. Three statements at most, whatever the number of calls.
  */
-export async function fanOutEvent(tx: Db, call: CallRow, callEventType: string, now: Date): Promise<CreatedDelivery[]> {
+export async function fanOutEvent(tx: Db, rows: readonly CallRow[], callEventType: string, now: Date): Promise<CreatedDelivery[]> {
   const type = eventForCallEvent(callEventType);
-  if (!type) return [];
+  if (!type || rows.length === 0) return [];
   // KEY SHARE: an endpoint being disabled or deleted meanwhile (which takes FOR UPDATE) either
   // commits first, and is skipped here, or waits for this event, and then abandons its delivery
   // with the rest. Ordinary writes to the endpoint (its health) take weaker locks and never wait.
   const endpoints = await tx
-    .select({ id: webhookEndpoints.id, url: webhookEndpoints.url, events: webhookEndpoints.events })
+    .select({ id: webhookEndpoints.id, orgId: webhookEndpoints.orgId, url: webhookEndpoints.url, events: webhookEndpoints.events })
     .from(webhookEndpoints)
-    .where(and(eq(webhookEndpoints.orgId, call.orgId), eq(webhookEndpoints.enabled, true)))
+    .where(and(inArray(webhookEndpoints.orgId, [...new Set(rows.map((call) => call.orgId))]), eq(webhookEndpoints.enabled, true)))
     .for('key share');
-  const targets: { endpointId: string | null; url: string }[] = endpoints
-    .filter((endpoint) => endpoint.events.length === 0 || endpoint.events.includes(type))
-    .map((endpoint) => ({ endpointId: endpoint.id, url: endpoint.url }));
-  if (call.webhookUrl) targets.push({ endpointId: null, url: call.webhookUrl });
-  if (targets.length === 0) return [];
+  const wanted = endpoints.filter((endpoint) => endpoint.events.length === 0 || endpoint.events.includes(type));
+  const values = rows.flatMap((call) => {
+    const targets: { endpointId: string | null; url: string }[] = wanted.filter((endpoint) => endpoint.orgId === call.orgId).map((endpoint) => ({ endpointId: endpoint.id, url: endpoint.url }));
+    if (call.webhookUrl) targets.push({ endpointId: null, url: call.webhookUrl });
+    if (targets.length === 0) return [];
+    const payload: Record<string, unknown> = { ...webhookPayload(type, callView(call), now) };
+    return targets.map((target) => ({ id: newId('msg'), orgId: call.orgId, endpointId: target.endpointId, callId: call.id, eventType: type, payload, targetUrl: target.url, nextAttemptAt: now }));
+  });
+  if (values.length === 0) return [];
+  const created = await tx.insert(webhookDeliveries).values(values).returning({ id: webhookDeliveries.id, callId: webhookDeliveries.callId, endpointId: webhookDeliveries.endpointId });
 
-  const payload: Record<string, unknown> = { ...webhookPayload(type, callView(call), now) };
-  const created = await tx
-    .insert(webhookDeliveries)
-    .values(
-      targets.map((target) => ({
-        id: newId('msg'),
-        orgId: call.orgId,
-        endpointId: target.endpointId,
-        callId: call.id,
-        eventType: type,
-        payload,
-        targetUrl: target.url,
-        nextAttemptAt: now,
-      })),
-    )
-    .returning({ id: webhookDeliveries.id, endpointId: webhookDeliveries.endpointId });
-
-  // Every event of a call runs with the call's row locked (its transition or update), so no
-  // other transaction adds deliveries for this call meanwhile: "earlier" is everything else.
+  // Every event of a call runs with the call's row locked (its transition or update, or the
+  // claim that leased it), so no other transaction adds deliveries for these calls meanwhile:
+  // "earlier" is everything else.
   const waiting = await tx
-    .select({ endpointId: webhookDeliveries.endpointId })
+    .select({ callId: webhookDeliveries.callId, endpointId: webhookDeliveries.endpointId })
     .from(webhookDeliveries)
     .where(
       and(
-        eq(webhookDeliveries.callId, call.id),
+        inArray(webhookDeliveries.callId, [...new Set(created.map((row) => row.callId!))]),
         notInArray(webhookDeliveries.status, [...finishedStatuses]),
         notInArray(webhookDeliveries.id, created.map((row) => row.id)),
       ),
     );
-  const busyTargets = new Set(waiting.map((row) => row.endpointId ?? ''));
-  return created.filter((row) => !busyTargets.has(row.endpointId ?? ''));
+  const busyTargets = new Set(waiting.map((row) => `${row.callId} ${row.endpointId ?? ''}`));
+  return created.filter((row) => !busyTargets.has(`${row.callId} ${row.endpointId ?? ''}`)).map((row) => ({ id: row.id, endpointId: row.endpointId }));
 }
 
 /**

@@ -82,8 +82,8 @@ export function webhooksModule(context: ModuleContext): ParleyModule {
   });
 
   // Inside every call event's transaction: the deliveries commit with the event or not at all.
-  services.calls.addEventHook(async (tx, call, eventType) => {
-    const heads = await fanOutEvent(tx, call, eventType, new Date());
+  services.calls.addEventHook(async (tx, rows, eventType) => {
+    const heads = await fanOutEvent(tx, rows, eventType, new Date());
     if (heads.length > 0) await signal.afterCommit(tx, heads.map((head) => head.id));
   });
 
