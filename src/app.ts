@@ -29,7 +29,7 @@ import { OrgSettingsService } from './orgs/org-settings.js';
 import { optOutHook } from './dnc/opt-out.js';
 import { CampaignService } from './campaigns/campaign-service.js';
 import { campaignLanes } from './campaigns/campaign-lane.js';
-import { campaignProgressHook, completeIfDone } from './campaigns/campaign-progress.js';
+import { campaignProgressHook, CompletionChecks, completeIfDone } from './campaigns/campaign-progress.js';
 import { CallRuntime } from './calls/live/call-runtime.js';
 import type { ConversationEngine } from './brain/types.js';
 import { agentLlm, agentRequiredVariables, createConversationEngine } from './brain/engine.js';
@@ -137,7 +137,9 @@ export async function startParley(config: Config, options: StartOptions = {}): P
   const boss = createBoss({ connectionString: database.connectionString, executeSql: database.sql.executeSql });
   boss.on('error', (error: unknown) => log.warn({ err: error }, 'queue error'));
   await boss.start();
-  const campaigns = new CampaignService({ db, calls, events: orgEvents, clock, wake: (orgId) => void scheduler.announce(orgId).catch((error: unknown) => log.warn({ err: error }, 'scheduler wake failed')) });
+  // A carrier with a clock of its own is a simulated network (asked of the registry, never by id).
+  const simulated = (carrier: string) => carriers.get(carrier)?.clock !== undefined;
+  const campaigns = new CampaignService({ db, calls, events: orgEvents, clock, simulated, wake: (orgId) => void scheduler.announce(orgId).catch((error: unknown) => log.warn({ err: error }, 'scheduler wake failed')) });
   const analysisJobs = new AnalysisJobs({ boss, db, calls, analyzer, log, retryDelayS: config.analysisRetryDelayS });
   await analysisJobs.prepare();
 
@@ -170,7 +172,7 @@ export async function startParley(config: Config, options: StartOptions = {}): P
   const modules = createModules({ config, log, database, boss, box, services, engine, resolveLlm: resolve, simClock, metrics, liveCalls, ...(options.moduleOverrides ? { overrides: options.moduleOverrides } : {}) });
   const voice = modules.find((module) => module.voiceLane)?.voiceLane;
   const runtime = new CallRuntime({
-    db, calls, agents, carriers, workerId, log, engine, recordings, laneSources: [campaignLanes(calls, orgEvents)],
+    db, claimDb: database.claimDb, calls, agents, carriers, workerId, log, engine, recordings, laneSources: [campaignLanes(calls, orgEvents)],
     ...(voice ? { voice } : {}),
     onCallEnded: async (row) => {
       if (!analyzer.shouldAnalyze(row)) return;
@@ -186,12 +188,16 @@ export async function startParley(config: Config, options: StartOptions = {}): P
   const app = await buildApi(services, { logger: log, metrics, plugins: modules.filter((m) => m.routes).map((m) => (fastify) => m.routes!(fastify)) });
   for (const module of modules) await module.start?.();
   await recordings.start();
+  const completions = new CompletionChecks(
+    (campaignId) => completeIfDone(db, orgEvents, campaignId, clock.now()),
+    (error) => log.warn({ err: error }, 'campaign completion check failed; the next claim round repeats it'),
+  );
   if (config.worker) {
     // A call that ends frees a slot in its organisation: look for the next one at once.
     calls.onTransition((row) => {
       if (!isTerminal(row.status as CallStatus)) return;
       scheduler.wake(row.orgId);
-      if (row.campaignId) void completeIfDone(db, orgEvents, row.campaignId, clock.now()).catch((error: unknown) => log.warn({ err: error }, 'campaign completion check failed; the next claim round repeats it'));
+      if (row.campaignId) completions.ended(row.campaignId);
     });
     await scheduler.start(runtime);
     await analysisJobs.work();

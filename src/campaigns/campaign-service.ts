@@ -14,10 +14,10 @@ import type { OrgEvents } from '../orgs/org-events.js';
 import type { CallService } from '../calls/call-service.js';
 import { activeStatuses } from '../calls/call-status.js';
 import { parseCsv } from '../shared/csv.js';
-import { windowOf, type ScheduleInput } from '../dispatch/calling-window.js';
 import type { LabelledWindow } from '../dispatch/dial-rules.js';
 import type { SchedulerClock } from '../dispatch/scheduler.js';
-import { defaultWindowOf, readOrgSettings } from '../orgs/org-settings.js';
+import { readOrgSettings } from '../orgs/org-settings.js';
+import { campaignWindows } from './campaign-lane.js';
 import { campaignView, type AttemptView, type CampaignContactRow, type CampaignRow, type CampaignStatus, type CreateCampaignInput, type UpdateCampaignInput } from './campaign-schema.js';
 import { countProgress } from './campaign-progress.js';
 import { importContacts, type ContactEntry, type ImportResult } from './contact-import.js';
@@ -29,6 +29,8 @@ export interface CampaignServiceOptions {
   readonly clock: SchedulerClock;
   /** Something changed in the organisation's queue (a start, a resume, new contacts). */
   readonly wake: (orgId: string) => void;
+  /** Whether a carrier is a simulated network (the carrier registry answers; no id is named). */
+  readonly simulated: (carrier: string) => boolean;
 }
 
 /** The event each move raises: webhooks send campaign.started; GET /v1/events streams them all. */
@@ -147,12 +149,7 @@ export class CampaignService {
 
   /** The windows a campaign's calls keep to: its schedule, and on a real carrier the organisation's default. */
   async windowsFor(orgId: string, campaign: CampaignRow, carrier: string): Promise<LabelledWindow[]> {
-    const settings = await readOrgSettings(this.db, orgId);
-    const orgWindow = carrier !== 'sim' ? defaultWindowOf(settings) : null;
-    return [
-      ...(campaign.schedule ? [{ window: windowOf(campaign.schedule as ScheduleInput), reason: 'campaign_schedule' as const }] : []),
-      ...(orgWindow ? [{ window: orgWindow, reason: 'calling_window' as const }] : []),
-    ];
+    return campaignWindows(campaign, await readOrgSettings(this.db, orgId), this.options.simulated(carrier));
   }
 
   async start(orgId: string, id: string): Promise<CampaignRow> {
@@ -209,7 +206,16 @@ export class CampaignService {
    * number becomes (or is again) a contact of the campaign, being called; the call is its next
    * attempt. `place` stores the call; when it is refused the contact is put back as it was.
    */
-  async fileCall<T extends { call: { id: string } }>(orgId: string, campaign: CampaignRow, phone: string, place: (link: { campaignId: string; contactId: string; attempt: number }) => Promise<T>): Promise<T> {
+  async fileCall<T extends { call: { id: string } }>(orgId: string, campaign: CampaignRow, phone: string, place: (link?: { campaignId: string; contactId: string; attempt: number }) => Promise<T>, idempotencyKey?: string): Promise<T> {
+    if (idempotencyKey) {
+      // A replay (same Idempotency-Key) answers the call already placed and counts no attempt:
+      // the contact is left as it is, and the request is placed again exactly as it was filed.
+      const [placed] = await this.db
+        .select({ campaignId: calls.campaignId, contactId: calls.campaignContactId, attempt: calls.attempt })
+        .from(calls)
+        .where(and(eq(calls.orgId, orgId), eq(calls.idempotencyKey, idempotencyKey)));
+      if (placed) return place(placed.campaignId && placed.contactId && placed.attempt !== null ? { campaignId: placed.campaignId, contactId: placed.contactId, attempt: placed.attempt } : undefined);
+    }
     if (campaign.status === 'canceled') this.conflict(campaign, 'take calls');
     const [before] = await this.db.select().from(campaignContacts).where(and(eq(campaignContacts.campaignId, campaign.id), eq(campaignContacts.phone, phone)));
     const now = this.options.clock.now();
@@ -230,8 +236,10 @@ export class CampaignService {
       await this.db.update(campaignContacts).set({ lastCallId: placed.call.id }).where(and(eq(campaignContacts.id, contactId), isNull(campaignContacts.lastCallId)));
       return placed;
     } catch (error) {
-      if (before) await this.db.update(campaignContacts).set({ status: before.status, attempts: before.attempts, lastCallId: before.lastCallId }).where(eq(campaignContacts.id, contactId));
-      else await this.db.delete(campaignContacts).where(eq(campaignContacts.id, contactId));
+      // Only if the contact is still as this request left it (a claim or a call's end may have moved it since).
+      const untouched = and(eq(campaignContacts.id, contactId), eq(campaignContacts.status, 'calling'), eq(campaignContacts.attempts, attempt), isNull(campaignContacts.lastCallId));
+      if (before) await this.db.update(campaignContacts).set({ status: before.status, attempts: before.attempts, lastCallId: before.lastCallId }).where(untouched);
+      else await this.db.delete(campaignContacts).where(untouched);
       throw error;
     }
   }

@@ -34,6 +34,8 @@ export type CallEndedHook = (call: CallRow) => Promise<void>;
 
 export interface CallRuntimeOptions {
   readonly db: Db;
+  /** Where claim rounds run (the store's own connections for them); `db` when absent. */
+  readonly claimDb?: Db;
   readonly calls: CallService;
   readonly agents: AgentService;
   readonly carriers: ReadonlyMap<string, Carrier>;
@@ -120,7 +122,7 @@ export class CallRuntime implements SchedulerHandlers {
     const { db, calls, workerId, defaultConcurrency } = this.options;
     // A carrier with a clock of its own is a simulated network.
     const simulated = (carrier: string) => this.options.carriers.get(carrier)?.clock !== undefined;
-    return claimRound({ db, calls, workerId, defaultLimit: defaultConcurrency, sources: this.options.laneSources ?? [], simulated }, orgId, now);
+    return claimRound({ db: this.options.claimDb ?? db, calls, workerId, defaultLimit: defaultConcurrency, sources: this.options.laneSources ?? [], simulated }, orgId, now);
   }
 
   /** Claims one call whose line is in this process (a web call), if its organisation has a free slot. */
