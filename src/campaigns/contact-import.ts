@@ -13,7 +13,7 @@ import { toE164 } from '../shared/phone.js';
 import type { RowProblem } from '../shared/csv.js';
 import { checkWindows, isKnownZone } from '../dispatch/calling-window.js';
 import type { LabelledWindow } from '../dispatch/dial-rules.js';
-import { numberTimezones } from '../dispatch/number-timezones.js';
+import { everyOffsetZone, numberTimezones } from '../dispatch/number-timezones.js';
 import { contactInput, type CampaignRow } from './campaign-schema.js';
 
 type Variables = Record<string, string | number | boolean>;
@@ -90,7 +90,9 @@ export async function importContacts(db: Db, context: ImportContext, entries: re
       continue;
     }
     seen.add(phone);
-    const zones = timezone ? [timezone] : numberTimezones(phone);
+    const known = timezone ? [timezone] : numberTimezones(phone);
+    // A number in no known zone is read in every one (see dial-rules.ts).
+    const zones = known.length > 0 ? known : everyOffsetZone;
     const key = zones.join('&');
     let due = windowMemo.get(key);
     if (due === undefined) {
@@ -109,7 +111,8 @@ export async function importContacts(db: Db, context: ImportContext, entries: re
       fields,
       variables,
       status: due ? 'pending' : 'skipped',
-      result: due ? null : 'no_calling_window',
+      // A number in no known zone (and no timezone given) can be in no window: see dial-rules.ts.
+      result: due ? null : known.length === 0 ? 'unknown_timezone' : 'no_calling_window',
       nextAttemptAt: due?.at ?? null,
       heldReason: due?.held ?? null,
       where: where(entry),

@@ -157,7 +157,9 @@ export type WindowVerdict =
 /** Whether a callee in `zones` may be called at `now` under all of `windows`, and if not, from when. */
 export function checkWindows(windows: readonly CallingWindow[], zones: readonly string[], now: Date): WindowVerdict {
   if (windows.length === 0) return { open: true };
-  const zoneList = zones.length > 0 ? zones : ['UTC'];
+  // No zone at all: no local time to read the windows in (callers pass every offset instead).
+  if (zones.length === 0) return { open: false, until: null, ended: false };
+  const zoneList = zones;
   const start = now.getTime();
   let at = start;
   for (let iteration = 0; iteration < 64; iteration++) {

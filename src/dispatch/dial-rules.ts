@@ -7,9 +7,10 @@ import { and, count, gt, inArray, eq, min } from 'drizzle-orm';
 import type { Db } from '../store/database.js';
 import { calls, doNotCall } from '../store/schema.js';
 import { checkWindows, type CallingWindow } from './calling-window.js';
+import { everyOffsetZone } from './number-timezones.js';
 
 export type HoldReason = 'calling_window' | 'campaign_schedule' | 'daily_cap';
-export type RefuseReason = 'do_not_call' | 'no_calling_window' | 'schedule_ended';
+export type RefuseReason = 'do_not_call' | 'no_calling_window' | 'schedule_ended' | 'unknown_timezone';
 
 export type DialVerdict =
   | { readonly type: 'go' }
@@ -54,11 +55,16 @@ export async function judgeDials(tx: Db, orgId: string, candidates: readonly Dia
   const dialled = new Map(recent.map((row) => [row.number, { n: Number(row.n), oldest: row.oldest }]));
   return candidates.map((candidate) => {
     if (onList.has(candidate.number)) return { type: 'refuse', reason: 'do_not_call' };
+    // A number in no known zone (a non-geographic or international network number, with no
+    // explicit timezone) is read in every zone on earth, not in UTC (which could ring a person
+    // at 3 am); a window that is never open everywhere refuses it as `unknown_timezone`.
+    const unknown = candidate.zones.length === 0;
+    const zones = unknown ? everyOffsetZone : candidate.zones;
     const windows = candidate.windows.map((labelled) => labelled.window);
-    const verdict = checkWindows(windows, candidate.zones, now);
+    const verdict = checkWindows(windows, zones, now);
     if (!verdict.open) {
-      if (!verdict.until) return { type: 'refuse', reason: verdict.ended ? 'schedule_ended' : 'no_calling_window' };
-      const closed = candidate.windows.find((labelled) => !checkWindows([labelled.window], candidate.zones, now).open);
+      if (!verdict.until) return { type: 'refuse', reason: verdict.ended ? 'schedule_ended' : unknown ? 'unknown_timezone' : 'no_calling_window' };
+      const closed = candidate.windows.find((labelled) => !checkWindows([labelled.window], zones, now).open);
       return { type: 'hold', until: verdict.until, reason: closed?.reason ?? 'calling_window' };
     }
     const seen = dialled.get(candidate.number) ?? { n: 0, oldest: null };

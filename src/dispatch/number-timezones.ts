@@ -31,3 +31,13 @@ export function numberTimezones(e164: string): string[] {
   }
   return [];
 }
+
+/**
+ * Every UTC offset in use (UTC-12 to UTC+14; `Etc/GMT+12` is UTC-12): where a number in no known
+ * zone may be. A window read in all of them is open only when it is open everywhere on earth,
+ * the most restrictive reading; for an 08:00-21:00 window that is never.
+ */
+export const everyOffsetZone: readonly string[] = Array.from({ length: 27 }, (_, i) => {
+  const hours = 12 - i;
+  return hours === 0 ? 'Etc/GMT' : `Etc/GMT${hours > 0 ? '+' : '-'}${Math.abs(hours)}`;
+});

@@ -169,7 +169,7 @@ export async function happyRobotRoutes(app: FastifyInstance, services: ApiServic
         { to: 'phone_number', from: 'number_id', variables: 'params', scheduled_for: 'scheduled_for' },
         idempotencyKey(request),
       );
-      const placed = campaign && phone ? await services.campaigns.fileCall(orgId, campaign, phone, place) : await place();
+      const placed = campaign && phone ? await services.campaigns.fileCall(orgId, campaign, phone, place, idempotencyKey(request)) : await place();
       const { call } = placed;
       return {
         id: call.id,
