@@ -86,6 +86,7 @@ interface StoreResult {
   readonly importS: number;
   readonly importRate: number;
   readonly dialsPerS: number;
+  readonly endedPerS: number;
   readonly dispatchN: number;
   readonly idleAllQps: number;
   readonly idleSchedulerQps: number;
@@ -157,10 +158,14 @@ async function run(store: 'pglite' | 'postgres'): Promise<StoreResult> {
     const dialsPerS = Number(span!.n) / Number(span!.s);
     process.stdout.write(`[${store}] dispatched ${span!.n} calls at ${dialsPerS.toFixed(0)}/s\n`);
     await waitFor(async () => (await open.request('GET', `/v1/campaigns/${fast.id}`)).body.status === 'completed', 200, 600_000);
+    // The whole call, not only its claim: dialled, rung, ended busy and filed on its contact.
+    const [through] = (await db.execute(sql`select extract(epoch from max(ended_at) - min(dialed_at)) as s, count(*) as n from calls where campaign_id = ${fast.id}`) as unknown as { rows: { s: number; n: number }[] }).rows;
+    const endedPerS = Number(through!.n) / Number(through!.s);
+    process.stdout.write(`[${store}] ${through!.n} calls through to their end at ${endedPerS.toFixed(0)}/s\n`);
 
     return {
       store: store === 'pglite' ? 'PGlite (embedded)' : 'PostgreSQL',
-      importS, importRate: contactsN / importS, dialsPerS, dispatchN,
+      importS, importRate: contactsN / importS, dialsPerS, endedPerS, dispatchN,
       idleAllQps, idleSchedulerQps, waiting: contactsN * 2,
       waitP50: percentile(waits, 50), waitP95: percentile(waits, 95), waitMax: Math.max(...waits),
     };
@@ -204,6 +209,7 @@ export async function main(): Promise<void> {
       [`CSV import of ${contactsN.toLocaleString('en')} contacts, s`, ...column((r) => r.importS.toFixed(2)), '< 10 s on PostgreSQL'],
       ['  contacts imported per s', ...column((r) => r.importRate.toFixed(0)), ''],
       [`dispatch rate, unlimited concurrency (${dispatchN.toLocaleString('en')} calls), dials/s`, ...column((r) => r.dialsPerS.toFixed(0)), '>= 1,000 on PostgreSQL'],
+      ['  calls through to their end (dial, ring, busy, filed), per s', ...column((r) => r.endedPerS.toFixed(0)), ''],
       [`queries/s, ${results[0]!.waiting.toLocaleString('en')} calls waiting, nothing due: the scheduler`, ...column((r) => r.idleSchedulerQps.toFixed(2)), 'near zero'],
       ['  the whole process (pg-boss polling for webhooks included)', ...column((r) => r.idleAllQps.toFixed(2)), ''],
       [`single API call's wait for a slot behind the campaign (${campaignSlots} slots), p50 ms`, ...column((r) => fmt(r.waitP50, 0)), ''],
