@@ -26,7 +26,8 @@ export { rowsOf, type Lease } from '../call-batches.js';
 export const leaseDurationMs = 30_000;
 /**
  * Calls claimed in one round at most: bounds a transaction's length (and the organisation's row
- * lock) when slots are plentiful. At 500 a round of a campaign on PostgreSQL takes about 60 ms.
+ * lock) when slots are plentiful. The profile of a 3,000-contact campaign on PostgreSQL (a
+ * shared, loaded 2-core machine) took 6 rounds in 4.9 s, 611 dials/s.
  */
 const maxPerRound = 500;
 
