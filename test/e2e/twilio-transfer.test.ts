@@ -2,7 +2,8 @@
  * Cold transfers on Twilio, end to end over loopback sockets: the agent's transfer_call updates
  * the live call with a <Dial> (caller id: the agent's number), Twilio (the fake) rings the
  * target and posts the leg's outcome to the action URL, and the call ends completed /
- * transferred with the leg on record. Warm transfers are refused on Twilio, never pretended.
+ * transferred with the leg on record. Warm: a second leg whispers the briefing and, when the
+ * target presses 1, both legs join one Conference; busy or declined brings the agent back.
  */
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -60,7 +61,8 @@ describe('transfers on Twilio', () => {
     });
     tenant = await t.tenant();
     const agent = await tenant.request('POST', '/v1/agents', {
-      name: 'Front desk', prompt: 'You route callers.', greeting: 'Hello, front desk.', transfer_numbers: ['+14155550180', '+14155550181'],
+      name: 'Front desk', prompt: 'You route callers.', greeting: 'Hello, front desk.',
+      transfer_numbers: ['+14155550180', '+14155550181', '+14155550182', '+14155550183', '+14155550184'],
     });
     agentId = agent.body.id;
     await tenant.request('POST', '/v1/phone-numbers', { number: '+14155550143', carrier: 'twilio', agent_id: agentId });
@@ -106,13 +108,50 @@ describe('transfers on Twilio', () => {
     expect(placed.dials).toMatchObject([{ number: '+14155550181', status: 'busy' }]);
   });
 
-  it('warm: refused on Twilio (it only does cold), nothing dialled, the agent goes on', async () => {
-    script = transferTo('+14155550180', 'warm');
-    const { ended, placed, events } = await callAndAsk('+14155550163');
+  it('warm: calls the target on a second leg, whispers the briefing, and joins both in a conference when the target accepts', async () => {
+    script = transferTo('+14155550182', 'warm');
+    fake.script('+14155550182', { outcome: 'answer', ringMs: 50, gatherDigits: '1', hangUpAfterMs: 2500 });
+    const { ended, placed, types } = await callAndAsk('+14155550164');
+    expect(ended).toMatchObject({ status: 'completed', end_reason: 'transferred' });
+    expect(ended.transfer).toMatchObject({ to: '+14155550182', mode: 'warm', outcome: 'answered', leg_duration_s: expect.any(Number) });
+    // The second leg: a REST create from the agent's number, whose TwiML says the briefing and asks for the key.
+    const leg = fake.calls.find((call) => call.request.to === '+14155550182')!;
+    expect(leg.request.from).toBe('+14155550143');
+    expect(leg.request.statusCallback).toContain('source=transfer');
+    expect(leg.request.twiml.gather).toMatchObject({ numDigits: 1, action: expect.stringContaining('leg=warm') });
+    expect(leg.request.twiml.gather!.say).toContain('billing');
+    await leg.callbacksSettled();
+    expect(leg.callbacks.find((c) => c.kind === 'action')).toMatchObject({ responseStatus: 200, params: { Digits: '1' } });
+    // Both legs were put in the same conference: the callee's call by a REST update, the target's by the Gather's answer.
+    expect(placed.redirects).toHaveLength(1);
+    expect(placed.redirects[0]!.conference).toMatchObject({ room: expect.stringContaining(ended.id), endOnExit: true });
+    expect(leg.conference?.room).toBe(placed.redirects[0]!.conference!.room);
+    expect(leg.status).toBe('completed');
+    expect(types).toEqual(expect.arrayContaining(['call.transfer_started', 'call.transfer_briefed', 'call.transferred']));
+  });
+
+  it('warm: a busy target is reported, the callee is never moved, and the agent comes back to say so', async () => {
+    script = transferTo('+14155550183', 'warm');
+    fake.script('+14155550183', { outcome: 'busy', ringMs: 50 });
+    const { ended, placed } = await callAndAsk('+14155550165');
     expect(placed.redirects).toEqual([]);
-    expect(ended.transfer).toBeNull();
-    expect(events.find((e) => e.type === 'call.transfer_refused')?.data).toMatchObject({ mode: 'warm', reason: 'carrier_cannot', carrier: 'twilio' });
-    expect(ended.status).toBe('completed');
+    expect(ended.transfer).toMatchObject({ to: '+14155550183', mode: 'warm', outcome: 'busy' });
+    expect(ended.end_reason).not.toBe('transferred');
+    // The agent spoke again after the transfer failed: the conversation went on with the callee.
+    const agentTurns = ended.transcript.filter((turn: { role: string }) => turn.role === 'agent');
+    const asked = agentTurns.findIndex((turn: { text: string }) => turn.text.includes('transfer you to billing'));
+    expect(agentTurns.length).toBeGreaterThan(asked + 1);
+  });
+
+  it('warm: a target who answers and declines (any key but 1) is reported declined, and the agent goes on', async () => {
+    script = transferTo('+14155550184', 'warm');
+    fake.script('+14155550184', { outcome: 'answer', ringMs: 50, gatherDigits: '2' });
+    const { ended, placed } = await callAndAsk('+14155550166');
+    expect(placed.redirects).toEqual([]);
+    expect(ended.transfer).toMatchObject({ mode: 'warm', outcome: 'declined' });
+    const leg = fake.calls.find((call) => call.request.to === '+14155550184')!;
+    expect(leg.conference).toBeUndefined();
+    expect(leg.status).toBe('completed');
   });
 
   it('refuses an unsigned transfer action callback', async () => {

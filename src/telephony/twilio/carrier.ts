@@ -9,6 +9,7 @@ import { parseTwilioOptions, publicWsUrl, type TwilioOptions, type TwilioOptions
 import { verifyTwilioSignature, type TwilioSignedParams } from './signature.js';
 import { mapAmdCallback, mapDialAction, mapStatusCallback } from './status.js';
 import { buildConnectStreamTwiml, buildHangupTwiml, buildTransferDialTwiml } from './twiml.js';
+import { TwilioWarmTransfers } from './warm-transfer.js';
 
 /** What the carrier needs from its host. */
 export interface TwilioCarrierDeps {
@@ -49,8 +50,8 @@ export interface TwilioCarrier extends Carrier {
   statusCallbackUrl(callId: string, source?: 'status' | 'amd'): string;
   /** Verifies, maps and forwards one status or AMD callback. */
   handleStatusCallback(request: TwilioSignedRequest): TwilioCallbackResult;
-  /** A transfer `<Dial>`'s action callback: records the leg's end; answers with the TwiML to run next. */
-  handleTransferAction(request: TwilioSignedRequest): TwilioCallbackResult & { readonly twiml?: string };
+  /** A transfer `<Dial>`'s action callback (or a warm transfer's whisper key): answers with the TwiML to run next. */
+  handleTransferAction(request: TwilioSignedRequest): Promise<TwilioCallbackResult & { readonly twiml?: string }>;
   /** Checks a Media Stream upgrade's signature (over the wss URL, no parameters). */
   verifyMediaUpgrade(request: TwilioUpgradeRequest): boolean;
   /**
@@ -82,11 +83,19 @@ export function createTwilioCarrier(options: TwilioOptionsInput, deps: TwilioCar
   const mediaStreamUrl = `${publicWsUrl(resolved)}${resolved.mediaStreamPath}`;
   const log = deps.logger;
 
-  function statusCallbackUrl(callId: string, source: 'status' | 'amd' = 'status'): string {
+  function statusCallbackUrl(callId: string, source: 'status' | 'amd' | 'transfer' = 'status'): string {
     const query = new URLSearchParams({ callId });
-    if (source === 'amd') query.set('source', 'amd');
+    if (source !== 'status') query.set('source', source);
     return `${resolved.publicUrl}${resolved.statusCallbackPath}?${query.toString()}`;
   }
+
+  const transferActionUrl = (callId: string, leg?: 'warm') =>
+    `${resolved.publicUrl}${resolved.transferActionPath}?${new URLSearchParams({ callId, ...(leg ? { leg } : {}) }).toString()}`;
+  const warm = new TwilioWarmTransfers({
+    client, log, report: (callId, event) => tracker.report(callId, event),
+    legStatusUrl: (callId) => statusCallbackUrl(callId, 'transfer'),
+    gatherUrl: (callId) => transferActionUrl(callId, 'warm'),
+  });
 
   async function dial(request: DialRequest): Promise<{ readonly providerCallId: string }> {
     const call = await client.createCall({
@@ -129,8 +138,14 @@ export function createTwilioCarrier(options: TwilioOptionsInput, deps: TwilioCar
     const callId = query.get('callId');
     if (!callId) return { ok: false, reason: 'bad_request' };
     const callSid = request.params['CallSid'];
-    if (typeof callSid === 'string' && tracker.providerCallId(callId) === undefined) tracker.placed(callId, callSid);
+    if (typeof callSid === 'string' && tracker.providerCallId(callId) === undefined && query.get('source') !== 'transfer') tracker.placed(callId, callSid);
+    // A warm transfer's target leg reports to its own transfer, not as the call.
+    if (query.get('source') === 'transfer') {
+      warm.legStatus(callId, request.params);
+      return { ok: true };
+    }
     const event = query.get('source') === 'amd' ? mapAmdCallback(request.params) : mapStatusCallback(request.params);
+    if (event?.type === 'ended') warm.callEnded(callId);
     if (event) tracker.report(callId, event);
     return { ok: true };
   }
@@ -138,12 +153,12 @@ export function createTwilioCarrier(options: TwilioOptionsInput, deps: TwilioCar
   /**
    * Cold transfer: the live call's TwiML is replaced by a `<Dial>` to the target with the
    * agent's number as caller id. Twilio stops the Media Stream (the agent leaves) and reports
-   * the leg's end to the action URL. Warm transfers are not offered on Twilio yet: the
-   * carrier says so (`transferModes`), and the agent is refused rather than pretending.
+   * the leg's end to the action URL. Warm transfer: see warm-transfer.ts (a whispered second
+   * leg, then a Conference).
    */
   async function transfer(request: TransferRequest): Promise<TransferResult> {
-    if (request.mode !== 'cold') return { outcome: 'failed' };
-    const actionUrl = `${resolved.publicUrl}${resolved.transferActionPath}?${new URLSearchParams({ callId: request.callId }).toString()}`;
+    if (request.mode === 'warm') return warm.start(request);
+    const actionUrl = transferActionUrl(request.callId);
     await client.redirectCall(
       request.providerCallId,
       buildTransferDialTwiml({ to: request.to, callerId: request.callerId, actionUrl, timeoutS: clamp(request.ringTimeoutS, 5, maxRingTimeoutS) }),
@@ -152,17 +167,19 @@ export function createTwilioCarrier(options: TwilioOptionsInput, deps: TwilioCar
     return { outcome: 'connected' };
   }
 
-  function handleTransferAction(request: TwilioSignedRequest): TwilioCallbackResult & { readonly twiml?: string } {
+  async function handleTransferAction(request: TwilioSignedRequest): Promise<TwilioCallbackResult & { readonly twiml?: string }> {
     if (!verifyTwilioSignature({ authToken: resolved.authToken, ...request })) {
       log?.warn({ carrier: 'twilio' }, 'twilio transfer action with an invalid signature');
       return { ok: false, reason: 'bad_signature' };
     }
-    let callId: string | null;
+    let query: URLSearchParams;
     try {
-      callId = new URL(request.url).searchParams.get('callId');
+      query = new URL(request.url).searchParams;
     } catch {
       return { ok: false, reason: 'bad_request' };
     }
+    const callId = query.get('callId');
+    if (callId && query.get('leg') === 'warm') return { ok: true, twiml: await warm.gathered(callId, request.params) };
     const leg = mapDialAction(request.params);
     if (!callId || !leg) return { ok: false, reason: 'bad_request' };
     tracker.report(callId, { type: 'transfer_ended', outcome: leg.outcome, ...(leg.legDurationS !== undefined ? { legDurationS: leg.legDurationS } : {}) });
@@ -214,7 +231,7 @@ export function createTwilioCarrier(options: TwilioOptionsInput, deps: TwilioCar
     handleStatusCallback,
     handleTransferAction,
     transfer,
-    transferModes: ['cold'],
+    transferModes: ['cold', 'warm'],
     verifyMediaUpgrade,
     handleMediaConnection,
   };

@@ -53,7 +53,7 @@ export function twilioRoutes(carrier: TwilioCarrier): FastifyPluginAsync {
     );
 
     app.post(transferActionPath, async (request, reply) => {
-      const result = carrier.handleTransferAction({
+      const result = await carrier.handleTransferAction({
         url: `${publicUrl}${request.url}`,
         params: formParams(request.body),
         signature: signatureOf(request),

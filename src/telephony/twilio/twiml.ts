@@ -47,3 +47,23 @@ export function buildTransferDialTwiml(options: { to: string; callerId: string; 
 export function buildHangupTwiml(): string {
   return '<?xml version="1.0" encoding="UTF-8"?><Response><Hangup/></Response>';
 }
+
+/**
+ * A warm transfer's whisper to the target: Twilio says the briefing, then waits for a key;
+ * `1` posts to `actionUrl` (which answers with the conference), anything else or nothing hangs up.
+ */
+export function buildWhisperTwiml(options: { briefing: string; actionUrl: string; timeoutS: number }): string {
+  return (
+    '<?xml version="1.0" encoding="UTF-8"?>' +
+    `<Response><Gather numDigits="1" timeout="${Math.round(options.timeoutS)}" action="${escapeXml(options.actionUrl)}" method="POST">` +
+    `<Say>${escapeXml(`${options.briefing} Press 1 to take the call.`)}</Say></Gather><Hangup/></Response>`
+  );
+}
+
+/** `<Response><Dial><Conference endConferenceOnExit="true">room</Conference></Dial></Response>`: either side leaving ends it. */
+export function buildConferenceTwiml(room: string): string {
+  return (
+    '<?xml version="1.0" encoding="UTF-8"?>' +
+    `<Response><Dial><Conference endConferenceOnExit="true" beep="false">${escapeXml(room)}</Conference></Dial></Response>`
+  );
+}

@@ -32,6 +32,8 @@ export type CalleeScript =
       readonly hangUpAfterMs?: number;
       /** Send only real audio, not 20 ms silence frames (default false: Twilio always sends frames). */
       readonly quiet?: boolean;
+      /** Keys pressed at a `<Gather>` (a warm transfer's whisper); none lets it time out. */
+      readonly gatherDigits?: string;
     }
   | { readonly outcome: 'busy'; readonly ringMs?: number }
   | { readonly outcome: 'no-answer' }
@@ -81,6 +83,8 @@ interface CallEnv {
   readonly ticker: StreamTicker;
   readonly recordTraffic: boolean;
   readonly onChange: () => void;
+  /** Conference rooms of the account: who is in each. */
+  readonly conferences: Map<string, Set<FakeTwilioCall>>;
 }
 
 const terminal: ReadonlySet<FakeCallStatus> = new Set(['completed', 'busy', 'failed', 'no-answer', 'canceled']);
@@ -102,6 +106,8 @@ export class FakeTwilioCall {
   readonly createdAt = performance.now();
   answeredAt: number | undefined;
   endedAt: number | undefined;
+  /** The conference room the call is in, if any. */
+  conference: { readonly room: string; readonly endOnExit: boolean } | undefined;
 
   readonly #env: CallEnv;
   readonly #timers = new Set<NodeJS.Timeout>();
@@ -177,6 +183,7 @@ export class FakeTwilioCall {
     this.redirects.push(twiml);
     this.stream?.stop();
     this.stream = undefined;
+    if (twiml.conference) return this.#join(twiml.conference);
     const dial = twiml.dial;
     if (!dial) {
       if (twiml.streamUrl && this.script.outcome === 'answer') this.#connectStream(this.script);
@@ -258,7 +265,28 @@ export class FakeTwilioCall {
     }
     this.#after(this.request.timeLimitS * 1000, () => this.#end('completed'));
     if (script.hangUpAfterMs !== undefined) this.#after(script.hangUpAfterMs, () => this.hangUpByCallee());
+    const gather = this.request.twiml.gather;
+    if (gather) return this.#gather(gather, script);
     this.#connectStream(script);
+  }
+
+  /** `<Gather><Say>`: the callee hears the words, then presses the scripted keys (posted to the action) or lets it time out (the `<Hangup/>` after it). */
+  #gather(gather: NonNullable<ParsedTwiml['gather']>, script: Extract<CalleeScript, { outcome: 'answer' }>): void {
+    const sayMs = Math.max(50, gather.say.length * 5);
+    this.#after(sayMs, () => {
+      if (this.ended) return;
+      if (script.gatherDigits === undefined) return this.#after(gather.timeoutS * 1000, () => this.#end('completed'));
+      this.#postAction(gather.action, { AccountSid: this.#env.accountSid, CallSid: this.sid, CallStatus: 'in-progress', Digits: script.gatherDigits });
+    });
+  }
+
+  /** Joins a conference room; a participant with endConferenceOnExit ends it for all when it leaves. */
+  #join(conference: NonNullable<ParsedTwiml['conference']>): void {
+    this.conference = conference;
+    const room = this.#env.conferences.get(conference.room) ?? new Set<FakeTwilioCall>();
+    room.add(this);
+    this.#env.conferences.set(conference.room, room);
+    this.#env.onChange();
   }
 
   #connectStream(script: Extract<CalleeScript, { outcome: 'answer' }>): void {
@@ -292,6 +320,12 @@ export class FakeTwilioCall {
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
     this.stream?.stop();
+    const conference = this.conference;
+    if (conference) {
+      const room = this.#env.conferences.get(conference.room);
+      room?.delete(this);
+      if (conference.endOnExit && room) for (const other of [...room]) other.#end('completed');
+    }
     const durationS = this.answeredAt === undefined ? 0 : Math.ceil(((this.endedAt - this.answeredAt) * this.#env.speed) / 1000);
     const code = sipResponseCode ?? sipCodes[status];
     this.#callback('completed', {
@@ -374,7 +408,7 @@ export class FakeTwilioCall {
       }
       this.callbacks.push({ kind: 'action', url, params, signature, responseStatus, error });
       // An action URL that fails or answers nothing runnable: Twilio hangs up.
-      if (!twiml || twiml.hangup || (!twiml.dial && !twiml.streamUrl)) this.#end('completed');
+      if (!twiml || twiml.hangup || (!twiml.dial && !twiml.streamUrl && !twiml.conference)) this.#end('completed');
       else this.redirect(twiml, () => ({ outcome: 'busy' }));
       this.#env.onChange();
     });

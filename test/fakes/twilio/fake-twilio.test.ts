@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { FakeTwilio } from './fake-twilio.js';
 import { parseTwiml, signTwilio } from './wire.js';
+import { buildConferenceTwiml, buildWhisperTwiml } from '../../../src/telephony/twilio/twiml.js';
 
 interface Peer {
   readonly server: Server;
@@ -122,6 +123,16 @@ describe('fake Twilio', () => {
     expect(parseTwiml('<?xml version="1.0"?><Response><Connect><Stream url="wss://h/m?"><Parameter name="a" value="x&lt;y"/></Stream></Connect></Response>'))
       .toEqual({ streamUrl: 'wss://h/m?', parameters: { a: 'x<y' } });
     expect(() => parseTwiml('<Response><Connect>')).toThrow(/not closed/);
+  });
+
+  it('reads a whisper (Gather with Say, then Hangup) and a Conference the way Parley builds them', () => {
+    expect(parseTwiml(buildWhisperTwiml({ briefing: 'Ana about billing & refunds.', actionUrl: 'https://p/t?callId=c&leg=warm', timeoutS: 8 }))).toEqual({
+      streamUrl: undefined, parameters: {},
+      gather: { action: 'https://p/t?callId=c&leg=warm', numDigits: 1, timeoutS: 8, say: 'Ana about billing & refunds. Press 1 to take the call.' },
+    });
+    expect(parseTwiml(buildConferenceTwiml('parley-call_1'))).toEqual({
+      streamUrl: undefined, parameters: {}, conference: { room: 'parley-call_1', endOnExit: true },
+    });
   });
 
   it('posts signed callbacks in order and signs the stream upgrade over its URL', async () => {

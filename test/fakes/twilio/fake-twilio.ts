@@ -41,6 +41,8 @@ export class FakeTwilio {
   readonly authToken: string;
   readonly requests: ReceivedRequest[] = [];
   readonly calls: FakeTwilioCall[] = [];
+  /** Conference rooms and who is in each (warm transfers join the two legs in one). */
+  readonly conferences = new Map<string, Set<FakeTwilioCall>>();
 
   readonly #server: Server;
   readonly #options: FakeTwilioOptions;
@@ -192,6 +194,7 @@ export class FakeTwilio {
       ticker: this.#ticker,
       recordTraffic: this.#options.recordTraffic ?? true,
       onChange: this.#changed,
+      conferences: this.conferences,
     });
     this.calls.push(call);
     // Twilio answers the request first; progress follows asynchronously.

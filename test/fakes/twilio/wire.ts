@@ -61,6 +61,10 @@ export interface ParsedTwiml {
   /** `<Dial><Number>`: the number dialled and the Dial's attributes. */
   readonly dial?: { readonly number: string; readonly action?: string; readonly callerId?: string; readonly timeoutS: number };
   readonly hangup?: boolean;
+  /** `<Gather action numDigits timeout><Say>…</Say></Gather>`: what is said, and where the keys go. */
+  readonly gather?: { readonly action: string; readonly numDigits: number; readonly timeoutS: number; readonly say: string };
+  /** `<Dial><Conference endConferenceOnExit>room</Conference></Dial>`. */
+  readonly conference?: { readonly room: string; readonly endOnExit: boolean };
 }
 
 const entities: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
@@ -116,5 +120,18 @@ export function parseTwiml(twiml: string): ParsedTwiml {
         timeoutS: Number(dialAttrs['timeout'] ?? 30),
       }
     : undefined;
-  return { streamUrl, parameters, ...(dial ? { dial } : {}), ...(/<Hangup\s*\/?>/.test(body) ? { hangup: true } : {}) };
+  const gatherMatch = /<Gather([^>]*)>\s*(?:<Say[^>]*>([^<]*)<\/Say>)?\s*<\/Gather>/.exec(body);
+  const gatherAttrs = gatherMatch ? attributes(gatherMatch[1] ?? '') : {};
+  const gather = gatherMatch && gatherAttrs['action'] !== undefined
+    ? { action: gatherAttrs['action'], numDigits: Number(gatherAttrs['numDigits'] ?? 1), timeoutS: Number(gatherAttrs['timeout'] ?? 5), say: unescapeXml(gatherMatch[2] ?? '') }
+    : undefined;
+  const conferenceMatch = /<Dial[^>]*>\s*<Conference([^>]*)>([^<]*)<\/Conference>\s*<\/Dial>/.exec(body);
+  const conference = conferenceMatch
+    ? { room: unescapeXml(conferenceMatch[2]!.trim()), endOnExit: attributes(conferenceMatch[1] ?? '')['endConferenceOnExit'] === 'true' }
+    : undefined;
+  return {
+    streamUrl, parameters, ...(dial ? { dial } : {}), ...(gather ? { gather } : {}), ...(conference ? { conference } : {}),
+    // A <Hangup/> after a <Gather> runs only when the Gather times out.
+    ...(/<Hangup\s*\/?>/.test(body) && !gather ? { hangup: true } : {}),
+  };
 }
