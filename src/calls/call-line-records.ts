@@ -9,8 +9,8 @@ import { calls } from '../store/schema.js';
 import type { CallService } from './call-service.js';
 import type { CallRow } from './call-view.js';
 
-/** A transfer as the call keeps it (API spelling). */
-export interface TransferRecord {
+/** A transfer as the call keeps it (API spelling); a type, not an interface, so it is a JSON record as it stands. */
+export type TransferRecord = {
   readonly to: string;
   readonly mode: 'cold' | 'warm';
   readonly reason: string | null;
@@ -20,10 +20,10 @@ export interface TransferRecord {
   readonly leg_duration_s: number | null;
   readonly started_at: string;
   readonly ended_at: string | null;
-}
+};
 
 /** The answering-machine verdict as the call keeps it. */
-export interface AmdRecord {
+export type AmdRecord = {
   readonly verdict: 'human' | 'machine' | 'unknown';
   /** parley (its own detector) or carrier (Twilio's AMD; the simulated network knows). */
   readonly source: 'parley' | 'carrier';
@@ -31,10 +31,10 @@ export interface AmdRecord {
   readonly time_to_verdict_ms: number | null;
   /** When a message was left: what cued it (beep, silence, timeout) and when. */
   readonly message_cue?: { readonly reason: string; readonly at_ms: number } | null;
-}
+};
 
 /** A recording as the call keeps it. */
-export interface RecordingRecord {
+export type RecordingRecord = {
   readonly key: string;
   readonly status: 'recording' | 'ready' | 'repaired' | 'deleted';
   readonly size_bytes: number | null;
@@ -43,7 +43,7 @@ export interface RecordingRecord {
   readonly ready_at: string | null;
   /** Absolute URL of the finished recording, when the server knows its public base URL. */
   readonly url?: string | null;
-}
+};
 
 export class CallLineRecords {
   constructor(
@@ -53,7 +53,7 @@ export class CallLineRecords {
 
   /** Stores the transfer; `event` (call.transfer_started, call.transferred) is recorded with it. */
   async transfer(callId: string, transfer: TransferRecord, event: 'call.transfer_started' | 'call.transferred'): Promise<CallRow | null> {
-    return this.update(callId, { transfer: transfer as unknown as Record<string, unknown> }, event, { ...transfer });
+    return this.update(callId, { transfer }, event, { ...transfer });
   }
 
   /** Stores the answering-machine verdict (and `answered_by` with it), merging a later message cue into it. */
@@ -69,7 +69,7 @@ export class CallLineRecords {
 
   /** Stores the recording's state; `call.recording_ready` raises the webhook. */
   async recording(callId: string, recording: RecordingRecord, event?: 'call.recording_ready' | 'call.recording_deleted'): Promise<CallRow | null> {
-    return this.update(callId, { recording: recording as unknown as Record<string, unknown> }, event, { ...recording });
+    return this.update(callId, { recording }, event, { ...recording });
   }
 
   private async update(
