@@ -116,24 +116,29 @@ async function openPglite(dataDir: string, role: string): Promise<Database> {
  * a single API request wait 11.5 s (p95), and the event loop stall for 20-30 s, behind 200 live
  * calls. Each statement and transaction started from outside a transaction first lets pending
  * I/O run once (one setImmediate, microseconds), so requests take turns with the campaign.
+ * A statement asked for before `close()` still runs: closing waits for the ones taking their turn
+ * (pg-boss completes a job as the process stops; it would otherwise find the database closed).
  */
 function yieldingToIo(client: PGlite): PGlite {
   const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+  const waiting = new Set<Promise<unknown>>();
+  const afterTurn = <T>(run: () => Promise<T>): Promise<T> => {
+    const started = turn().then(run);
+    waiting.add(started);
+    started.then(() => waiting.delete(started), () => waiting.delete(started));
+    return started;
+  };
   const query = client.query.bind(client);
   const exec = client.exec.bind(client);
   const transaction = client.transaction.bind(client);
+  const close = client.close.bind(client);
   return Object.assign(client, {
-    query: async (...args: Parameters<PGlite['query']>) => {
-      await turn();
-      return query(...args);
-    },
-    exec: async (...args: Parameters<PGlite['exec']>) => {
-      await turn();
-      return exec(...args);
-    },
-    transaction: async (...args: Parameters<PGlite['transaction']>) => {
-      await turn();
-      return transaction(...args);
+    query: (...args: Parameters<PGlite['query']>) => afterTurn(() => query(...args)),
+    exec: (...args: Parameters<PGlite['exec']>) => afterTurn(() => exec(...args)),
+    transaction: (...args: Parameters<PGlite['transaction']>) => afterTurn(() => transaction(...args)),
+    close: async () => {
+      await Promise.allSettled([...waiting]);
+      return close();
     },
   }) as PGlite;
 }
