@@ -89,6 +89,11 @@ describe.skipIf(!hasChromium)('a recorded call\'s page in Chromium', () => {
     const events = (await tenant.request('GET', `/v1/calls/${callId}/events`)).body.data.filter((event: { type: string }) => event.type === 'agent.turn_latency');
     expect(events.length).toBeGreaterThan(0);
     expect(text).toContain(`first audio out ${Math.round(events[0].data.first_audio_ms)} ms`);
+    // Under the turn the event measured (it names the turn's offset), not the nearest by wall clock.
+    const transcript = (await tenant.request('GET', `/v1/calls/${callId}`)).body.transcript as { role: string; text: string; offset_ms: number }[];
+    const measured = transcript.find((turn) => turn.role === 'agent' && turn.offset_ms === events[0].data.turn_offset_ms);
+    expect(measured).toBeDefined();
+    expect(await stages.first().locator('xpath=..').textContent()).toContain(measured!.text);
   });
 
   it('passes axe and is saved at 375 px and 1280 px', async () => {

@@ -41,12 +41,16 @@ export class SessionRecords {
     this.write(() => this.hooks.recordBrainEvent(event));
   }
 
-  /** A measured agent turn: an `agent.turn_latency` event, the histograms, and the call's summary later. */
+  /**
+   * A measured agent turn (the one just recorded): an `agent.turn_latency` event naming that
+   * turn by its offset, the histograms, and the call's summary later.
+   */
   latency(cue: Cue, timer: TurnTimer): void {
     const latency = timer.result();
     this.latencies.push(latency);
     this.metrics.turn(latency);
-    this.event('agent.turn_latency', { cue: cue.type, ...latency });
+    const turn = this.turns.at(-1);
+    this.event('agent.turn_latency', { cue: cue.type, ...latency, ...(turn?.role === 'agent' ? { turn_offset_ms: turn.offsetMs } : {}) });
   }
 
   /** The greeting's first frame went out at `at`. */

@@ -128,13 +128,19 @@ export function CallPage() {
 }
 
 function Transcript({ turns, events, answeredAt, running }: { turns: Turn[]; events: CallEvent[]; answeredAt: string | null; running: boolean }) {
-  // Each agent turn's latency event, by the nearest offset from the answer.
+  // Each agent turn's latency event: by the turn's offset the event names, else (older calls) the nearest offset from the answer.
   const latencies = useMemo(() => {
     const out = new Map<number, Record<string, unknown>>();
     if (!answeredAt) return out;
     const start = Date.parse(answeredAt);
     const agentTurns = turns.map((turn, index) => ({ turn, index })).filter(({ turn }) => turn.role === 'agent');
     for (const event of events.filter((e) => e.type === 'agent.turn_latency')) {
+      const named = event.data['turn_offset_ms'];
+      const exact = typeof named === 'number' ? agentTurns.find(({ turn, index }) => turn.offset_ms === named && !out.has(index)) : undefined;
+      if (exact) {
+        out.set(exact.index, event.data);
+        continue;
+      }
       const offset = Date.parse(event.created_at) - start;
       let best: number | undefined;
       for (const { turn, index } of agentTurns) {
