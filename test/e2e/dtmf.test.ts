@@ -3,48 +3,24 @@
  * callee hears (decoded here by a Goertzel detector), and digits the callee presses drive a
  * flow's question; both are on the call's events.
  */
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DtmfDecoder } from '../../src/media/goertzel.js';
 import { decodeMulaw } from '../../src/media/mulaw.js';
-import { startDeepgramFake, type DeepgramFake } from '../fakes/deepgram/server.js';
-import { startElevenLabsFake, type ElevenLabsFake } from '../fakes/elevenlabs/server.js';
 import type { FakeLlmScript } from '../fakes/openai/server.js';
-import { FakeTwilio } from '../fakes/twilio/index.js';
-import { goodbyeScript, startTestParley, type Tenant, type TestParley } from '../support/parley.js';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+import type { FakeTwilio } from '../fakes/twilio/index.js';
+import { goodbyeScript, type Tenant, type TestParley } from '../support/parley.js';
+import { startTwilioStack, type TwilioStack } from '../support/twilio-stack.js';
 
 describe('DTMF on Twilio', () => {
   let fake: FakeTwilio;
-  let deepgram: DeepgramFake;
-  let elevenlabs: ElevenLabsFake;
+  let stack: TwilioStack;
   let t: TestParley;
   let tenant: Tenant;
   let script: FakeLlmScript = goodbyeScript;
 
   beforeAll(async () => {
-    [fake, deepgram, elevenlabs] = await Promise.all([FakeTwilio.start(), startDeepgramFake(), startElevenLabsFake()]);
-    const port = await freePort();
-    t = await startTestParley({
-      env: {
-        PORT: String(port),
-        PARLEY_PUBLIC_URL: `http://127.0.0.1:${port}`,
-        TWILIO_ACCOUNT_SID: fake.accountSid,
-        TWILIO_AUTH_TOKEN: fake.authToken,
-        TWILIO_API_BASE_URL: fake.baseUrl,
-        DEEPGRAM_API_KEY: deepgram.apiKey,
-        DEEPGRAM_BASE_URL: deepgram.url,
-        ELEVENLABS_API_KEY: elevenlabs.apiKey,
-        ELEVENLABS_BASE_URL: elevenlabs.url,
-      },
-    });
+    stack = await startTwilioStack();
+    ({ fake, parley: t } = stack);
     let first = true;
     t.llm!.respond(() => {
       if (!first) return goodbyeScript;
@@ -54,8 +30,7 @@ describe('DTMF on Twilio', () => {
     tenant = await t.tenant();
   });
   afterAll(async () => {
-    await t?.close();
-    await Promise.all([fake?.stop(), deepgram?.close(), elevenlabs?.close()]);
+    await stack?.close();
   });
 
   it('send_dtmf plays the standard tone pairs in-band: the callee decodes exactly the keys sent', async () => {

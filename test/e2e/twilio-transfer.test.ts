@@ -5,22 +5,12 @@
  * transferred with the leg on record. Warm: a second leg whispers the briefing and, when the
  * target presses 1, both legs join one Conference; busy or declined brings the agent back.
  */
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeScriptedSpeech } from '../../src/media/scripted-speech.js';
-import { startDeepgramFake, type DeepgramFake } from '../fakes/deepgram/server.js';
-import { startElevenLabsFake, type ElevenLabsFake } from '../fakes/elevenlabs/server.js';
 import type { FakeLlmScript, RecordedLlmRequest } from '../fakes/openai/server.js';
-import { FakeTwilio } from '../fakes/twilio/index.js';
-import { goodbyeScript, startTestParley, type Tenant, type TestParley } from '../support/parley.js';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+import type { FakeTwilio } from '../fakes/twilio/index.js';
+import { goodbyeScript, type Tenant, type TestParley } from '../support/parley.js';
+import { startTwilioStack, type TwilioStack } from '../support/twilio-stack.js';
 
 const transferTo = (to: string, mode: 'cold' | 'warm'): FakeLlmScript => ({
   text: ['Let me transfer you to billing.'],
@@ -29,29 +19,15 @@ const transferTo = (to: string, mode: 'cold' | 'warm'): FakeLlmScript => ({
 
 describe('transfers on Twilio', () => {
   let fake: FakeTwilio;
-  let deepgram: DeepgramFake;
-  let elevenlabs: ElevenLabsFake;
+  let stack: TwilioStack;
   let t: TestParley;
   let tenant: Tenant;
   let agentId: string;
   let script: FakeLlmScript = goodbyeScript;
 
   beforeAll(async () => {
-    [fake, deepgram, elevenlabs] = await Promise.all([FakeTwilio.start(), startDeepgramFake(), startElevenLabsFake()]);
-    const port = await freePort();
-    t = await startTestParley({
-      env: {
-        PORT: String(port),
-        PARLEY_PUBLIC_URL: `http://127.0.0.1:${port}`,
-        TWILIO_ACCOUNT_SID: fake.accountSid,
-        TWILIO_AUTH_TOKEN: fake.authToken,
-        TWILIO_API_BASE_URL: fake.baseUrl,
-        DEEPGRAM_API_KEY: deepgram.apiKey,
-        DEEPGRAM_BASE_URL: deepgram.url,
-        ELEVENLABS_API_KEY: elevenlabs.apiKey,
-        ELEVENLABS_BASE_URL: elevenlabs.url,
-      },
-    });
+    stack = await startTwilioStack();
+    ({ fake, parley: t } = stack);
     // The first model reply (to the caller's request) is the transfer; anything after it the goodbye.
     t.llm!.respond((request: RecordedLlmRequest) => {
       const messages = (request.body as { messages?: { role: string; content?: unknown }[] }).messages ?? [];
@@ -68,8 +44,7 @@ describe('transfers on Twilio', () => {
     await tenant.request('POST', '/v1/phone-numbers', { number: '+14155550143', carrier: 'twilio', agent_id: agentId });
   });
   afterAll(async () => {
-    await t?.close();
-    await Promise.all([fake?.stop(), deepgram?.close(), elevenlabs?.close()]);
+    await stack?.close();
   });
 
   async function callAndAsk(callee: string) {

@@ -5,7 +5,6 @@
  * it). Speech goes through the Deepgram, ElevenLabs and Cartesia fakes, the model through the
  * fake OpenAI server: the production clients all the way.
  */
-import { createServer } from 'node:net';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +19,7 @@ import { startElevenLabsFake, type ElevenLabsFake } from '../fakes/elevenlabs/se
 import type { FakeLlmScript, RecordedLlmRequest } from '../fakes/openai/server.js';
 import { FakeTwilio, type FakeTwilioCall } from '../fakes/twilio/index.js';
 import { goodbyeScript, startTestParley, type Tenant, type TestParley } from '../support/parley.js';
+import { freePort } from '../support/twilio-stack.js';
 
 const silence = Buffer.alloc(160, 0xff);
 
@@ -77,14 +77,6 @@ class ScriptedCaller {
     const reply = this.replies.shift();
     if (reply) setTimeout(() => this.call.stream?.say(encodeScriptedSpeech(reply)), 200);
   }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 function lastUserMessage(request: RecordedLlmRequest): string {

@@ -7,57 +7,32 @@
  * starts after its beep.
  */
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MULAW_SILENCE } from '../../src/media/mulaw.js';
 import { sineMulaw } from '../../src/media/signal.js';
-import { startDeepgramFake, type DeepgramFake } from '../fakes/deepgram/server.js';
-import { startElevenLabsFake, type ElevenLabsFake } from '../fakes/elevenlabs/server.js';
-import { FakeTwilio, type CalleeScript } from '../fakes/twilio/index.js';
-import { startTestParley, type Tenant, type TestParley } from '../support/parley.js';
+import type { CalleeScript, FakeTwilio } from '../fakes/twilio/index.js';
+import type { Tenant, TestParley } from '../support/parley.js';
+import { startTwilioStack, type TwilioStack } from '../support/twilio-stack.js';
 
 const greeting = readFileSync(new URL('../../src/telephony/sim/audio/recordings/voicemail-greeting.ulaw', import.meta.url));
 /** The machine: its recorded greeting (7.35 s) from 200 ms after the stream starts, 600 ms of quiet, a 400 ms beep. */
 const machineSpeech = [{ atMs: 200, audio: Buffer.concat([greeting, Buffer.alloc(4800, MULAW_SILENCE), sineMulaw({ durationMs: 400, frequencyHz: 1000 })]) }];
 const beepEndsMs = 200 + 7350 + 600 + 400;
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 describe('answering machines on Twilio', () => {
   let fake: FakeTwilio;
-  let deepgram: DeepgramFake;
-  let elevenlabs: ElevenLabsFake;
+  let stack: TwilioStack;
   let t: TestParley;
   let tenant: Tenant;
   let numberIndex = 0;
 
   beforeAll(async () => {
-    [fake, deepgram, elevenlabs] = await Promise.all([FakeTwilio.start(), startDeepgramFake(), startElevenLabsFake()]);
-    const port = await freePort();
-    t = await startTestParley({
-      env: {
-        PORT: String(port),
-        PARLEY_PUBLIC_URL: `http://127.0.0.1:${port}`,
-        TWILIO_ACCOUNT_SID: fake.accountSid,
-        TWILIO_AUTH_TOKEN: fake.authToken,
-        TWILIO_API_BASE_URL: fake.baseUrl,
-        DEEPGRAM_API_KEY: deepgram.apiKey,
-        DEEPGRAM_BASE_URL: deepgram.url,
-        ELEVENLABS_API_KEY: elevenlabs.apiKey,
-        ELEVENLABS_BASE_URL: elevenlabs.url,
-      },
-    });
+    stack = await startTwilioStack();
+    ({ fake, parley: t } = stack);
     tenant = await t.tenant();
   });
   afterAll(async () => {
-    await t?.close();
-    await Promise.all([fake?.stop(), deepgram?.close(), elevenlabs?.close()]);
+    await stack?.close();
   });
 
   async function call(voicemail: Record<string, unknown>, script: CalleeScript, greetingText = 'Hello, this is Parley.') {
