@@ -134,7 +134,9 @@ export class AnswerDetection implements AnswerInfo {
   }
 
   private hearAudio(detector: AnsweringMachineDetector, payload: Uint8Array): void {
-    if (this.cued) return;
+    // Done listening once a message was cued, or once a person (or nobody the detector could
+    // judge) answered: nothing after that needs the detector, and this runs for every frame of the call.
+    if (this.cued || (this.verdict && this.verdict.verdict !== 'machine')) return;
     this.heardMs += payload.length / 8;
     detector.pushAudio(payload);
     const decision = detector.decision;
