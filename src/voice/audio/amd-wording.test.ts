@@ -10,6 +10,11 @@ describe('answering-machine wording', () => {
       'sorry i missed you',
       'our office is currently closed',
       'your call has been forwarded to an automated voice messaging system',
+      'thank you for calling riverside plumbing',
+      'the person you are calling',
+      'the number you have dialed',
+      'your call has been forwarded',
+      "i'm not available right now",
     ]) {
       expect(soundsLikeGreeting(text), text).toBe(true);
     }
@@ -25,5 +30,6 @@ describe('answering-machine wording', () => {
     expect(soundsLikeGreeting('hello?')).toBe(false);
     expect(soundsLikePerson('hello?')).toBe(false);
     expect(soundsLikePerson("you've reached Dana, who is this? leave a message")).toBe(false);
+    for (const text of ['who are you calling for', 'hi this is mark from accounting', "i'm here, who is it"]) expect(soundsLikeGreeting(text), text).toBe(false);
   });
 });
