@@ -87,10 +87,10 @@ describe('the log', () => {
     for (const operation of operations) await drive(operation, ids);
     await tenant.request('POST', `/v1/hooks/${hook.body.token}`, { action: 'call.create', data: { agent_id: agent.id, contact_number: phone, contact_name: name } });
 
-    // The chat WebSocket with the key and the variables in its query, as a browser sends them.
+    // The chat WebSocket as a browser opens it: the key as the subprotocol, the variables in the query.
     const variables = encodeURIComponent(JSON.stringify({ customer_name: name, appointment_date: 'Friday' }));
     await new Promise<void>((resolve) => {
-      const socket = new WebSocket(`${t.url.replace('http', 'ws')}/v1/agents/${agent.id}/chat?api_key=${tenant.key}&variables=${variables}`);
+      const socket = new WebSocket(`${t.url.replace('http', 'ws')}/v1/agents/${agent.id}/chat?variables=${variables}`, [`bearer.${tenant.key}`]);
       socket.on('message', () => socket.close());
       socket.on('close', () => resolve());
       socket.on('error', () => resolve());

@@ -5,7 +5,7 @@
  * {"type":"error","code","message"}. Variables may also come as ?variables=<json>.
  */
 import { z } from 'zod';
-import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
 import { authenticate, bearerToken, principalOf } from '../auth.js';
 import type { ApiServices } from '../services.js';
@@ -22,8 +22,6 @@ const clientMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('end') }),
 ]);
 
-/** A browser's WebSocket cannot set headers: its key comes as the subprotocol `bearer.<key>` (or `?api_key=`). */
-const keyFromRequest = (request: FastifyRequest) => websocketKey(request) ?? ((request.query as Record<string, string | undefined>).api_key || undefined);
 
 export interface ChatDeps {
   readonly engine: ConversationEngine;
@@ -119,7 +117,7 @@ function safeJson(text: string): unknown {
 export function chatRoutes(app: FastifyInstance, services: ApiServices, deps: ChatDeps): void {
   app.get(
     '/v1/agents/:id/chat',
-    { websocket: true, schema: { hide: true }, onRequest: authenticate(services.keys, 'agents:read', keyFromRequest) },
+    { websocket: true, schema: { hide: true }, onRequest: authenticate(services.keys, 'agents:read', websocketKey) },
     (socket, request) => {
       const { id } = request.params as { id: string };
       const raw = (request.query as Record<string, string | undefined>).variables;
