@@ -62,6 +62,14 @@ function figures(results: readonly Scored[], pickOutcome: (s: Scored) => Outcome
   const afterBeep = beeped.filter((o) => o.cue).map((o) => o.cue!.atMs - o.facts!.beep!.endMs);
   const plain = caught.filter((o) => o.facts && !o.facts.beep);
   const afterGreeting = plain.filter((o) => o.cue).map((o) => o.cue!.atMs - o.facts!.speechEndMs);
+  // How long a person who answered had been silent when the verdict came: since the end of the
+  // last word they had said by then.
+  const waits = outcomes
+    .filter((o) => o.label === 'human' && o.facts)
+    .map((o) => {
+      const ended = o.facts!.words.map((w) => w.endMs).filter((end) => end <= o.decision.atMs);
+      return ended.length ? o.decision.atMs - Math.max(...ended) : 0;
+    });
   return [
     pct(right, outcomes.length),
     pct(truePositives, calledMachine.length),
@@ -70,6 +78,7 @@ function figures(results: readonly Scored[], pickOutcome: (s: Scored) => Outcome
     `${seconds(times(), 50)} / ${seconds(times(), 95)}`,
     `${seconds(times('human'), 50)} / ${seconds(times('human'), 95)}`,
     `${seconds(times('machine'), 50)} / ${seconds(times('machine'), 95)}`,
+    waits.length ? `${seconds(waits, 50)} / ${seconds(waits, 95)}` : '-',
     `${beeped.filter((o) => o.cue?.reason === 'beep').length} of ${machines.filter((o) => o.facts?.beep).length}`,
     `${afterBeep.filter((ms) => ms < 0).length} / ${seconds(afterBeep, 50)} / ${seconds(afterBeep, 95)}`,
     `${afterGreeting.filter((ms) => ms < 0).length} / ${seconds(afterGreeting, 50)} / ${seconds(afterGreeting, 95)}`,
@@ -84,6 +93,7 @@ const FIGURES = [
   'verdict p50 / p95 s, all',
   'verdict p50 / p95 s, human',
   'verdict p50 / p95 s, machine',
+  "a person's silence before the verdict p50 / p95 s",
   'message cued by the beep',
   'cue after beep end: early / p50 / p95 s',
   'cue after greeting end (no beep): early / p50 / p95 s',

@@ -132,6 +132,32 @@ describe('AnsweringMachineDetector', () => {
     expect(detector.decision!.atMs).toBeGreaterThan(2900);
   });
 
+  it('with words from speech-to-text, hears a long answer to its pause instead of calling it a greeting by length', () => {
+    // "Hello, this is Nina from the billing office, who is this?": 3 s of speech from 0.5 s.
+    const detector = new AnsweringMachineDetector();
+    const audio = Buffer.concat([silenceMulaw(500), speechLikeMulaw({ durationMs: 3000 }), silenceMulaw(2000)]);
+    for (const [i, frame] of sliceFrames(audio).entries()) {
+      if (i === 50) expect(detector.pushTranscript('hello this is nina')).toBeNull();
+      if (i === 120) expect(detector.pushTranscript('hello this is nina from the billing office')).toBeNull();
+      detector.pushAudio(frame);
+      if (detector.decision) break;
+    }
+    // The audio alone calls it a machine at 2.4 s (its stretch passes 1.9 s).
+    expect(run(audio).decision).toMatchObject({ verdict: 'machine', reason: 'long_greeting' });
+    expect(detector.decision).toEqual({ verdict: 'human', reason: 'short_answer', atMs: 4300 });
+  });
+
+  it('with words but no stock phrase, calls a voice still talking at the later bound a machine', () => {
+    const detector = new AnsweringMachineDetector();
+    const audio = Buffer.concat([silenceMulaw(300), speechLikeMulaw({ durationMs: 8000 })]);
+    for (const [i, frame] of sliceFrames(audio).entries()) {
+      if (i === 40) detector.pushTranscript('hi this is tom');
+      detector.pushAudio(frame);
+      if (detector.decision) break;
+    }
+    expect(detector.decision).toEqual({ verdict: 'machine', reason: 'timeout', atMs: 4500 });
+  });
+
   it('takes the transcript wording into account', () => {
     const machine = new AnsweringMachineDetector();
     machine.pushAudio(speechLikeMulaw({ durationMs: 20 }));

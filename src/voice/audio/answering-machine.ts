@@ -8,10 +8,18 @@
  * - a greeting ends in a beep (a steady tone no voice holds);
  * - the transcript, when speech-to-text runs, says "leave a message", "after the tone", ...
  *
- * The verdict never comes later than `maxAnalysisMs`: then it goes by what it hears at that
- * moment (a voice still talking is a greeting's, a pause after speech a person's), so a long
- * answer such as "Hi, this is Mark from accounting, who's calling?" that is still going at the
- * bound is called a machine. That is the price of the bound; the bench measures it.
+ * From the audio alone the verdict never comes later than `maxAnalysisMs`: then it goes by
+ * what it hears at that moment (a voice still talking is a greeting's, a pause after speech a
+ * person's), so a long answer such as "Hi, this is Mark from accounting, who's calling?" that
+ * is still going at the bound is called a machine. That is the price of the bound; the bench
+ * measures it.
+ *
+ * Once speech-to-text puts words to the answer, the words decide instead of its length: a
+ * greeting says so ("you've reached", "leave a message") within a sentence or two, a person
+ * asks who is calling or stops to listen. Length alone then calls nothing, and a voice still
+ * talking is heard until `maxAnalysisWithWordsMs`. The later verdict costs nobody a wait: a
+ * person still talking is not waiting for the agent, and a person who stops is called one
+ * `answerSilenceMs` later, as before.
  *
  * After a machine verdict it keeps listening and says when a message may start: when the beep
  * ends, or after the greeting has been quiet long enough, or at a cap.
@@ -59,8 +67,8 @@ export interface AmdOptions {
   /** No speech by then: unknown. Default 3000 ms. */
   readonly noSpeechMs?: number;
   /**
-   * The verdict is never later than this: it is taken from what was heard (still talking:
-   * machine; quiet after speech: human; nothing: unknown). Default 2900 ms, under the 3 s a
+   * From the audio alone the verdict is never later than this: it is taken from what was heard
+   * (still talking: machine; quiet after speech: human; nothing: unknown). Default 2900 ms, under the 3 s a
    * person will wait after "Hello?" before hanging up or saying it again.
    */
   readonly maxAnalysisMs?: number;
@@ -73,6 +81,13 @@ export interface AmdOptions {
   readonly maxGreetingMs?: number;
   /** A frame is speech this far above the line's noise floor. Default 7 dB. */
   readonly voicedAboveFloorDb?: number;
+  /**
+   * The bound once speech-to-text has put words to the answer (none a greeting's or a person's
+   * yet); length alone then calls no greeting. Default 4500 ms: on the labelled set's tuning
+   * part, with a transcript 300 ms behind the audio, every greeting had said a stock phrase or
+   * was still talking by then, and every long answer had stopped to listen.
+   */
+  readonly maxAnalysisWithWordsMs?: number;
 }
 
 export { soundsLikeGreeting, soundsLikePerson };
@@ -90,6 +105,8 @@ export class AnsweringMachineDetector {
   private lastVoicedEndMs = 0;
   private voicedRunMs = 0;
   private decided: AmdDecision | null = null;
+  /** Speech-to-text has put words to this answer: they decide, not its length. */
+  private worded = false;
   private cue: MessageCue | null = null;
 
   constructor(options: AmdOptions = {}) {
@@ -102,6 +119,7 @@ export class AnsweringMachineDetector {
       greetingEndSilenceMs: options.greetingEndSilenceMs ?? 1500,
       maxGreetingMs: options.maxGreetingMs ?? 30_000,
       voicedAboveFloorDb: options.voicedAboveFloorDb ?? 7,
+      maxAnalysisWithWordsMs: options.maxAnalysisWithWordsMs ?? 4500,
     };
   }
 
@@ -141,10 +159,10 @@ export class AnsweringMachineDetector {
     if (this.speechStartMs === null) {
       return this.elapsedMs >= Math.min(this.o.noSpeechMs, this.o.maxAnalysisMs) ? this.decide('unknown', 'no_speech') : null;
     }
-    if (this.stretchSpeechMs >= this.o.greetingSpeechMs) return this.decide('machine', 'long_greeting');
+    if (!this.worded && this.stretchSpeechMs >= this.o.greetingSpeechMs) return this.decide('machine', 'long_greeting');
     const quietMs = this.elapsedMs - this.lastVoicedEndMs;
     if (quietMs >= this.o.answerSilenceMs) return this.decide('human', 'short_answer');
-    if (this.elapsedMs >= this.o.maxAnalysisMs) {
+    if (this.elapsedMs >= (this.worded ? this.o.maxAnalysisWithWordsMs : this.o.maxAnalysisMs)) {
       // Out of time: a voice still going is a greeting's; a pause longer than a word gap after
       // it is a person waiting for the caller.
       return quietMs > this.o.pauseBridgeMs ? this.decide('human', 'timeout') : this.decide('machine', 'timeout');
@@ -154,11 +172,12 @@ export class AnsweringMachineDetector {
 
   /**
    * A transcript of the callee's side (interim or final). Greeting wording decides `machine` at
-   * once; a person's wording ("who is this?") decides `human` when it comes before the
-   * length rule fired. Returns the verdict when the wording made it.
+   * once; a person's wording ("who is this?") decides `human`; other words put the wording in
+   * charge instead of the length (see the class comment). Returns the verdict when the wording made it.
    */
   pushTranscript(text: string): AmdDecision | null {
     if (this.decided) return null;
+    if (/\p{L}/u.test(text)) this.worded = true;
     if (soundsLikeGreeting(text)) return this.decide('machine', 'wording');
     if (soundsLikePerson(text)) return this.decide('human', 'wording');
     return null;
