@@ -33,7 +33,7 @@ export interface CampaignServiceOptions {
   readonly simulated: (carrier: string) => boolean;
 }
 
-/** The event each move raises: webhooks send campaign.started; GET /v1/events streams them all. */
+/** The event each move raises, sent as a webhook and streamed by GET /v1/events. */
 const movedEvents = { start: 'campaign.started', pause: 'campaign.paused', resume: 'campaign.resumed', cancel: 'campaign.canceled' } as const;
 
 export class CampaignService {

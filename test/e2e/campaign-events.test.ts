@@ -7,10 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestParley, type Tenant, type TestParley } from '../support/parley.js';
 import { readEvents, type SseMessage } from '../support/sse.js';
 import { EventFeed } from '../../src/events/event-feed.js';
+import { startWebhookReceiver } from '../fakes/webhook-receiver/receiver.js';
 
 let server: TestParley;
 beforeAll(async () => {
-  server = await startTestParley();
+  server = await startTestParley({ env: { PARLEY_WEBHOOK_ALLOW_PRIVATE: '1' } });
 });
 afterAll(async () => {
   await server?.close();
@@ -105,4 +106,38 @@ describe('campaign events in GET /v1/events', () => {
     expect(response.status).toBe(400);
     expect(JSON.stringify(response.body.error)).toContain('last-event-id');
   });
+});
+
+describe('campaign webhooks', () => {
+  it('sends every move of a campaign as a signed webhook carrying the campaign, to endpoints that want it', async () => {
+    const tenant = await server.tenant();
+    const wanted = ['campaign.started', 'campaign.paused', 'campaign.resumed', 'campaign.canceled', 'campaign.completed'];
+    const created = await tenant.request('POST', '/v1/webhook-endpoints', { url: 'http://127.0.0.1:9/placeholder', events: wanted });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const receiver = await startWebhookReceiver({ secret: created.body.secret });
+    try {
+      await tenant.request('PATCH', `/v1/webhook-endpoints/${created.body.id}`, { url: receiver.url });
+      const finished = await draftCampaign(tenant);
+      const canceled = await draftCampaign(tenant);
+      for (const move of ['start', 'pause', 'resume']) expect((await tenant.request('POST', `/v1/campaigns/${finished}/${move}`)).status).toBe(200);
+      expect((await tenant.request('POST', `/v1/campaigns/${canceled}/cancel`)).status).toBe(200);
+
+      const deliveries = await receiver.waitForDeliveries(5, 40_000);
+      // Only the campaign events the endpoint asked for (none of the calls'), each signed.
+      expect(deliveries.every((d) => d.verified && d.type?.startsWith('campaign.'))).toBe(true);
+      // Deliveries may overtake one another on the wire; each carries when its move happened.
+      const of = (id: string) =>
+        deliveries
+          .filter((d) => (d.json as any).data.id === id)
+          .sort((a, b) => Date.parse((a.json as any).timestamp) - Date.parse((b.json as any).timestamp))
+          .map((d) => d.type);
+      expect(of(finished)).toEqual(['campaign.started', 'campaign.paused', 'campaign.resumed', 'campaign.completed']);
+      expect(of(canceled)).toEqual(['campaign.canceled']);
+      const completed = deliveries.find((d) => d.type === 'campaign.completed')!.json as any;
+      expect(completed.data).toMatchObject({ id: finished, status: 'completed', progress: { total: 2, done: { completed: 1, busy: 1 } } });
+      expect((deliveries.find((d) => d.type === 'campaign.canceled')!.json as any).data).toMatchObject({ id: canceled, status: 'canceled' });
+    } finally {
+      await receiver.close();
+    }
+  }, 60_000);
 });
