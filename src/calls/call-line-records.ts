@@ -7,7 +7,7 @@ import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../store/database.js';
 import { calls } from '../store/schema.js';
 import type { CallService } from './call-service.js';
-import type { CallRow } from './call-view.js';
+import { recordingUrlOf, type CallRow } from './call-view.js';
 
 /** A transfer as the call keeps it (API spelling); a type, not an interface, so it is a JSON record as it stands. */
 export type TransferRecord = {
@@ -67,9 +67,16 @@ export class CallLineRecords {
     return row ?? null;
   }
 
-  /** Stores the recording's state; `call.recording_ready` raises the webhook. */
+  /**
+   * Stores the recording's state; `call.recording_ready` raises the webhook. The event says what
+   * a reader of the call's events needs (where to fetch it, how long it is), not where the
+   * storage keeps it.
+   */
   async recording(callId: string, recording: RecordingRecord, event?: 'call.recording_ready' | 'call.recording_deleted'): Promise<CallRow | null> {
-    return this.update(callId, { recording }, event, { ...recording });
+    const { status, size_bytes, duration_ms, started_at, ready_at } = recording;
+    return this.update(callId, { recording }, event, {
+      status, size_bytes, duration_ms, started_at, ready_at, recording_url: recordingUrlOf({ id: callId, recording }),
+    });
   }
 
   private async update(

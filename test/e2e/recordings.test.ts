@@ -83,8 +83,11 @@ describe('recordings', () => {
     expect(rms(wav, 1, greeting.offset_ms + 200, greeting.offset_ms + 1200)).toBeGreaterThan(500);
     expect(rms(wav, 0, greeting.offset_ms + 200, greeting.offset_ms + 1200)).toBeLessThan(50);
 
-    const events = (await tenant.request('GET', `/v1/calls/${ended.id}/events`)).body.data.map((e: { type: string }) => e.type);
-    expect(events).toContain('call.recording_ready');
+    const events = (await tenant.request('GET', `/v1/calls/${ended.id}/events`)).body.data;
+    const ready = events.find((e: { type: string }) => e.type === 'call.recording_ready');
+    // Where to fetch it and how long it is; not the storage's own key.
+    expect(ready.data).toMatchObject({ status: 'ready', recording_url: `/v1/calls/${ended.id}/recording`, duration_ms: expect.any(Number) });
+    expect(ready.data).not.toHaveProperty('key');
   });
 
   it('cuts the agent channel where a barge-in stopped the callee hearing it', async () => {
