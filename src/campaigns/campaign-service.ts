@@ -14,6 +14,7 @@ import type { OrgEvents } from '../orgs/org-events.js';
 import type { CallService } from '../calls/call-service.js';
 import { activeStatuses } from '../calls/call-status.js';
 import { parseCsv } from '../shared/csv.js';
+import { KeyedLock } from '../shared/keyed-lock.js';
 import type { LabelledWindow } from '../dispatch/dial-rules.js';
 import type { SchedulerClock } from '../dispatch/scheduler.js';
 import { readOrgSettings } from '../orgs/org-settings.js';
@@ -21,6 +22,9 @@ import { campaignWindows } from './campaign-lane.js';
 import { campaignView, type AttemptView, type CampaignContactRow, type CampaignRow, type CampaignStatus, type CreateCampaignInput, type UpdateCampaignInput } from './campaign-schema.js';
 import { countProgress } from './campaign-progress.js';
 import { importContacts, type ContactEntry, type ImportResult } from './contact-import.js';
+
+/** Places a dialect call, linked to its campaign contact and attempt when given one. */
+type PlaceFiled<T> = (link?: { campaignId: string; contactId: string; attempt: number }) => Promise<T>;
 
 export interface CampaignServiceOptions {
   readonly db: Db;
@@ -37,6 +41,9 @@ export interface CampaignServiceOptions {
 const movedEvents = { start: 'campaign.started', pause: 'campaign.paused', resume: 'campaign.resumed', cancel: 'campaign.canceled' } as const;
 
 export class CampaignService {
+  /** Dialect calls filed under a campaign, one at a time per contact. */
+  private readonly filing = new KeyedLock();
+
   constructor(private readonly options: CampaignServiceOptions) {}
 
   private get db(): Db {
@@ -206,42 +213,82 @@ export class CampaignService {
    * number becomes (or is again) a contact of the campaign, being called; the call is its next
    * attempt. `place` stores the call; when it is refused the contact is put back as it was.
    */
-  async fileCall<T extends { call: { id: string } }>(orgId: string, campaign: CampaignRow, phone: string, place: (link?: { campaignId: string; contactId: string; attempt: number }) => Promise<T>, idempotencyKey?: string): Promise<T> {
-    if (idempotencyKey) {
-      // A replay (same Idempotency-Key) answers the call already placed and counts no attempt:
-      // the contact is left as it is, and the request is placed again exactly as it was filed.
-      const [placed] = await this.db
-        .select({ campaignId: calls.campaignId, contactId: calls.campaignContactId, attempt: calls.attempt })
-        .from(calls)
-        .where(and(eq(calls.orgId, orgId), eq(calls.idempotencyKey, idempotencyKey)));
-      if (placed) return place(placed.campaignId && placed.contactId && placed.attempt !== null ? { campaignId: placed.campaignId, contactId: placed.contactId, attempt: placed.attempt } : undefined);
-    }
+  async fileCall<T extends { call: { id: string }; created: boolean }>(orgId: string, campaign: CampaignRow, phone: string, place: PlaceFiled<T>, idempotencyKey?: string): Promise<T> {
+    // One request per contact at a time in this process: a client's retry racing its first try
+    // would otherwise bump the contact twice, and the loser trip over the winner's call.
+    return this.filing.run(`${campaign.id} ${phone}`, () => this.fileCallNow(orgId, campaign, phone, place, idempotencyKey));
+  }
+
+  private async fileCallNow<T extends { call: { id: string }; created: boolean }>(orgId: string, campaign: CampaignRow, phone: string, place: PlaceFiled<T>, idempotencyKey?: string): Promise<T> {
+    // A replay (same Idempotency-Key) answers the call already placed and counts no attempt.
+    const replayed = idempotencyKey ? await this.replay(orgId, idempotencyKey, place) : undefined;
+    if (replayed) return replayed;
     if (campaign.status === 'canceled') this.conflict(campaign, 'take calls');
-    const [before] = await this.db.select().from(campaignContacts).where(and(eq(campaignContacts.campaignId, campaign.id), eq(campaignContacts.phone, phone)));
-    const now = this.options.clock.now();
-    let contactId: string;
-    let attempt: number;
-    if (before) {
-      await this.db.update(campaignContacts).set({ status: 'calling', attempts: before.attempts + 1, lastCallId: null, updatedAt: now }).where(eq(campaignContacts.id, before.id));
-      contactId = before.id;
-      attempt = before.attempts + 1;
-    } else {
-      contactId = newId('ccontact');
-      attempt = 1;
-      const [last] = await this.db.select({ seq: sql<number | null>`max(${campaignContacts.seq})` }).from(campaignContacts).where(eq(campaignContacts.campaignId, campaign.id));
-      await this.db.insert(campaignContacts).values({ id: contactId, campaignId: campaign.id, orgId, seq: Number(last?.seq ?? 0) + 1, phone, status: 'calling', attempts: 1, fields: { source: 'dialect' } });
-    }
+    // The contact is marked as being called (so the campaign's own lane does not dial it too), the
+    // call is stored, and only a call this request created counts as an attempt. A twin request
+    // in another process computes the same contact and attempt, so its call is a replay of this
+    // one (or this one of its), never a second attempt.
+    const contact = await this.contactToCall(orgId, campaign.id, phone);
+    const attempt = contact.before ? contact.before.attempts + 1 : 1;
+    let placed: T;
     try {
-      const placed = await place({ campaignId: campaign.id, contactId, attempt });
-      await this.db.update(campaignContacts).set({ lastCallId: placed.call.id }).where(and(eq(campaignContacts.id, contactId), isNull(campaignContacts.lastCallId)));
-      return placed;
+      placed = await place({ campaignId: campaign.id, contactId: contact.id, attempt });
     } catch (error) {
-      // Only if the contact is still as this request left it (a claim or a call's end may have moved it since).
-      const untouched = and(eq(campaignContacts.id, contactId), eq(campaignContacts.status, 'calling'), eq(campaignContacts.attempts, attempt), isNull(campaignContacts.lastCallId));
-      if (before) await this.db.update(campaignContacts).set({ status: before.status, attempts: before.attempts, lastCallId: before.lastCallId }).where(untouched);
-      else await this.db.delete(campaignContacts).where(untouched);
+      await this.putBack(contact);
+      // A twin stored this key's call first, after this contact had already counted it: answer with that call.
+      if (idempotencyKey && error instanceof AppError && error.code === 'IDEMPOTENCY_KEY_REUSED') {
+        const first = await this.replay(orgId, idempotencyKey, place);
+        if (first) return first;
+      }
       throw error;
     }
+    if (placed.created) {
+      await this.db
+        .update(campaignContacts)
+        .set({ attempts: attempt, lastCallId: placed.call.id, updatedAt: this.options.clock.now() })
+        .where(and(eq(campaignContacts.id, contact.id), sql`${campaignContacts.attempts} < ${attempt}`));
+    }
+    return placed;
+  }
+
+  /** The campaign's contact for `phone`, marked as being called; added (with no attempt yet) when new. */
+  private async contactToCall(orgId: string, campaignId: string, phone: string): Promise<{ id: string; before: CampaignContactRow | null }> {
+    const now = this.options.clock.now();
+    const [before] = await this.db.select().from(campaignContacts).where(and(eq(campaignContacts.campaignId, campaignId), eq(campaignContacts.phone, phone)));
+    if (before) {
+      // lastCallId cleared: the new call's end may be filed before this request links it.
+      await this.db.update(campaignContacts).set({ status: 'calling', lastCallId: null, updatedAt: now }).where(eq(campaignContacts.id, before.id));
+      return { id: before.id, before };
+    }
+    const [last] = await this.db.select({ seq: sql<number | null>`max(${campaignContacts.seq})` }).from(campaignContacts).where(eq(campaignContacts.campaignId, campaignId));
+    const [inserted] = await this.db
+      .insert(campaignContacts)
+      .values({ id: newId('ccontact'), campaignId, orgId, seq: Number(last?.seq ?? 0) + 1, phone, status: 'calling', attempts: 0, fields: { source: 'dialect' } })
+      .onConflictDoNothing({ target: [campaignContacts.campaignId, campaignContacts.phone] })
+      .returning({ id: campaignContacts.id });
+    // Another process added the number a moment ago: call that contact.
+    return inserted ? { id: inserted.id, before: null } : this.contactToCall(orgId, campaignId, phone);
+  }
+
+  /** A call that was refused leaves the contact as it was, if nothing else moved it since. */
+  private async putBack(contact: { id: string; before: CampaignContactRow | null }): Promise<void> {
+    const { id, before } = contact;
+    if (!before) {
+      await this.db.delete(campaignContacts).where(and(eq(campaignContacts.id, id), eq(campaignContacts.attempts, 0), isNull(campaignContacts.lastCallId)));
+      return;
+    }
+    const unmoved = and(eq(campaignContacts.id, id), eq(campaignContacts.status, 'calling'), eq(campaignContacts.attempts, before.attempts), isNull(campaignContacts.lastCallId));
+    await this.db.update(campaignContacts).set({ status: before.status, lastCallId: before.lastCallId }).where(unmoved);
+  }
+
+  /** The call already placed with this Idempotency-Key, placed again exactly as it was filed (so its request matches). */
+  private async replay<T>(orgId: string, idempotencyKey: string, place: PlaceFiled<T>): Promise<T | undefined> {
+    const [placed] = await this.db
+      .select({ campaignId: calls.campaignId, contactId: calls.campaignContactId, attempt: calls.attempt })
+      .from(calls)
+      .where(and(eq(calls.orgId, orgId), eq(calls.idempotencyKey, idempotencyKey)));
+    if (!placed) return undefined;
+    return place(placed.campaignId && placed.contactId && placed.attempt !== null ? { campaignId: placed.campaignId, contactId: placed.contactId, attempt: placed.attempt } : undefined);
   }
 
   /** Where the list stands: pending, live, done by outcome, retries waiting, skipped by rule. */

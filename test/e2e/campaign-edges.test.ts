@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { startTestParley, type Tenant, type TestParley } from '../support/parley.js';
+import { createTempDatabase, postgresUrl } from '../support/postgres.js';
 import { calls, campaignContacts } from '../../src/store/schema.js';
 
 let t: TestParley;
@@ -49,6 +50,57 @@ describe('a HappyRobot replay with the same Idempotency-Key', () => {
     expect(again).toMatchObject({ status: 200, body: { id: first.body.id } });
     const contact = (await contactsOf(tenant, campaign.id)).find((row) => row.phone === '+14155550178');
     expect(contact).toMatchObject({ status: 'done', result: 'completed', attempts: 1, calls: [expect.objectContaining({ call_id: first.body.id, attempt: 1 })] });
+  });
+
+  it('answers replays arriving at the same instant with the one call, counted once', async () => {
+    const tenant = await t.tenant();
+    const agent = await tenant.agent();
+    const campaign = (await tenant.request('POST', '/v1/campaigns', { name: 'Simultaneous replays', agent_id: agent.id })).body;
+    const dial = (phone: string) => fetch(`${t.url}/compat/happyrobot/api/v1/dial/outbound`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tenant.key}`, 'content-type': 'application/json', 'idempotency-key': `same-instant-${phone}` },
+      body: JSON.stringify({ agent_id: agent.id, phone_number: phone, campaign_id: campaign.id }),
+    }).then(async (response) => ({ status: response.status, body: await response.json() }));
+    // A contact new to the campaign, and one already on its list.
+    await tenant.request('POST', `/v1/campaigns/${campaign.id}/contacts`, { contacts: [{ phone: '+14155550182' }] });
+    for (const phone of ['+14155550181', '+14155550182']) {
+      const answers = await Promise.all([dial(phone), dial(phone), dial(phone)]);
+      expect(answers.map((a) => a.status), JSON.stringify(answers)).toEqual([200, 200, 200]);
+      expect(new Set(answers.map((a) => a.body.id)).size).toBe(1);
+      await tenant.waitForEnd(answers[0]!.body.id);
+      const contact = (await contactsOf(tenant, campaign.id)).find((row) => row.phone === phone);
+      expect(contact).toMatchObject({ attempts: 1, calls: [expect.objectContaining({ call_id: answers[0]!.body.id, attempt: 1 })] });
+    }
+  });
+});
+
+describe.skipIf(!postgresUrl)('replays at the same instant on two processes', () => {
+  it('answer with the one call, counted once, for a new contact and a listed one', async () => {
+    const temp = await createTempDatabase();
+    const a = await startTestParley({ databaseUrl: temp.url });
+    const b = await startTestParley({ databaseUrl: temp.url });
+    try {
+      const tenant = await a.tenant();
+      const agent = await tenant.agent();
+      const campaign = (await tenant.request('POST', '/v1/campaigns', { name: 'Replays across processes', agent_id: agent.id })).body;
+      await tenant.request('POST', `/v1/campaigns/${campaign.id}/contacts`, { contacts: [{ phone: '+14155550192' }] });
+      const dial = (base: string, phone: string) => fetch(`${base}/compat/happyrobot/api/v1/dial/outbound`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${tenant.key}`, 'content-type': 'application/json', 'idempotency-key': `two-processes-${phone}` },
+        body: JSON.stringify({ agent_id: agent.id, phone_number: phone, campaign_id: campaign.id }),
+      }).then(async (response) => ({ status: response.status, body: await response.json() }));
+      for (const phone of ['+14155550191', '+14155550192']) {
+        const answers = await Promise.all([dial(a.url, phone), dial(b.url, phone)]);
+        expect(answers.map((answer) => answer.status), JSON.stringify(answers)).toEqual([200, 200]);
+        expect(answers[1]!.body.id).toBe(answers[0]!.body.id);
+        await tenant.waitForEnd(answers[0]!.body.id);
+        const contact = (await contactsOf(tenant, campaign.id)).find((row) => row.phone === phone);
+        expect(contact).toMatchObject({ attempts: 1, calls: [expect.objectContaining({ call_id: answers[0]!.body.id, attempt: 1 })] });
+      }
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+      await temp.drop();
+    }
   });
 });
 
