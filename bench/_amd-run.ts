@@ -9,7 +9,7 @@ import type { AnswerFacts } from '../scripts/amd-set.js';
 import { encodeMulaw } from '../src/media/mulaw.js';
 import { resamplePcm16 } from '../src/media/resample.js';
 import { AnsweringMachineDetector, type AmdDecision, type AmdOptions, type MessageCue } from '../src/voice/audio/answering-machine.js';
-import { parseWav } from '../src/voice/tts/espeak/wav.js';
+import { parseWav } from '../src/media/wav.js';
 
 /** A streaming STT's interim result lands this long after the word's audio ends. */
 export const TRANSCRIPT_LAG_MS = 300;

@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { resamplePcm16 } from '../src/media/resample.js';
-import { parseWav } from '../src/voice/tts/espeak/wav.js';
+import { parseWav } from '../src/media/wav.js';
 
 export const RATE_HZ = 8000;
 

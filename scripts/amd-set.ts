@@ -17,7 +17,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { resamplePcm16 } from '../src/media/resample.js';
-import { writeWav } from '../src/voice/tts/espeak/wav.js';
+import { writeWav } from '../src/media/wav.js';
 import { addLineNoise, concat, random, RATE_HZ, scaled, silence, speak, tone, type LineKind, type TimedWord } from './amd-set-audio.js';
 import { AMD_SET_PARTS, phrasesOf, type AmdSetPart } from './amd-set-phrases.js';
 

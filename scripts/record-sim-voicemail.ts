@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { encodeMulaw } from '../src/media/mulaw.js';
 import { resamplePcm16 } from '../src/media/resample.js';
-import { parseWav } from '../src/voice/tts/espeak/wav.js';
+import { parseWav } from '../src/media/wav.js';
 
 export const SIM_VOICEMAIL_GREETING =
   "Hi, you've reached the voicemail of Alex. I can't come to the phone right now. Please leave a message after the tone.";

@@ -65,8 +65,11 @@ export interface CallControl {
   storeLatency(summary: Record<string, unknown>): Promise<void>;
   /** How the call ends (status and reason), set before the lane hangs up; the first one set wins. */
   endAs(end: CallEnd): void;
-  /** Transfers the call (checked against its allowed numbers); connected means the lane's part is over. */
-  transfer?(action: Extract<AgentAction, { type: 'transfer_call' }>, turns: readonly ConversationTurn[]): Promise<TransferOutcome>;
+  /**
+   * Transfers the call (checked against its allowed numbers); connected means the lane's part is
+   * over. A lane with a voice passes `speak`, so a warm transfer's briefing is in the agent's voice.
+   */
+  transfer?(action: Extract<AgentAction, { type: 'transfer_call' }>, turns: readonly ConversationTurn[], speak?: (text: string) => Promise<Uint8Array>): Promise<TransferOutcome>;
 }
 
 /** What a transfer did, as a lane sees it. */

@@ -41,6 +41,12 @@ export interface TransferRequest {
   readonly ringTimeoutS: number;
   /** Warm only: what the agent tells the target before connecting (a summary of the call). */
   readonly briefing: string;
+  /**
+   * Warm only: renders text in the agent's own voice (μ-law 8 kHz), for a carrier that plays the
+   * briefing on the target's leg itself. Absent (a text lane) or failing, the carrier speaks it
+   * in a voice of its own.
+   */
+  readonly speak?: (text: string) => Promise<Uint8Array>;
 }
 
 /** How a transfer leg ended (or, for a warm transfer, why it never connected). */
@@ -53,7 +59,12 @@ export type TransferLegOutcome = (typeof transferLegOutcomes)[number];
  * target accepted and the two are joined, else why not; the agent is then still on the call.
  */
 export type TransferResult =
-  | { readonly outcome: 'connected'; readonly briefingMs?: number }
+  | {
+      readonly outcome: 'connected';
+      readonly briefingMs?: number;
+      /** Whose voice the target heard the briefing in: the agent's (`speak`), or the carrier's own. */
+      readonly briefingVoice?: 'agent' | 'carrier';
+    }
   | { readonly outcome: Exclude<TransferLegOutcome, 'answered'> };
 
 export const carrierEndOutcomes = ['completed', 'busy', 'no_answer', 'failed', 'canceled'] as const;

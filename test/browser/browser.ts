@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import axe from 'axe-core';
+import { writeWav } from '../../src/media/wav.js';
 
 export const chromiumPath = '/usr/bin/chromium';
 export const hasChromium = existsSync(chromiumPath);
@@ -82,19 +83,5 @@ export function writeVoiceWav(path: string): void {
     const edge = Math.min(1, local / 0.05, (1.2 - local) / 0.05);
     samples[i] = Math.round(Math.max(-1, Math.min(1, value * 0.25 * syllable * edge)) * 32767);
   }
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0);
-  header.writeUInt32LE(36 + samples.byteLength, 4);
-  header.write('WAVE', 8);
-  header.write('fmt ', 12);
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20);
-  header.writeUInt16LE(1, 22);
-  header.writeUInt32LE(rate, 24);
-  header.writeUInt32LE(rate * 2, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36);
-  header.writeUInt32LE(samples.byteLength, 40);
-  writeFileSync(path, Buffer.concat([header, Buffer.from(samples.buffer)]));
+  writeFileSync(path, writeWav(samples, rate));
 }

@@ -2,11 +2,14 @@
  * Cold transfers on Twilio, end to end over loopback sockets: the agent's transfer_call updates
  * the live call with a <Dial> (caller id: the agent's number), Twilio (the fake) rings the
  * target and posts the leg's outcome to the action URL, and the call ends completed /
- * transferred with the leg on record. Warm: a second leg whispers the briefing and, when the
- * target presses 1, both legs join one Conference; busy or declined brings the agent back.
+ * transferred with the leg on record. Warm: a second leg whispers the briefing (in the agent's
+ * own voice, played from Parley) and, when the target presses 1, both legs join one Conference;
+ * busy or declined brings the agent back.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeScriptedSpeech } from '../../src/media/scripted-speech.js';
+import { decodeScriptedSpeech, encodeScriptedSpeech } from '../../src/media/scripted-speech.js';
+import { encodeMulaw } from '../../src/media/mulaw.js';
+import { parseWav } from '../../src/media/wav.js';
 import type { FakeLlmScript, RecordedLlmRequest } from '../fakes/openai/server.js';
 import type { FakeTwilio } from '../fakes/twilio/index.js';
 import { goodbyeScript, type Tenant, type TestParley } from '../support/parley.js';
@@ -83,10 +86,11 @@ describe('transfers on Twilio', () => {
     expect(placed.dials).toMatchObject([{ number: '+14155550181', status: 'busy' }]);
   });
 
-  it('warm: calls the target on a second leg, whispers the briefing, and joins both in a conference when the target accepts', async () => {
+  it('warm: calls the target on a second leg, whispers the briefing in the agent\'s voice, and joins both in a conference when the target accepts', async () => {
     script = transferTo('+14155550182', 'warm');
-    fake.script('+14155550182', { outcome: 'answer', ringMs: 50, gatherDigits: '1', hangUpAfterMs: 2500 });
-    const { ended, placed, types } = await callAndAsk('+14155550164');
+    // The target listens to the whole briefing (several seconds of the agent's voice), presses 1, talks, hangs up.
+    fake.script('+14155550182', { outcome: 'answer', ringMs: 50, gatherDigits: '1', hangUpAfterMs: 12_000 });
+    const { ended, placed, types, events } = await callAndAsk('+14155550164');
     expect(ended).toMatchObject({ status: 'completed', end_reason: 'transferred' });
     expect(ended.transfer).toMatchObject({ to: '+14155550182', mode: 'warm', outcome: 'answered', leg_duration_s: expect.any(Number) });
     // The second leg: a REST create from the agent's number, whose TwiML says the briefing and asks for the key.
@@ -94,7 +98,18 @@ describe('transfers on Twilio', () => {
     expect(leg.request.from).toBe('+14155550143');
     expect(leg.request.statusCallback).toContain('source=transfer');
     expect(leg.request.twiml.gather).toMatchObject({ numDigits: 1, action: expect.stringContaining('leg=warm') });
-    expect(leg.request.twiml.gather!.say).toContain('billing');
+    // The briefing is the agent's TTS (the ElevenLabs fake), which Twilio fetched from Parley and played.
+    const playUrl = leg.request.twiml.gather!.play!;
+    expect(playUrl).toMatch(new RegExp(`^${t.url}/twilio/transfer/briefings/[0-9a-f]{48}\\.wav$`));
+    expect(leg.played).toHaveLength(1);
+    expect(leg.played[0]).toMatchObject({ url: playUrl, status: 200, contentType: 'audio/wav' });
+    const heard = decodeScriptedSpeech(encodeMulaw(parseWav(leg.played[0]!.body).samples));
+    expect(heard).toContain('billing');
+    expect(heard).toContain('Press 1 to take the call.');
+    expect(events.find((e) => e.type === 'call.transfer_briefed')!.data).toMatchObject({ voice: 'agent' });
+    // Once the transfer is settled the audio is gone.
+    expect((await fetch(playUrl)).status).toBe(404);
+    expect((await fetch(`${t.url}/twilio/transfer/briefings/${'0'.repeat(48)}.wav`)).status).toBe(404);
     await leg.callbacksSettled();
     expect(leg.callbacks.find((c) => c.kind === 'action')).toMatchObject({ responseStatus: 200, params: { Digits: '1' } });
     // Both legs were put in the same conference: the callee's call by a REST update, the target's by the Gather's answer.

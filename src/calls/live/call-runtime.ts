@@ -326,11 +326,11 @@ export class CallRuntime implements SchedulerHandlers {
       endAs: (end) => {
         live.endAs ??= { ...(end.status ? { status: end.status } : {}), reason: end.reason };
       },
-      transfer: (action, turns) => {
+      transfer: (action, turns, speak) => {
         const run = this.transfers.run({
           call: live.call, carrier: live.carrier, providerCallId: live.providerCallId,
           agentName: live.agent?.name ?? 'the agent', agentSettings: live.agent?.settings ?? {},
-          action, turns, state: live.transfer,
+          action, turns, state: live.transfer, ...(speak ? { speak } : {}),
           handedOver: () => {
             live.endAs ??= { status: 'completed', reason: 'transferred' };
           },

@@ -66,6 +66,8 @@ export class TransferDesk {
     readonly turns: readonly ConversationTurn[];
     readonly state: TransferState;
     readonly handedOver: () => void;
+    /** Renders text in the agent's voice (voice lanes), for the carrier to play the briefing. */
+    readonly speak?: (text: string) => Promise<Uint8Array>;
   }): Promise<TransferResult> {
     const { call, carrier, action, state } = input;
     const allowed = allowedTransferNumbers(call, input.agentSettings);
@@ -86,7 +88,7 @@ export class TransferDesk {
     try {
       result = await carrier.transfer({
         callId: call.id, providerCallId: input.providerCallId, to: target, callerId: call.fromNumber, mode: action.mode,
-        ringTimeoutS: 30, briefing,
+        ringTimeoutS: 30, briefing, ...(action.mode === 'warm' && input.speak ? { speak: input.speak } : {}),
       });
     } catch (error) {
       result = { outcome: 'failed' as const };
@@ -95,7 +97,9 @@ export class TransferDesk {
     if (result.outcome === 'connected') {
       input.handedOver();
       if (action.mode === 'warm') {
-        await this.deps.recordEvent(call, 'call.transfer_briefed', { to: target, briefing_chars: briefing.length, briefing_ms: result.briefingMs ?? null });
+        await this.deps.recordEvent(call, 'call.transfer_briefed', {
+          to: target, briefing_chars: briefing.length, briefing_ms: result.briefingMs ?? null, voice: result.briefingVoice ?? null,
+        });
       }
       state.connectedAtMs = Date.now();
       return { connected: true };

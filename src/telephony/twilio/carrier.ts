@@ -52,6 +52,8 @@ export interface TwilioCarrier extends Carrier {
   handleStatusCallback(request: TwilioSignedRequest): TwilioCallbackResult;
   /** A transfer `<Dial>`'s action callback (or a warm transfer's whisper key): answers with the TwiML to run next. */
   handleTransferAction(request: TwilioSignedRequest): Promise<TwilioCallbackResult & { readonly twiml?: string }>;
+  /** A warm transfer's briefing in the agent's voice, by the token in its URL (WAV); undefined when unknown or settled. */
+  briefingAudio(token: string): Buffer | undefined;
   /** Checks a Media Stream upgrade's signature (over the wss URL, no parameters). */
   verifyMediaUpgrade(request: TwilioUpgradeRequest): boolean;
   /**
@@ -95,6 +97,7 @@ export function createTwilioCarrier(options: TwilioOptionsInput, deps: TwilioCar
     client, log, report: (callId, event) => tracker.report(callId, event),
     legStatusUrl: (callId) => statusCallbackUrl(callId, 'transfer'),
     gatherUrl: (callId) => transferActionUrl(callId, 'warm'),
+    briefingUrl: (token) => `${resolved.publicUrl}${resolved.transferActionPath}/briefings/${token}.wav`,
   });
 
   async function dial(request: DialRequest): Promise<{ readonly providerCallId: string }> {
@@ -230,6 +233,7 @@ export function createTwilioCarrier(options: TwilioOptionsInput, deps: TwilioCar
     hangUp,
     handleStatusCallback,
     handleTransferAction,
+    briefingAudio: (token) => warm.briefingAudio(token),
     transfer,
     transferModes: ['cold', 'warm'],
     verifyMediaUpgrade,

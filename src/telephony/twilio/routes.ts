@@ -65,6 +65,16 @@ export function twilioRoutes(carrier: TwilioCarrier): FastifyPluginAsync {
         .send(result.reason === 'bad_signature' ? 'Invalid X-Twilio-Signature' : 'Not a Parley transfer callback');
     });
 
+    // A warm transfer's briefing in the agent's voice, fetched by Twilio for the whisper's <Play>.
+    // Twilio does not sign media fetches: the 48-hex token is the key, and it lives only as long
+    // as its transfer.
+    app.get(`${transferActionPath}/briefings/:file`, async (request, reply) => {
+      const token = /^([0-9a-f]{48})\.wav$/.exec((request.params as { file: string }).file)?.[1];
+      const audio = token ? carrier.briefingAudio(token) : undefined;
+      if (!audio) return reply.code(404).type('text/plain').send('No such briefing');
+      return reply.code(200).type('audio/wav').header('cache-control', 'no-store').send(audio);
+    });
+
     app.get(
       mediaStreamPath,
       {

@@ -49,14 +49,16 @@ export function buildHangupTwiml(): string {
 }
 
 /**
- * A warm transfer's whisper to the target: Twilio says the briefing, then waits for a key;
- * `1` posts to `actionUrl` (which answers with the conference), anything else or nothing hangs up.
+ * A warm transfer's whisper to the target: the briefing is played (`playUrl`: the words in the
+ * agent's voice) or said by Twilio (`words`), then Twilio waits for a key; `1` posts to
+ * `actionUrl` (which answers with the conference), anything else or nothing hangs up.
  */
-export function buildWhisperTwiml(options: { briefing: string; actionUrl: string; timeoutS: number }): string {
+export function buildWhisperTwiml(options: { words: string; playUrl?: string; actionUrl: string; timeoutS: number }): string {
+  const briefing = options.playUrl ? `<Play>${escapeXml(options.playUrl)}</Play>` : `<Say>${escapeXml(options.words)}</Say>`;
   return (
     '<?xml version="1.0" encoding="UTF-8"?>' +
     `<Response><Gather numDigits="1" timeout="${Math.round(options.timeoutS)}" action="${escapeXml(options.actionUrl)}" method="POST">` +
-    `<Say>${escapeXml(`${options.briefing} Press 1 to take the call.`)}</Say></Gather><Hangup/></Response>`
+    `${briefing}</Gather><Hangup/></Response>`
   );
 }
 

@@ -4,9 +4,18 @@
  * legs in one Conference (the callee's call is updated to it, the target's Gather is answered
  * with it; either hanging up ends it); busy, no answer, a failed leg, or a target that hangs up or
  * presses nothing is reported as such and the agent stays with the callee. Why a whisper and not
- * a second Media Stream: the accept is an explicit key, Twilio speaks the summary without a
- * second speech pipeline, and the callee's stream is untouched until the target has accepted.
+ * a second Media Stream: the accept is an explicit key, the briefing is rendered once and played
+ * without a second real-time speech pipeline, and the callee's stream is untouched until the
+ * target has accepted.
+ *
+ * The briefing is in the agent's own voice when the lane can render it (`request.speak`): the
+ * audio is kept under an unguessable token and the whisper `<Play>`s it from Parley's public URL
+ * (Twilio fetches it unsigned, so the token is the only key; it is forgotten when the transfer
+ * is settled). Without it, or when rendering fails, Twilio `<Say>`s the same words.
  */
+import { randomBytes } from 'node:crypto';
+import { MULAW_TO_LINEAR } from '../../media/mulaw.js';
+import { writeWav } from '../../media/wav.js';
 import type { Logger } from '../../shared/logger.js';
 import type { CarrierEvent, TransferRequest, TransferResult } from '../types.js';
 import type { TwilioApiClient } from './api-client.js';
@@ -18,6 +27,8 @@ interface PendingTransfer {
   readonly legSid: string;
   readonly room: string;
   readonly startedAt: number;
+  /** The token the briefing's audio is kept under, when it is in the agent's voice. */
+  readonly briefingToken: string | undefined;
   connected: boolean;
   readonly resolve: (result: TransferResult) => void;
 }
@@ -27,10 +38,17 @@ export interface WarmTransferDeps {
   /** The target leg's status callback URL, and its Gather's action URL. */
   readonly legStatusUrl: (callId: string) => string;
   readonly gatherUrl: (callId: string) => string;
+  /** Where Twilio fetches a briefing rendered in the agent's voice. */
+  readonly briefingUrl: (token: string) => string;
   /** Reports the connected leg's end on the call. */
   readonly report: (callId: string, event: CarrierEvent) => void;
   readonly log?: Logger | undefined;
 }
+
+/** Rendering the briefing in the agent's voice may take this long before Twilio's voice says it instead. */
+const renderTimeoutMs = 8_000;
+/** A briefing's audio is forgotten after this even if its transfer never settles. */
+const briefingTtlMs = 10 * 60_000;
 
 /** How long the target has to press a key once the briefing is said. */
 const acceptTimeoutS = 8;
@@ -44,26 +62,72 @@ function single(params: TwilioSignedParams, name: string): string | undefined {
 
 export class TwilioWarmTransfers {
   private readonly pending = new Map<string, PendingTransfer>();
+  /** Briefings in the agent's voice, as WAV, by token. */
+  private readonly briefings = new Map<string, Buffer>();
 
   constructor(private readonly deps: WarmTransferDeps) {}
 
   /** Calls the target and resolves once it accepted (connected) or why it did not. */
   async start(request: TransferRequest): Promise<TransferResult> {
     if (this.pending.has(request.callId)) return { outcome: 'failed' };
-    const leg = await this.deps.client.createCall({
-      to: request.to,
-      from: request.callerId,
-      twiml: buildWhisperTwiml({ briefing: request.briefing, actionUrl: this.deps.gatherUrl(request.callId), timeoutS: acceptTimeoutS }),
-      statusCallbackUrl: this.deps.legStatusUrl(request.callId),
-      ringTimeoutS: request.ringTimeoutS,
-      timeLimitS: legTimeLimitS,
-    });
+    const words = `${request.briefing} Press 1 to take the call.`;
+    const briefingToken = await this.renderBriefing(request, words);
+    const actionUrl = this.deps.gatherUrl(request.callId);
+    let leg;
+    try {
+      leg = await this.deps.client.createCall({
+        to: request.to,
+        from: request.callerId,
+        twiml: buildWhisperTwiml({ words, actionUrl, timeoutS: acceptTimeoutS, ...(briefingToken ? { playUrl: this.deps.briefingUrl(briefingToken) } : {}) }),
+        statusCallbackUrl: this.deps.legStatusUrl(request.callId),
+        ringTimeoutS: request.ringTimeoutS,
+        timeLimitS: legTimeLimitS,
+      });
+    } catch (error) {
+      if (briefingToken) this.briefings.delete(briefingToken);
+      throw error;
+    }
     this.deps.log?.info({ callId: request.callId, providerCallId: leg.sid, carrier: 'twilio' }, 'twilio warm transfer leg placed');
     return new Promise<TransferResult>((resolve) => {
       this.pending.set(request.callId, {
-        providerCallId: request.providerCallId, legSid: leg.sid, room: `parley-${request.callId}`, startedAt: Date.now(), connected: false, resolve,
+        providerCallId: request.providerCallId, legSid: leg.sid, room: `parley-${request.callId}`, startedAt: Date.now(), connected: false, briefingToken,
+        resolve: (result) => {
+          if (briefingToken) this.briefings.delete(briefingToken);
+          resolve(result.outcome === 'connected' ? { ...result, briefingVoice: briefingToken ? 'agent' : 'carrier' } : result);
+        },
       });
     });
+  }
+
+  /** A briefing rendered in the agent's voice, as Twilio fetches it (WAV, 16-bit 8 kHz mono); undefined once forgotten. */
+  briefingAudio(token: string): Buffer | undefined {
+    return this.briefings.get(token);
+  }
+
+  /** Renders the words in the agent's voice and keeps them under a new token; undefined when there is no voice or it failed. */
+  private async renderBriefing(request: TransferRequest, words: string): Promise<string | undefined> {
+    if (!request.speak) return undefined;
+    let audio: Uint8Array;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      audio = await Promise.race([
+        request.speak(words),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error('the briefing was not rendered in time')), renderTimeoutMs);
+        }),
+      ]);
+    } catch (error) {
+      this.deps.log?.warn({ err: error, callId: request.callId, carrier: 'twilio' }, "twilio warm transfer briefing not rendered in the agent's voice; Twilio says it");
+      return undefined;
+    } finally {
+      clearTimeout(timer);
+    }
+    const samples = new Int16Array(audio.length);
+    for (let i = 0; i < audio.length; i++) samples[i] = MULAW_TO_LINEAR[audio[i]!]!;
+    const token = randomBytes(24).toString('hex');
+    this.briefings.set(token, writeWav(samples, 8000));
+    setTimeout(() => this.briefings.delete(token), briefingTtlMs).unref();
+    return token;
   }
 
   /** A status callback of a target leg. Before the accept its end says why the transfer failed; after it, how long the leg lasted. */

@@ -9,6 +9,7 @@ import type { AudioLine } from '../../media/audio-line.js';
 import type { TtsProvider } from '../tts/types.js';
 import { AgentTurn, type AgentTurnResult } from './agent-turn.js';
 import type { TurnTimer } from './latency.js';
+import { ttsStreamOptions } from './settings.js';
 import type { VoiceMetrics } from './metrics.js';
 import { fillerText } from './phrases.js';
 import { Playout } from './playout.js';
@@ -46,9 +47,8 @@ export class AgentVoice {
         onFrame?.(lateness);
       },
     });
-    const { tts, language } = options.settings;
     this.speech = new SpeechOut(this.playout, {
-      streamOptions: { ...(tts.voice ? { voice: tts.voice } : {}), ...(tts.model ? { model: tts.model } : {}), language },
+      streamOptions: ttsStreamOptions(options.settings),
       onError: (error) => deps.onTtsFailure(error),
     });
   }

@@ -18,7 +18,9 @@ import type { VoiceMetrics } from './metrics.js';
 import type { FramePacer } from './pacer.js';
 import type { SpeechProviders } from './providers.js';
 import { VoiceSession, type SessionEnd, type SessionTuning } from './session.js';
-import { resolveVoiceSettings } from './settings.js';
+import { resolveVoiceSettings, ttsStreamOptions, type VoiceSettings } from './settings.js';
+import { renderSpeech } from '../tts/render.js';
+import type { TtsProvider } from '../tts/types.js';
 
 export interface VoiceSessionsOptions {
   readonly engine: ConversationEngine;
@@ -93,6 +95,16 @@ export class VoiceSessions implements PrewarmingHost<AudioLine> {
     await Promise.all([...this.running].map((session) => session.close()));
   }
 
+  /** The runtime's transfer, with the agent's voice to brief a warm transfer's target in. */
+  private transferInVoice(
+    transfer: NonNullable<CallControl['transfer']>,
+    tts: TtsProvider,
+    settings: VoiceSettings,
+    signal: AbortSignal,
+  ): NonNullable<CallControl['transfer']> {
+    return (action, turns) => transfer(action, turns, (text) => renderSpeech(tts, ttsStreamOptions(settings), text, signal));
+  }
+
   private async build(call: HostedCall, control: CallControl): Promise<VoiceSession> {
     const { options } = this;
     const { spec, voice } = call.agent;
@@ -122,7 +134,7 @@ export class VoiceSessions implements PrewarmingHost<AudioLine> {
         recordEvent: (type, data) => control.recordEvent(type, data),
         storeLatency: (summary) => control.storeLatency({ ...summary }),
         endAs: (end) => control.endAs(end),
-        ...(control.transfer ? { transfer: control.transfer } : {}),
+        ...(control.transfer ? { transfer: this.transferInVoice(control.transfer, tts.provider, settings, control.signal) } : {}),
       },
     });
   }

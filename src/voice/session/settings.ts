@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { AppError } from '../../shared/errors.js';
 import { sttProviderIds } from '../stt/registry.js';
 import { ttsProviderIds } from '../tts/registry.js';
+import type { TtsStreamOptions } from '../tts/types.js';
 
 /** Barge-in: whether the callee can cut the agent off, and how much speech it takes. */
 export const interruptionSettings = z.strictObject({
@@ -97,4 +98,10 @@ export function resolveVoiceSettings(agent: { readonly settings: Readonly<Record
     tts: { ...tts, ...(tts.voice === undefined && agent.voice ? { voice: agent.voice } : {}) },
     language: agent.language,
   };
+}
+
+/** What a TTS stream is opened with for these settings: the voice, the model and the language. */
+export function ttsStreamOptions(settings: Pick<VoiceSettings, 'tts' | 'language'>): TtsStreamOptions {
+  const { tts, language } = settings;
+  return { ...(tts.voice ? { voice: tts.voice } : {}), ...(tts.model ? { model: tts.model } : {}), language };
 }

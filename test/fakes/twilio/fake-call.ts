@@ -101,6 +101,8 @@ export class FakeTwilioCall {
   readonly callbacks: PostedCallback[] = [];
   /** TwiML the call was redirected to by REST updates, in order. */
   readonly redirects: ParsedTwiml[] = [];
+  /** What a `<Play>` fetched: Twilio GETs the URL (unsigned) and plays the audio it got. */
+  readonly played: { readonly url: string; readonly status: number; readonly contentType: string | null; readonly body: Buffer }[] = [];
   /** Legs `<Dial>` rang. */
   readonly dials: FakeDialLeg[] = [];
   readonly createdAt = performance.now();
@@ -272,8 +274,25 @@ export class FakeTwilioCall {
 
   /** `<Gather><Say>`: the callee hears the words, then presses the scripted keys (posted to the action) or lets it time out (the `<Hangup/>` after it). */
   #gather(gather: NonNullable<ParsedTwiml['gather']>, script: Extract<CalleeScript, { outcome: 'answer' }>): void {
-    const sayMs = Math.max(50, gather.say.length * 5);
-    this.#after(sayMs, () => {
+    if (gather.play) {
+      // Fetched at once, played for as long as the audio lasts (16-bit 8 kHz: 16 bytes a millisecond); a failed fetch is skipped.
+      const url = gather.play;
+      fetch(url)
+        .then(async (response) => {
+          const body = Buffer.from(await response.arrayBuffer());
+          this.played.push({ url, status: response.status, contentType: response.headers.get('content-type'), body });
+          this.#env.onChange();
+          this.#afterBriefing(gather, script, response.ok ? Math.max(50, (body.length - 44) / 16) : 50);
+        })
+        .catch(() => this.#afterBriefing(gather, script, 50));
+      return;
+    }
+    this.#afterBriefing(gather, script, Math.max(50, gather.say.length * 5));
+  }
+
+  /** Once the briefing is over: the scripted keys, or the Gather's timeout. */
+  #afterBriefing(gather: NonNullable<ParsedTwiml['gather']>, script: Extract<CalleeScript, { outcome: 'answer' }>, briefingMs: number): void {
+    this.#after(briefingMs, () => {
       if (this.ended) return;
       if (script.gatherDigits === undefined) return this.#after(gather.timeoutS * 1000, () => this.#end('completed'));
       this.#postAction(gather.action, { AccountSid: this.#env.accountSid, CallSid: this.sid, CallStatus: 'in-progress', Digits: script.gatherDigits });

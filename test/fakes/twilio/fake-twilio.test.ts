@@ -125,10 +125,14 @@ describe('fake Twilio', () => {
     expect(() => parseTwiml('<Response><Connect>')).toThrow(/not closed/);
   });
 
-  it('reads a whisper (Gather with Say, then Hangup) and a Conference the way Parley builds them', () => {
-    expect(parseTwiml(buildWhisperTwiml({ briefing: 'Ana about billing & refunds.', actionUrl: 'https://p/t?callId=c&leg=warm', timeoutS: 8 }))).toEqual({
+  it('reads a whisper (Gather with Say or Play, then Hangup) and a Conference the way Parley builds them', () => {
+    const words = 'Ana about billing & refunds. Press 1 to take the call.';
+    expect(parseTwiml(buildWhisperTwiml({ words, actionUrl: 'https://p/t?callId=c&leg=warm', timeoutS: 8 }))).toEqual({
       streamUrl: undefined, parameters: {},
-      gather: { action: 'https://p/t?callId=c&leg=warm', numDigits: 1, timeoutS: 8, say: 'Ana about billing & refunds. Press 1 to take the call.' },
+      gather: { action: 'https://p/t?callId=c&leg=warm', numDigits: 1, timeoutS: 8, say: words },
+    });
+    expect(parseTwiml(buildWhisperTwiml({ words, playUrl: 'https://p/t/briefings/ab.wav?x=1&y=2', actionUrl: 'https://p/t?callId=c&leg=warm', timeoutS: 8 })).gather).toEqual({
+      action: 'https://p/t?callId=c&leg=warm', numDigits: 1, timeoutS: 8, say: '', play: 'https://p/t/briefings/ab.wav?x=1&y=2',
     });
     expect(parseTwiml(buildConferenceTwiml('parley-call_1'))).toEqual({
       streamUrl: undefined, parameters: {}, conference: { room: 'parley-call_1', endOnExit: true },

@@ -61,8 +61,8 @@ export interface ParsedTwiml {
   /** `<Dial><Number>`: the number dialled and the Dial's attributes. */
   readonly dial?: { readonly number: string; readonly action?: string; readonly callerId?: string; readonly timeoutS: number };
   readonly hangup?: boolean;
-  /** `<Gather action numDigits timeout><Say>…</Say></Gather>`: what is said, and where the keys go. */
-  readonly gather?: { readonly action: string; readonly numDigits: number; readonly timeoutS: number; readonly say: string };
+  /** `<Gather action numDigits timeout><Say>…</Say> | <Play>url</Play></Gather>`: what is said or played, and where the keys go. */
+  readonly gather?: { readonly action: string; readonly numDigits: number; readonly timeoutS: number; readonly say: string; readonly play?: string };
   /** `<Dial><Conference endConferenceOnExit>room</Conference></Dial>`. */
   readonly conference?: { readonly room: string; readonly endOnExit: boolean };
 }
@@ -120,10 +120,13 @@ export function parseTwiml(twiml: string): ParsedTwiml {
         timeoutS: Number(dialAttrs['timeout'] ?? 30),
       }
     : undefined;
-  const gatherMatch = /<Gather([^>]*)>\s*(?:<Say[^>]*>([^<]*)<\/Say>)?\s*<\/Gather>/.exec(body);
+  const gatherMatch = /<Gather([^>]*)>\s*(?:<Say[^>]*>([^<]*)<\/Say>|<Play[^>]*>([^<]*)<\/Play>)?\s*<\/Gather>/.exec(body);
   const gatherAttrs = gatherMatch ? attributes(gatherMatch[1] ?? '') : {};
   const gather = gatherMatch && gatherAttrs['action'] !== undefined
-    ? { action: gatherAttrs['action'], numDigits: Number(gatherAttrs['numDigits'] ?? 1), timeoutS: Number(gatherAttrs['timeout'] ?? 5), say: unescapeXml(gatherMatch[2] ?? '') }
+    ? {
+        action: gatherAttrs['action'], numDigits: Number(gatherAttrs['numDigits'] ?? 1), timeoutS: Number(gatherAttrs['timeout'] ?? 5), say: unescapeXml(gatherMatch[2] ?? ''),
+        ...(gatherMatch[3] !== undefined ? { play: unescapeXml(gatherMatch[3].trim()) } : {}),
+      }
     : undefined;
   const conferenceMatch = /<Dial[^>]*>\s*<Conference([^>]*)>([^<]*)<\/Conference>\s*<\/Dial>/.exec(body);
   const conference = conferenceMatch

@@ -7,7 +7,7 @@ import { levelDbOf } from '../../../media/signal.js';
 import { recordEvents } from '../../stt/contract.js';
 import type { TtsEvent } from '../types.js';
 import { createEspeakTts, isEspeakAvailable } from './index.js';
-import { parseWav, writeWav } from './wav.js';
+import { parseWav, writeWav } from '../../../media/wav.js';
 
 const hasEspeak = await isEspeakAvailable();
 

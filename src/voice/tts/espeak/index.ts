@@ -12,7 +12,7 @@ import { encodeMulaw } from '../../../media/mulaw.js';
 import { resamplePcm16 } from '../../../media/resample.js';
 import { EventChannel } from '../../shared/event-channel.js';
 import type { TtsEvent, TtsProvider, TtsStream, TtsStreamOptions } from '../types.js';
-import { parseWav } from './wav.js';
+import { parseWav } from '../../../media/wav.js';
 
 const PROVIDER = 'espeak';
 

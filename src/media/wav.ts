@@ -1,4 +1,4 @@
-/** Reads the 16-bit PCM WAV that espeak-ng writes to stdout. */
+/** 16-bit PCM WAV: reading what espeak-ng writes to stdout (and labelled sets), writing mono files (a transfer briefing Twilio plays, test sets). */
 
 /** Mono (first channel) samples and their rate. */
 export interface Pcm16 {
@@ -43,7 +43,7 @@ export function parseWav(buffer: Buffer): Pcm16 {
   throw new Error('WAV has no data chunk');
 }
 
-/** Writes 16-bit mono PCM as a WAV (for tests and fakes of WAV-producing engines). */
+/** Writes 16-bit mono PCM as a WAV. */
 export function writeWav(samples: Int16Array, sampleRateHz: number): Buffer {
   const header = Buffer.alloc(44);
   header.write('RIFF', 0, 'ascii');
