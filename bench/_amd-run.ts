@@ -6,6 +6,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AnswerFacts } from '../scripts/amd-set.js';
+import type { TimedWord } from '../scripts/amd-set-audio.js';
 import { encodeMulaw } from '../src/media/mulaw.js';
 import { resamplePcm16 } from '../src/media/resample.js';
 import { AnsweringMachineDetector, type AmdDecision, type AmdOptions, type MessageCue } from '../src/voice/audio/answering-machine.js';
@@ -44,10 +45,35 @@ export function loadAnswers(dir: string): LabelledAnswer[] {
   return answers;
 }
 
-/** Runs a fresh detector over one answer; with `transcript`, the known words arrive as interim transcripts. */
-export function classify(answer: LabelledAnswer, transcript: boolean, options?: AmdOptions): Outcome {
+/**
+ * How the answer's words reach the detector: not at all, exactly, or misheard (`wordErrors`: the
+ * share of words a real STT gets wrong, each one dropped or replaced by a common short word).
+ */
+export type TranscriptMode = boolean | { readonly wordErrors: number };
+
+/** Short words a recogniser puts where it misheard one. */
+const misheardAs = ['the', 'a', 'and', 'to', 'uh', 'in', 'for', 'you', 'it', 'is', 'on', 'that', 'of', 'hm'];
+
+/** The words as a recogniser with `rate` word errors would hand them over (seeded by the file, so every run is the same). */
+function misheard(words: readonly TimedWord[], rate: number, file: string): TimedWord[] {
+  let seed = [...file].reduce((hash, char) => (hash * 31 + char.charCodeAt(0)) >>> 0, 7);
+  const next = () => {
+    seed = (seed * 1_664_525 + 1_013_904_223) >>> 0;
+    return seed / 2 ** 32;
+  };
+  const out: TimedWord[] = [];
+  for (const word of words) {
+    if (next() >= rate) out.push(word);
+    else if (next() < 0.5) out.push({ word: misheardAs[Math.floor(next() * misheardAs.length)]!, endMs: word.endMs });
+  }
+  return out;
+}
+
+/** Runs a fresh detector over one answer; with a `transcript`, the answer's words arrive as interim transcripts. */
+export function classify(answer: LabelledAnswer, transcript: TranscriptMode, options?: AmdOptions): Outcome {
   const detector = new AnsweringMachineDetector(options);
-  const words = transcript ? (answer.facts?.words ?? []) : [];
+  const known = transcript ? (answer.facts?.words ?? []) : [];
+  const words = typeof transcript === 'object' ? misheard(known, transcript.wordErrors, answer.file) : known;
   let heardWords = 0;
   for (let offset = 0; offset + 160 <= answer.mulaw.length; offset += 160) {
     detector.pushAudio(answer.mulaw.subarray(offset, offset + 160));
