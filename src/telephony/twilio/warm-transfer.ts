@@ -1,12 +1,12 @@
 /**
  * Warm transfers on Twilio. The target is called on a second leg (REST create) whose TwiML
- * whispers the agent's briefing (`<Say>` inside a `<Gather>`) and asks for a key. `1` joins both
- * legs in one Conference (the callee's call is updated to it, the target's Gather is answered
- * with it; either hanging up ends it); busy, no answer, a failed leg, or a target that hangs up or
- * presses nothing is reported as such and the agent stays with the callee. Why a whisper and not
- * a second Media Stream: the accept is an explicit key, the briefing is rendered once and played
- * without a second real-time speech pipeline, and the callee's stream is untouched until the
- * target has accepted.
+ * whispers the agent's briefing (`<Play>` or `<Say>` inside a `<Gather>`) and asks for a key.
+ * `1` joins both legs in one Conference (the callee's call is updated to it, the target's Gather
+ * is answered with it; either hanging up ends it); busy, no answer, a failed leg, or a target
+ * that hangs up or presses nothing is reported as such and the agent stays with the callee. Why
+ * a whisper and not a second Media Stream: the accept is an explicit key, the briefing is
+ * rendered once and played without a second real-time speech pipeline, and the callee's stream
+ * is untouched until the target has accepted.
  *
  * The briefing is in the agent's own voice when the lane can render it (`request.speak`): the
  * audio is kept under an unguessable token and the whisper `<Play>`s it from Parley's public URL
@@ -14,7 +14,7 @@
  * is settled). Without it, or when rendering fails, Twilio `<Say>`s the same words.
  */
 import { randomBytes } from 'node:crypto';
-import { MULAW_TO_LINEAR } from '../../media/mulaw.js';
+import { decodeMulaw } from '../../media/mulaw.js';
 import { writeWav } from '../../media/wav.js';
 import type { Logger } from '../../shared/logger.js';
 import type { CarrierEvent, TransferRequest, TransferResult } from '../types.js';
@@ -27,8 +27,6 @@ interface PendingTransfer {
   readonly legSid: string;
   readonly room: string;
   readonly startedAt: number;
-  /** The token the briefing's audio is kept under, when it is in the agent's voice. */
-  readonly briefingToken: string | undefined;
   connected: boolean;
   readonly resolve: (result: TransferResult) => void;
 }
@@ -90,7 +88,7 @@ export class TwilioWarmTransfers {
     this.deps.log?.info({ callId: request.callId, providerCallId: leg.sid, carrier: 'twilio' }, 'twilio warm transfer leg placed');
     return new Promise<TransferResult>((resolve) => {
       this.pending.set(request.callId, {
-        providerCallId: request.providerCallId, legSid: leg.sid, room: `parley-${request.callId}`, startedAt: Date.now(), connected: false, briefingToken,
+        providerCallId: request.providerCallId, legSid: leg.sid, room: `parley-${request.callId}`, startedAt: Date.now(), connected: false,
         resolve: (result) => {
           if (briefingToken) this.briefings.delete(briefingToken);
           resolve(result.outcome === 'connected' ? { ...result, briefingVoice: briefingToken ? 'agent' : 'carrier' } : result);
@@ -122,10 +120,8 @@ export class TwilioWarmTransfers {
     } finally {
       clearTimeout(timer);
     }
-    const samples = new Int16Array(audio.length);
-    for (let i = 0; i < audio.length; i++) samples[i] = MULAW_TO_LINEAR[audio[i]!]!;
     const token = randomBytes(24).toString('hex');
-    this.briefings.set(token, writeWav(samples, 8000));
+    this.briefings.set(token, writeWav(decodeMulaw(audio), 8000));
     setTimeout(() => this.briefings.delete(token), briefingTtlMs).unref();
     return token;
   }
