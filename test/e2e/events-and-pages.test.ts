@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestParley, type TestParley } from '../support/parley.js';
 import { EventFeed } from '../../src/events/event-feed.js';
-import { readEvents as readSse, type SseMessage } from '../support/sse.js';
+import { openEvents, readEvents as readSse, type SseMessage } from '../support/sse.js';
 
 let server: TestParley;
 beforeAll(async () => {
@@ -56,6 +56,16 @@ describe('GET /v1/events', () => {
     // and arrive in the same batch as call.completed: compare up to call.completed.
     const upToCompleted = (messages: SseMessage[]) => messages.slice(0, messages.findIndex((m) => m.event === 'call.completed') + 1).map((m) => m.id);
     expect(upToCompleted(resumed)).toEqual(upToCompleted(all).slice(1));
+  });
+
+  it('has subscribed by the time its headers arrive: a call placed then is streamed from call.queued, without Last-Event-ID', async () => {
+    const tenant = await server.tenant();
+    const agent = await tenant.agent();
+    const stream = openEvents(`${server.url}/v1/events`, tenant.key, (messages) => messages.some((m) => m.event === 'call.completed'));
+    await stream.opened;
+    const call = await tenant.request('POST', '/v1/calls', { agent_id: agent.id, to: '+14155550100' });
+    const messages = await stream.messages;
+    expect(messages[0]).toMatchObject({ event: 'call.queued', data: { call_id: call.body.id } });
   });
 
   it('refuses a request without a key before streaming anything', async () => {

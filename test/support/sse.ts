@@ -8,10 +8,20 @@ export interface SseMessage {
 }
 
 /** Reads `url` until `until` says stop (or the timeout, which ends the read without failing). */
-export async function readEvents(url: string, key: string, until: (messages: SseMessage[]) => boolean, headers: Record<string, string> = {}, timeoutMs = 20_000): Promise<SseMessage[]> {
+export function readEvents(url: string, key: string, until: (messages: SseMessage[]) => boolean, headers: Record<string, string> = {}, timeoutMs = 20_000): Promise<SseMessage[]> {
+  return openEvents(url, key, until, headers, timeoutMs).messages;
+}
+
+/** As readEvents; `opened` resolves once the stream's headers are in (the server has subscribed by then). */
+export function openEvents(url: string, key: string, until: (messages: SseMessage[]) => boolean, headers: Record<string, string> = {}, timeoutMs = 20_000) {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
-  const response = await fetch(url, { headers: { authorization: `Bearer ${key}`, ...headers }, signal: controller.signal });
+  const opened = fetch(url, { headers: { authorization: `Bearer ${key}`, ...headers }, signal: controller.signal });
+  return { opened: opened.then(() => undefined), messages: read(opened, until, controller, timer) };
+}
+
+async function read(opened: Promise<Response>, until: (messages: SseMessage[]) => boolean, controller: AbortController, timer: NodeJS.Timeout): Promise<SseMessage[]> {
+  const response = await opened;
   expect(response.status).toBe(200);
   const messages: SseMessage[] = [];
   expect(response.headers.get('content-type')).toContain('text/event-stream');

@@ -72,6 +72,7 @@ export function eventRoutes(app: FastifyInstance, services: ApiServices, feed: E
           'Each message has `id` (resume with the `Last-Event-ID` header or `?after=`: the events written since are sent first, then the live ones, none twice), ' +
           '`event` (the type: `call.queued` … `call.completed`, `call.turn`, `campaign.started`, `campaign.paused`, `campaign.resumed`, `campaign.canceled`, `campaign.completed`) and `data` ' +
           '(`{"id","type","call_id"?,"campaign_id"?,"data","created_at"}`; a call event of a campaign\'s call carries its `campaign_id`). ' +
+          'The stream subscribes before it answers: every event written after the response headers arrive is sent. ' +
           'A `: ping` comment arrives every 15 s. The answer never ends: read it as a stream.\n\n' +
           '```sh\ncurl -N localhost:3000/v1/events -H "Authorization: Bearer $KEY" -H "Last-Event-ID: 1042"\n```',
         headers: z.object({ 'last-event-id': z.string().regex(/^\d{1,15}$/, 'an event id: the digits of a message\'s `id`').optional().describe('Resume after this event id (the last message\'s `id`)') }).passthrough(),
@@ -92,8 +93,22 @@ export function eventRoutes(app: FastifyInstance, services: ApiServices, feed: E
       const { call_id: callId, campaign_id: campaignId } = request.query;
       const filter = { ...(callId ? { callId } : {}), ...(campaignId ? { campaignId } : {}) };
 
-      reply.hijack();
+      const sent = new SentIds(lastId ?? 0);
+      // Events the feed delivers before the stream is ready (the headers, the backlog) wait here.
+      let pending: FeedEvent[] | undefined = [];
+      let closed = false;
       const raw = reply.raw;
+      const write = (event: FeedEvent) => {
+        if (closed || !sent.add(event.id)) return;
+        raw.write(frame(event));
+        if (raw.writableLength > maxBufferedBytes) close();
+      };
+      // Subscribed before the headers go out: a client that has its 200 misses nothing written
+      // after it, even without Last-Event-ID. A feed that cannot subscribe is a plain 500.
+      const unsubscribe = await feed.subscribe({ orgId, ...filter, send: (event) => (pending ? pending.push(event) : write(event)) });
+      if (raw.destroyed || !raw.socket || raw.socket.destroyed) return unsubscribe();
+
+      reply.hijack();
       raw.writeHead(200, {
         'content-type': 'text/event-stream; charset=utf-8',
         'cache-control': 'no-store',
@@ -101,16 +116,6 @@ export function eventRoutes(app: FastifyInstance, services: ApiServices, feed: E
         'x-accel-buffering': 'no',
       });
       raw.write('retry: 2000\n\n');
-
-      const sent = new SentIds(lastId ?? 0);
-      let pending: FeedEvent[] | undefined = lastId === undefined ? undefined : [];
-      let closed = false;
-      const write = (event: FeedEvent) => {
-        if (closed || !sent.add(event.id)) return;
-        raw.write(frame(event));
-        if (raw.writableLength > maxBufferedBytes) close();
-      };
-      let unsubscribe = () => {};
       const heartbeat = setInterval(() => raw.write(': ping\n\n'), heartbeatMs);
       const close = () => {
         if (closed) return;
@@ -126,18 +131,16 @@ export function eventRoutes(app: FastifyInstance, services: ApiServices, feed: E
       raw.on('error', close);
 
       try {
-        unsubscribe = await feed.subscribe({ orgId, ...filter, send: (event) => (pending ? pending.push(event) : write(event)) });
-        if (closed) return unsubscribe();
         if (lastId !== undefined) {
           // Subscribed first, then the backlog page by page: nothing written in between is missed,
           // nothing is sent twice. A reader too slow for it is cut off and resumes where it got to.
           for (let page = await feed.backlog(orgId, lastId, filter); page.length > 0 && !closed; page = await feed.backlog(orgId, sent.newest, filter)) {
             for (const event of page) write(event);
           }
-          const live = pending ?? [];
-          pending = undefined;
-          for (const event of live) write(event);
         }
+        const live = pending;
+        pending = undefined;
+        for (const event of live) write(event);
       } catch (error) {
         request.log.warn({ err: error }, 'event stream failed to start');
         close();
