@@ -56,15 +56,21 @@ export class CallLineRecords {
     return this.update(callId, { transfer }, event, { ...transfer });
   }
 
-  /** Stores the answering-machine verdict (and `answered_by` with it), merging a later message cue into it. */
+  /**
+   * Stores a verdict that came after the answer (and `answered_by` with it), or merges a later
+   * message cue into the verdict; `call.amd` raises the webhook, with the call as it now is. (A
+   * verdict known at answer goes on record with `call.answered`, which carries it.)
+   */
   async amd(callId: string, amd: Partial<AmdRecord>): Promise<CallRow | null> {
-    const [row] = await this.db
-      .update(calls)
-      .set({ amd: sql`coalesce(${calls.amd}, '{}'::jsonb) || ${JSON.stringify(amd)}::jsonb`, ...(amd.verdict ? { answeredBy: amd.verdict } : {}), updatedAt: new Date() })
-      .where(eq(calls.id, callId))
-      .returning();
-    if (row) await this.calls.recordEvent(row, 'call.amd', { ...amd });
-    return row ?? null;
+    return this.db.transaction(async (tx) => {
+      const [row] = await tx
+        .update(calls)
+        .set({ amd: sql`coalesce(${calls.amd}, '{}'::jsonb) || ${JSON.stringify(amd)}::jsonb`, ...(amd.verdict ? { answeredBy: amd.verdict } : {}), updatedAt: new Date() })
+        .where(eq(calls.id, callId))
+        .returning();
+      if (row) await this.calls.emitEventIn(tx, row, 'call.amd', { ...amd });
+      return row ?? null;
+    });
   }
 
   /**

@@ -62,6 +62,8 @@ describe('eventForCallEvent', () => {
     ['call.completed', 'call.completed'],
     ['call.voicemail', 'call.voicemail'],
     ['call.analyzed', 'call.analyzed'],
+    ['call.amd', 'call.amd'],
+    ['call.transfer_started', null],
     ['call.cancel_requested', null],
     ['agent.collected', null],
   ] as const)('%s -> %s', (callEvent, event) => {

@@ -4,8 +4,10 @@ import { callStatuses, type CallStatus } from '../calls/call-status.js';
 import type { CallView } from '../calls/call-view.js';
 
 /**
- * Every event type, dot-cased and past tense. `call.analyzed` follows outcome extraction, not a
- * status; `campaign.*` carry the campaign as `GET /v1/campaigns/{id}` shows it.
+ * Every event type, dot-cased. `call.analyzed` follows outcome extraction, not a status;
+ * `call.amd` a change of the answering-machine record after `call.answered` (the verdict of a
+ * carrier's async detection, the message cue); `campaign.*` carry the campaign
+ * as `GET /v1/campaigns/{id}` shows it.
  */
 export const webhookEventTypes = [
   'call.queued',
@@ -17,6 +19,7 @@ export const webhookEventTypes = [
   'call.failed',
   'call.canceled',
   'call.voicemail',
+  'call.amd',
   'call.analyzed',
   'campaign.started',
   'campaign.paused',
@@ -73,7 +76,7 @@ const callStatusSet: ReadonlySet<string> = new Set(callStatuses);
  * `call.analyzed`), or null for one that raises none (`call.dialing`, tool calls, errors).
  */
 export function eventForCallEvent(callEventType: string): WebhookEventType | null {
-  if (callEventType === 'call.analyzed' || callEventType === 'call.transferred' || callEventType === 'call.recording_ready') {
+  if (callEventType === 'call.analyzed' || callEventType === 'call.amd' || callEventType === 'call.transferred' || callEventType === 'call.recording_ready') {
     return callEventType;
   }
   if (callEventType.startsWith('campaign.')) return null;

@@ -12,6 +12,7 @@ import { MULAW_SILENCE } from '../../src/media/mulaw.js';
 import { sineMulaw } from '../../src/media/signal.js';
 import type { CalleeScript, FakeTwilio } from '../fakes/twilio/index.js';
 import type { Tenant, TestParley } from '../support/parley.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../fakes/webhook-receiver/receiver.js';
 import { startTwilioStack, type TwilioStack } from '../support/twilio-stack.js';
 
 const greeting = readFileSync(new URL('../../src/telephony/sim/audio/recordings/voicemail-greeting.ulaw', import.meta.url));
@@ -24,16 +25,30 @@ describe('answering machines on Twilio', () => {
   let stack: TwilioStack;
   let t: TestParley;
   let tenant: Tenant;
+  let receiver: WebhookReceiver;
   let numberIndex = 0;
 
   beforeAll(async () => {
-    stack = await startTwilioStack();
+    stack = await startTwilioStack({ PARLEY_WEBHOOK_ALLOW_PRIVATE: '1' });
     ({ fake, parley: t } = stack);
     tenant = await t.tenant();
+    const created = await tenant.request('POST', '/v1/webhook-endpoints', { url: 'http://127.0.0.1:9/placeholder' });
+    receiver = await startWebhookReceiver({ secret: created.body.secret });
+    await tenant.request('PATCH', `/v1/webhook-endpoints/${created.body.id}`, { url: receiver.url });
   });
   afterAll(async () => {
+    await receiver?.close();
     await stack?.close();
   });
+
+  /** The webhooks of `callId` in the order they came; a call's deliveries go out in order, so once `last` is in, the rest are. */
+  async function webhooksOf(callId: string, last: string) {
+    const of = () => receiver.deliveries.map((d) => d.json as { type: string; data: Record<string, any> }).filter((body) => body.data?.id === callId);
+    for (const deadline = Date.now() + 15_000; !of().some((body) => body.type === last); await new Promise((resolve) => setTimeout(resolve, 50))) {
+      if (Date.now() > deadline) throw new Error(`no ${last} webhook`);
+    }
+    return of();
+  }
 
   async function call(voicemail: Record<string, unknown>, script: CalleeScript, greetingText = 'Hello, this is Parley.') {
     const from = `+1415555016${numberIndex}`;
@@ -68,6 +83,16 @@ describe('answering machines on Twilio', () => {
     expect(agentTurns[0]).toMatchObject({ interrupted: true });
     expect(agentTurns.at(-1)).toMatchObject({ text: 'Hi Ana, Parley here, please call us back.' });
     expect(events.some((event) => event.type === 'call.amd' && event.data['source'] === 'carrier')).toBe(true);
+  });
+
+  it("tells a receiver the async verdict on a person with call.amd: call.answered went out before AMD decided", async () => {
+    const { ended } = await call({ action: 'hang_up' }, { outcome: 'answer', answeredBy: 'human', amdMs: 600, hangUpAfterMs: 3000 });
+    expect(ended).toMatchObject({ status: 'completed', answered_by: 'human', amd: { verdict: 'human', source: 'carrier', reason: 'human' } });
+    const hooks = await webhooksOf(ended.id, 'call.completed');
+    const types = hooks.map((body) => body.type);
+    expect(types.indexOf('call.answered')).toBeLessThan(types.indexOf('call.amd'));
+    expect(hooks.find((body) => body.type === 'call.answered')!.data.amd).toBeNull();
+    expect(hooks.find((body) => body.type === 'call.amd')!.data).toMatchObject({ answered_by: 'human', amd: { verdict: 'human', source: 'carrier', time_to_verdict_ms: expect.any(Number) } });
   });
 
   it('hangs up on a machine when the agent leaves no message, ending voicemail', async () => {

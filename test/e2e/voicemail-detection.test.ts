@@ -106,6 +106,15 @@ describe("Parley's answering-machine detection on the simulated audio lane", () 
       { message_cue: expect.objectContaining({ reason: 'beep' }) },
     ]);
     expect(await webhooksOf(ended.id, 'call.answered')).toMatchObject({ answered_by: 'machine', amd: { verdict: 'machine', source: 'parley' } });
+    // What changes after call.answered is a call.amd webhook: here the message cue (the verdict
+    // came with call.answered). A call's deliveries go out in order: by call.completed all are in.
+    await webhooksOf(ended.id, 'call.completed');
+    const amdHooks = receiver.deliveries
+      .map((delivery) => delivery.json as { type?: string; data?: { id?: string; amd?: Record<string, unknown> } })
+      .filter((body) => body.type === 'call.amd' && body.data?.id === ended.id);
+    expect(amdHooks.map((body) => body.data!.amd)).toEqual([
+      expect.objectContaining({ verdict: 'machine', message_cue: expect.objectContaining({ reason: 'beep' }) }),
+    ]);
   });
 
   it('hangs up on the machine at its verdict, ending voicemail with the verdict on the webhook', async () => {

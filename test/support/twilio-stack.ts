@@ -26,7 +26,8 @@ export interface TwilioStack {
   close(): Promise<void>;
 }
 
-export async function startTwilioStack(): Promise<TwilioStack> {
+/** `env` adds to (or overrides) the server's environment. */
+export async function startTwilioStack(env: Record<string, string> = {}): Promise<TwilioStack> {
   const [fake, deepgram, elevenlabs] = await Promise.all([FakeTwilio.start(), startDeepgramFake(), startElevenLabsFake()]);
   const port = await freePort();
   const parley = await startTestParley({
@@ -40,6 +41,7 @@ export async function startTwilioStack(): Promise<TwilioStack> {
       DEEPGRAM_BASE_URL: deepgram.url,
       ELEVENLABS_API_KEY: elevenlabs.apiKey,
       ELEVENLABS_BASE_URL: elevenlabs.url,
+      ...env,
     },
   });
   return {
