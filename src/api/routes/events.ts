@@ -106,9 +106,8 @@ export function eventRoutes(app: FastifyInstance, services: ApiServices, feed: E
       // Subscribed before the headers go out: a client that has its 200 misses nothing written
       // after it, even without Last-Event-ID. A feed that cannot subscribe is a plain 500.
       const unsubscribe = await feed.subscribe({ orgId, ...filter, send: (event) => (pending ? pending.push(event) : write(event)) });
-      if (raw.destroyed || !raw.socket || raw.socket.destroyed) return unsubscribe();
-
       reply.hijack();
+      if (raw.destroyed || !raw.socket || raw.socket.destroyed) return unsubscribe();
       raw.writeHead(200, {
         'content-type': 'text/event-stream; charset=utf-8',
         'cache-control': 'no-store',
