@@ -96,6 +96,16 @@ describe.skipIf(!hasChromium)('a recorded call\'s page in Chromium', () => {
     expect(await stages.first().locator('xpath=..').textContent()).toContain(measured!.text);
   });
 
+  it('says who answered and who decided it', async () => {
+    await page.goto(`${server.url}/calls/${callId}`);
+    // The simulated network knows a person answered: the carrier's verdict, at the answer.
+    await expect.poll(() => page.getByTestId('answered-by').textContent()).toBe('human · the carrier, at the answer');
+    // The timeline holds the call's statuses only (call.recording_ready carries the recording's).
+    const timeline = page.getByRole('heading', { name: 'Timeline' }).locator('xpath=..').locator('li');
+    await expect.poll(() => timeline.allTextContents()).toHaveLength(5);
+    expect((await timeline.allTextContents()).join(' ')).not.toContain('ready');
+  });
+
   it('passes axe and is saved at 375 px and 1280 px', async () => {
     const problems: string[] = [];
     for (const [label, size] of Object.entries(widths)) {

@@ -61,9 +61,31 @@ export interface Call {
   readonly tags: string[];
   readonly analysis: Record<string, unknown> | null;
   readonly recording_url?: string | null;
+  /** human | machine | unknown, once known. */
+  readonly answered_by?: string | null;
+  /** Answering-machine detection: who decided, why, how fast, and what cued a left message. */
+  readonly amd?: AmdRecord | null;
+  /** The transfer, once tried. */
+  readonly transfer?: TransferRecord | null;
   /** The campaign a call belongs to, and which attempt at its contact it is. */
   readonly campaign_id?: string | null;
   readonly attempt?: number | null;
+}
+
+export interface AmdRecord {
+  readonly verdict: string;
+  readonly source: 'parley' | 'carrier';
+  readonly reason: string | null;
+  readonly time_to_verdict_ms: number | null;
+  readonly message_cue?: { readonly reason: string; readonly at_ms: number } | null;
+}
+
+export interface TransferRecord {
+  readonly to: string;
+  readonly mode: 'cold' | 'warm';
+  readonly reason: string | null;
+  readonly outcome: string;
+  readonly leg_duration_s: number | null;
 }
 
 export interface CallEvent {

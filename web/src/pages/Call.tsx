@@ -7,7 +7,7 @@ import { Link, useParams } from 'react-router';
 import { get, post, session, type Page } from '../api';
 import { useAuth } from '../auth';
 import { useLiveEvents } from '../live';
-import { terminalStatuses, type Agent, type Call, type CallEvent, type Delivery, type Turn } from '../types';
+import { terminalStatuses, type Agent, type AmdRecord, type Call, type CallEvent, type Delivery, type TransferRecord, type Turn } from '../types';
 import { Empty, ErrorBox, Loading, StatusBadge, Time, useAction, useLoad } from '../ui';
 import { DeliveryTable } from './Webhooks';
 
@@ -40,7 +40,8 @@ export function CallPage() {
     }
   });
 
-  const timeline = useMemo(() => (events.data?.data ?? []).filter((event) => /^call\.[a-z_]+$/.test(event.type) && typeof event.data.status === 'string'), [events.data]);
+  // Status changes only: `call.<status>` carrying that status (call.recording_ready's `status` is the recording's).
+  const timeline = useMemo(() => (events.data?.data ?? []).filter((event) => event.type === `call.${String(event.data.status)}`), [events.data]);
 
   if (call.loading && !call.data) return <Loading what="Loading the call" />;
   if (call.error) return <ErrorBox error={call.error} title="This call could not be loaded" />;
@@ -64,6 +65,8 @@ export function CallPage() {
         <div><dt>Created</dt><dd><Time at={c.created_at} /></dd></div>
         <div><dt>Duration</dt><dd>{c.duration_s !== null ? `${c.duration_s} s` : '—'}</dd></div>
         {c.end_reason ? <div><dt>End reason</dt><dd>{c.end_reason}</dd></div> : null}
+        {c.answered_by || c.amd ? <div><dt>Answered by</dt><dd data-testid="answered-by">{answeredBy(c.answered_by ?? null, c.amd ?? null)}</dd></div> : null}
+        {c.transfer ? <div><dt>Transfer</dt><dd data-testid="transfer">{transferText(c.transfer)}</dd></div> : null}
         {c.campaign_id ? <div><dt>Campaign</dt><dd><Link to={`/campaigns/${c.campaign_id}`}>{c.campaign_id}</Link>{c.attempt ? ` · attempt ${c.attempt}` : null}</dd></div> : null}
         {Object.keys(c.variables).length ? <div><dt>Variables</dt><dd>{Object.entries(c.variables).map(([name, value]) => <span key={name} className="chip">{name} = {String(value)}</span>)}</dd></div> : null}
       </dl>
@@ -125,6 +128,27 @@ export function CallPage() {
       </section>
     </section>
   );
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/** "machine · Parley's detector (beep), 2.3 s after the answer · message after the beep at 9.4 s" */
+function answeredBy(who: string | null, amd: AmdRecord | null): string {
+  if (!amd) return who ?? '—';
+  const by = amd.source === 'parley' ? "Parley's detector" : 'the carrier';
+  const atAnswer = !amd.time_to_verdict_ms || amd.reason?.endsWith('_at_answer');
+  const why = amd.reason && amd.reason !== amd.verdict && !amd.reason.endsWith('_at_answer') ? ` (${amd.reason.replaceAll('_', ' ')})` : '';
+  const parts = [amd.verdict, `${by}${why}, ${atAnswer ? 'at the answer' : `${seconds(amd.time_to_verdict_ms!)} after the answer`}`];
+  if (amd.message_cue) parts.push(`message after the ${amd.message_cue.reason === 'beep' ? 'beep' : `greeting (${amd.message_cue.reason})`} at ${seconds(amd.message_cue.at_ms)}`);
+  return parts.join(' · ');
+}
+
+/** "warm to +1415… · answered · 42 s · reason" */
+function transferText(transfer: TransferRecord): string {
+  const parts = [`${transfer.mode} to ${transfer.to}`, transfer.outcome.replaceAll('_', ' ')];
+  if (transfer.leg_duration_s !== null) parts.push(`${transfer.leg_duration_s} s`);
+  if (transfer.reason) parts.push(transfer.reason);
+  return parts.join(' · ');
 }
 
 function Transcript({ turns, events, answeredAt, running }: { turns: Turn[]; events: CallEvent[]; answeredAt: string | null; running: boolean }) {
