@@ -106,6 +106,18 @@ describe.skipIf(!hasChromium)('a recorded call\'s page in Chromium', () => {
     expect((await timeline.allTextContents()).join(' ')).not.toContain('ready');
   });
 
+  it("shows a transfer's mode, target, outcome and leg", async () => {
+    const agent = await tenant.agent({
+      kind: 'flow', greeting: null, transfer_numbers: ['+14155550170'],
+      flow: { start: 'move', nodes: { move: { type: 'transfer', to: '+14155550170', mode: 'cold', text: 'Transferring you now.', reason: 'billing question' } } },
+    });
+    const created = await tenant.request('POST', '/v1/calls', { agent_id: agent.id, to: '+14155550100' });
+    const ended = await tenant.waitForEnd(created.body.id, 30_000);
+    expect(ended).toMatchObject({ end_reason: 'transferred', transfer: { outcome: 'answered' } });
+    await page.goto(`${server.url}/calls/${ended.id}`);
+    await expect.poll(() => page.getByTestId('transfer').textContent()).toBe(`cold to +14155550170 · answered · ${ended.transfer.leg_duration_s} s · billing question`);
+  });
+
   it('passes axe and is saved at 375 px and 1280 px', async () => {
     const problems: string[] = [];
     for (const [label, size] of Object.entries(widths)) {
