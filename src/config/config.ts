@@ -20,6 +20,7 @@ const envSchema = z.object({
   PARLEY_SIM_SPEED: z.coerce.number().positive().max(1000).default(1),
   PARLEY_SIM_AUDIO: flag,
   PARLEY_MAX_CONCURRENT_CALLS: z.coerce.number().int().min(1).max(10_000).default(10),
+  PARLEY_MAX_EVENT_STREAMS: z.coerce.number().int().min(1).max(100_000).default(100),
   PARLEY_PUBLIC_URL: optionalString,
   PARLEY_ENCRYPTION_KEY: optionalString,
   PARLEY_WORKER: z.enum(['on', 'off']).default('on'),
@@ -53,6 +54,8 @@ export interface Config {
   readonly simSpeed: number;
   readonly simAudio: boolean;
   readonly maxConcurrentCalls: number;
+  /** Open `GET /v1/events` streams an organisation may hold on one process. */
+  readonly maxEventStreams: number;
   readonly publicUrl: string | undefined;
   readonly encryptionKey: string | undefined;
   /** Whether this process dials calls (a process may serve only the API). */
@@ -105,6 +108,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     simSpeed: e.PARLEY_SIM_SPEED,
     simAudio: e.PARLEY_SIM_AUDIO,
     maxConcurrentCalls: e.PARLEY_MAX_CONCURRENT_CALLS,
+    maxEventStreams: e.PARLEY_MAX_EVENT_STREAMS,
     publicUrl: e.PARLEY_PUBLIC_URL,
     encryptionKey: e.PARLEY_ENCRYPTION_KEY,
     worker: e.PARLEY_WORKER === 'on',

@@ -12,7 +12,7 @@ export function eventsModule(context: ModuleContext): ParleyModule {
   context.services.calls.onTransition(() => feed.poke());
   return {
     name: 'events',
-    routes: (app) => eventRoutes(app, context.services, feed),
+    routes: (app) => eventRoutes(app, context.services, feed, { maxStreamsPerOrg: context.config.maxEventStreams }),
     stop: () => feed.stop(),
   };
 }

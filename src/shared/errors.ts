@@ -51,6 +51,7 @@ export const errorCodes = {
   CAMPAIGN_EMPTY: { httpStatus: 422, message: 'The campaign has no contacts to call' },
   CSV_INVALID: { httpStatus: 400, message: 'The CSV could not be read' },
   CALL_LIMIT_REACHED: { httpStatus: 429, message: 'The organisation has as many live calls as it may; try again when one ends' },
+  EVENT_STREAMS_LIMIT: { httpStatus: 429, message: 'The organisation has as many event streams open as it may; close one first' },
   RECORDING_NOT_FOUND: { httpStatus: 404, message: 'The call has no recording' },
   RECORDING_IN_PROGRESS: { httpStatus: 409, message: 'The call is still being recorded' },
   RANGE_NOT_SATISFIABLE: { httpStatus: 416, message: 'The requested byte range is outside the recording' },

@@ -11,6 +11,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { authenticate, principalOf } from '../auth.js';
 import type { ApiServices } from '../services.js';
 import type { EventFeed, FeedEvent } from '../../events/event-feed.js';
+import { AppError } from '../../shared/errors.js';
 
 /** A comment line this often keeps proxies and idle timeouts from closing a quiet stream. */
 const heartbeatMs = 15_000;
@@ -55,8 +56,20 @@ function frame(event: FeedEvent): string {
   return `id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
 }
 
-export function eventRoutes(app: FastifyInstance, services: ApiServices, feed: EventFeed): void {
+export interface EventRouteOptions {
+  /** Streams one organisation may hold open on this process; more are refused (429). */
+  readonly maxStreamsPerOrg: number;
+}
+
+export function eventRoutes(app: FastifyInstance, services: ApiServices, feed: EventFeed, options: EventRouteOptions): void {
   const open = new Set<() => void>();
+  /** Open streams per organisation: each holds a socket and a subscriber, so a key cannot open them without end. */
+  const openPerOrg = new Map<string, number>();
+  const release = (orgId: string) => {
+    const left = (openPerOrg.get(orgId) ?? 1) - 1;
+    if (left > 0) openPerOrg.set(orgId, left);
+    else openPerOrg.delete(orgId);
+  };
   app.addHook('preClose', async () => {
     for (const close of [...open]) close();
   });
@@ -93,6 +106,15 @@ export function eventRoutes(app: FastifyInstance, services: ApiServices, feed: E
       const { call_id: callId, campaign_id: campaignId } = request.query;
       const filter = { ...(callId ? { callId } : {}), ...(campaignId ? { campaignId } : {}) };
 
+      const held = openPerOrg.get(orgId) ?? 0;
+      if (held >= options.maxStreamsPerOrg) throw new AppError('EVENT_STREAMS_LIMIT', undefined, { details: { limit: options.maxStreamsPerOrg } });
+      openPerOrg.set(orgId, held + 1);
+      let released = false;
+      const releaseOnce = () => {
+        if (!released) release(orgId);
+        released = true;
+      };
+
       const sent = new SentIds(lastId ?? 0);
       // Events the feed delivers before the stream is ready (the headers, the backlog) wait here.
       let pending: FeedEvent[] | undefined = [];
@@ -105,9 +127,18 @@ export function eventRoutes(app: FastifyInstance, services: ApiServices, feed: E
       };
       // Subscribed before the headers go out: a client that has its 200 misses nothing written
       // after it, even without Last-Event-ID. A feed that cannot subscribe is a plain 500.
-      const unsubscribe = await feed.subscribe({ orgId, ...filter, send: (event) => (pending ? pending.push(event) : write(event)) });
+      let unsubscribe: () => void;
+      try {
+        unsubscribe = await feed.subscribe({ orgId, ...filter, send: (event) => (pending ? pending.push(event) : write(event)) });
+      } catch (error) {
+        releaseOnce();
+        throw error;
+      }
       reply.hijack();
-      if (raw.destroyed || !raw.socket || raw.socket.destroyed) return unsubscribe();
+      if (raw.destroyed || !raw.socket || raw.socket.destroyed) {
+        releaseOnce();
+        return unsubscribe();
+      }
       raw.writeHead(200, {
         'content-type': 'text/event-stream; charset=utf-8',
         'cache-control': 'no-store',
@@ -121,6 +152,7 @@ export function eventRoutes(app: FastifyInstance, services: ApiServices, feed: E
         closed = true;
         clearInterval(heartbeat);
         unsubscribe();
+        releaseOnce();
         open.delete(close);
         raw.end();
       };
