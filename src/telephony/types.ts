@@ -27,6 +27,13 @@ export interface DialRequest {
   readonly timeLimitS: number;
   /** Run the carrier's own answering-machine detection (when it has one). */
   readonly detectVoicemail: boolean;
+  /**
+   * With `detectVoicemail`: whether a message will be left, so the verdict on a machine must wait
+   * for its greeting to end (Twilio's DetectMessageEnd). When false the first sign of a machine
+   * will do (Twilio's Enable: `machine_start`), and the call hangs up on it seconds sooner.
+   * Absent: wait for the greeting's end.
+   */
+  readonly awaitGreetingEnd?: boolean;
 }
 
 /** Hand the answered call to another number: cold at once, warm after briefing whoever answers. */

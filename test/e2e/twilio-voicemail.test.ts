@@ -95,10 +95,16 @@ describe('answering machines on Twilio', () => {
     expect(hooks.find((body) => body.type === 'call.amd')!.data).toMatchObject({ answered_by: 'human', amd: { verdict: 'human', source: 'carrier', time_to_verdict_ms: expect.any(Number) } });
   });
 
-  it('hangs up on a machine when the agent leaves no message, ending voicemail', async () => {
-    const { ended } = await call({ action: 'hang_up' }, { outcome: 'answer', answeredBy: 'machine_end_beep', amdMs: 300 });
+  it("hangs up on a machine at Twilio's first sign of one when the agent leaves no message, ending voicemail", async () => {
+    // No message to leave: AMD need not wait for the greeting's end (Enable), and machine_start
+    // comes while the machine still talks (here 1.5 s in, with 7 s of greeting left).
+    const { ended, placed } = await call({ action: 'hang_up' }, { outcome: 'answer', answeredBy: 'machine_end_beep', amdMs: 1500, speech: machineSpeech });
+    expect(placed.request).toMatchObject({ machineDetection: 'Enable', asyncAmd: true });
     expect(ended).toMatchObject({ status: 'voicemail', end_reason: 'voicemail_detected', answered_by: 'machine' });
-    expect(ended.amd).toMatchObject({ verdict: 'machine', source: 'carrier', reason: 'machine_end_beep' });
+    expect(ended.amd).toMatchObject({ verdict: 'machine', source: 'carrier', reason: 'machine_start' });
+    expect(ended.amd.message_cue ?? null).toBeNull();
+    // Hung up at the verdict, long before the greeting would have ended (7.35 s).
+    expect(ended.duration_s).toBeLessThan(5);
   });
 
   it("runs Parley's own detector instead of AMD, holding the greeting and speaking after the beep", async () => {

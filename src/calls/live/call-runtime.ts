@@ -180,6 +180,8 @@ export class CallRuntime implements SchedulerHandlers {
       const { providerCallId } = await carrier.dial({
         callId, orgId: call.orgId, to: call.toNumber, from: call.fromNumber,
         ringTimeoutS: timers.ring_timeout_s ?? 30, timeLimitS: call.maxDurationS, detectVoicemail: detection === 'carrier',
+        // Only a message to leave needs the greeting's end; hanging up needs only the verdict.
+        awaitGreetingEnd: agent?.settings.voicemail?.action === 'leave_message',
       });
       live.providerCallId = providerCallId;
       await calls.setProviderCallId(callId, providerCallId);

@@ -109,7 +109,7 @@ export function createTwilioCarrier(options: TwilioOptionsInput, deps: TwilioCar
       ringTimeoutS: clamp(request.ringTimeoutS, 1, maxRingTimeoutS),
       timeLimitS: clamp(request.timeLimitS, 1, maxTimeLimitS),
       ...(request.detectVoicemail
-        ? { machineDetection: { mode: 'DetectMessageEnd' as const, callbackUrl: statusCallbackUrl(request.callId, 'amd') } }
+        ? { machineDetection: { mode: request.awaitGreetingEnd === false ? ('Enable' as const) : ('DetectMessageEnd' as const), callbackUrl: statusCallbackUrl(request.callId, 'amd') } }
         : {}),
     });
     tracker.placed(request.callId, call.sid);
