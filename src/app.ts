@@ -48,6 +48,7 @@ import type { ApiServices } from './api/services.js';
 import { CallRecordings } from './calls/call-recordings.js';
 import { CallLineRecords } from './calls/call-line-records.js';
 import { createLocalRecordingStorage } from './recordings/local-storage.js';
+import { createS3RecordingStorage } from './recordings/s3-storage.js';
 
 export interface Parley {
   readonly app: FastifyInstance;
@@ -125,7 +126,9 @@ export async function startParley(config: Config, options: StartOptions = {}): P
   calls.addEventHook(campaignProgressHook(orgEvents, clock));
   const recordings = new CallRecordings({
     db, log, records: new CallLineRecords(db, calls), retentionDays: config.recordingRetentionDays, publicUrl: config.publicUrl,
-    storage: createLocalRecordingStorage(await recordingsFolder(config)),
+    storage: config.recordingsS3
+      ? createS3RecordingStorage({ ...config.recordingsS3, spoolDir: await recordingsFolder(config) })
+      : createLocalRecordingStorage(await recordingsFolder(config)),
   });
   const analyzer = new CallAnalyzer(db, calls, agents, (settings) => agentLlm(settings, resolve), log);
   const hooks = new HookService(db, calls, assertAgent);

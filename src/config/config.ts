@@ -43,6 +43,14 @@ const envSchema = z.object({
   PARLEY_WEBHOOK_ALLOW_PRIVATE: flag,
   PARLEY_RECORDINGS_DIR: optionalString,
   PARLEY_RECORDING_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(0),
+  PARLEY_RECORDINGS_S3_BUCKET: optionalString,
+  PARLEY_RECORDINGS_S3_REGION: z.string().trim().min(1).default('us-east-1'),
+  PARLEY_RECORDINGS_S3_ENDPOINT: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  PARLEY_RECORDINGS_S3_PREFIX: optionalString,
+  PARLEY_RECORDINGS_S3_FORCE_PATH_STYLE: z.enum(['true', 'false', '1', '0']).optional(),
+  AWS_ACCESS_KEY_ID: optionalString,
+  AWS_SECRET_ACCESS_KEY: optionalString,
+  AWS_SESSION_TOKEN: optionalString,
 });
 
 export interface Config {
@@ -89,6 +97,19 @@ export interface Config {
   readonly recordingsDir: string | undefined;
   /** Recordings of calls that ended longer ago are deleted; 0 keeps them. */
   readonly recordingRetentionDays: number;
+  /** An S3-compatible bucket recordings are uploaded to (the recordings folder then only spools them). */
+  readonly recordingsS3: RecordingsS3Config | undefined;
+}
+
+export interface RecordingsS3Config {
+  readonly bucket: string;
+  readonly region: string;
+  readonly endpoint: string | undefined;
+  readonly prefix: string | undefined;
+  /** Bucket in the path: the default with a custom endpoint (MinIO and most self-hosted stores). */
+  readonly forcePathStyle: boolean;
+  /** From AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY; absent: the SDK's own chain (instance roles, …). */
+  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken: string | undefined } | undefined;
 }
 
 /** Parses the environment; a bad value throws naming the variable. */
@@ -133,5 +154,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookAllowPrivate: e.PARLEY_WEBHOOK_ALLOW_PRIVATE,
     recordingsDir: e.PARLEY_RECORDINGS_DIR,
     recordingRetentionDays: e.PARLEY_RECORDING_RETENTION_DAYS,
+    recordingsS3: e.PARLEY_RECORDINGS_S3_BUCKET
+      ? {
+          bucket: e.PARLEY_RECORDINGS_S3_BUCKET,
+          region: e.PARLEY_RECORDINGS_S3_REGION,
+          endpoint: e.PARLEY_RECORDINGS_S3_ENDPOINT,
+          prefix: e.PARLEY_RECORDINGS_S3_PREFIX,
+          forcePathStyle: e.PARLEY_RECORDINGS_S3_FORCE_PATH_STYLE ? ['true', '1'].includes(e.PARLEY_RECORDINGS_S3_FORCE_PATH_STYLE) : e.PARLEY_RECORDINGS_S3_ENDPOINT !== undefined,
+          credentials:
+            e.AWS_ACCESS_KEY_ID && e.AWS_SECRET_ACCESS_KEY
+              ? { accessKeyId: e.AWS_ACCESS_KEY_ID, secretAccessKey: e.AWS_SECRET_ACCESS_KEY, sessionToken: e.AWS_SESSION_TOKEN }
+              : undefined,
+        }
+      : undefined,
   };
 }

@@ -13,6 +13,29 @@ import type { ByteRange, RecordingStorage, RecordingUpload, StoredRecording } fr
 const PARTIAL = '.partial';
 const KEY_PATTERN = /^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*\.wav$/;
 
+/** Keys of the files under `root`: finished recordings, or the `.partial` uploads a crash interrupted. */
+export async function localRecordingKeys(root: string, kind: 'finished' | 'partial'): Promise<string[]> {
+  const keys: string[] = [];
+  const walk = async (folder: string): Promise<void> => {
+    let entries;
+    try {
+      entries = await readdir(folder, { withFileTypes: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw error;
+    }
+    for (const entry of entries) {
+      const path = join(folder, entry.name);
+      const key = relative(root, path).split(sep).join('/');
+      if (entry.isDirectory()) await walk(path);
+      else if (kind === 'partial' && entry.name.endsWith(PARTIAL)) keys.push(key.slice(0, -PARTIAL.length));
+      else if (kind === 'finished') keys.push(key);
+    }
+  };
+  await walk(root);
+  return keys.filter((key) => KEY_PATTERN.test(key));
+}
+
 /** Creates the local-folder storage rooted at `root`. */
 export function createLocalRecordingStorage(root: string): RecordingStorage {
   const pathOf = (key: string): string => {
@@ -83,25 +106,7 @@ export function createLocalRecordingStorage(root: string): RecordingStorage {
       return existed;
     },
 
-    async unfinished() {
-      const keys: string[] = [];
-      const walk = async (folder: string): Promise<void> => {
-        let entries;
-        try {
-          entries = await readdir(folder, { withFileTypes: true });
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-          throw error;
-        }
-        for (const entry of entries) {
-          const path = join(folder, entry.name);
-          if (entry.isDirectory()) await walk(path);
-          else if (entry.name.endsWith(PARTIAL)) keys.push(relative(root, path).split(sep).join('/').slice(0, -PARTIAL.length));
-        }
-      };
-      await walk(root);
-      return keys.filter((key) => KEY_PATTERN.test(key));
-    },
+    unfinished: () => localRecordingKeys(root, 'partial'),
 
     async recover(key, repair): Promise<StoredRecording | null> {
       const final = pathOf(key);

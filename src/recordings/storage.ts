@@ -2,7 +2,7 @@
  * Where recordings live. The interface is what an S3-compatible store would implement: a
  * recording is streamed in (the header, whose sizes are only known at the end, is written
  * last), then read whole or by byte range, and deleted. The default keeps files in the data
- * folder (`local-storage.ts`).
+ * folder (`local-storage.ts`); `s3-storage.ts` keeps them in an S3-compatible bucket.
  */
 import type { Readable } from 'node:stream';
 

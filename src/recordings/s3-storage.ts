@@ -1,0 +1,123 @@
+/**
+ * Recordings in an S3-compatible object store (AWS S3, MinIO, Cloudflare R2, Backblaze B2, …),
+ * so every Parley process serves every recording, whichever process recorded it. An object
+ * cannot be appended to, nor its start rewritten (the WAV header is known only at the end), so
+ * a recording is spooled to a local folder while the call runs (local-storage.ts: memory does
+ * not grow with the call), uploaded in one PUT when it completes, and its spool file removed.
+ * A failed upload is tried again (the SDK cannot replay a file stream itself) after each of
+ * `uploadRetryDelaysMs`; a spool file that a crash or an upload failing throughout left behind
+ * is uploaded at the next start (`unfinished` / `recover`): nothing recorded is lost to an
+ * outage of the store.
+ */
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { setTimeout } from 'node:timers/promises';
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { createLocalRecordingStorage, localRecordingKeys } from './local-storage.js';
+import type { RecordingStorage, StoredRecording } from './storage.js';
+
+export interface S3RecordingOptions {
+  readonly bucket: string;
+  readonly region: string;
+  /** A non-AWS store's URL (MinIO, R2, …); AWS's own when absent. */
+  readonly endpoint?: string | undefined;
+  /** Put before every key (`recordings/`, say). */
+  readonly prefix?: string | undefined;
+  /** Bucket in the path (`endpoint/bucket/key`), as MinIO and most self-hosted stores want. */
+  readonly forcePathStyle?: boolean | undefined;
+  /** Absent: the SDK's own chain (its environment variables, an instance or task role, …). */
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken?: string | undefined } | undefined;
+  /** The local folder recordings are spooled to until they are uploaded. */
+  readonly spoolDir: string;
+  /** Waits before each further upload attempt. Default 1 s, 5 s, 20 s. */
+  readonly uploadRetryDelaysMs?: readonly number[];
+}
+
+export function createS3RecordingStorage(options: S3RecordingOptions): RecordingStorage {
+  const client = new S3Client({
+    region: options.region,
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    forcePathStyle: options.forcePathStyle ?? false,
+    ...(options.credentials ? { credentials: options.credentials } : {}),
+    // Checksums only where S3 requires them: S3-compatible stores differ in which of the newer
+    // checksum headers and chunked trailers they accept.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+  const spool = createLocalRecordingStorage(options.spoolDir);
+  const object = (key: string) => ({ Bucket: options.bucket, Key: `${options.prefix ?? ''}${key}` });
+  const spoolPath = (key: string) => join(options.spoolDir, ...key.split('/'));
+
+  const retryDelaysMs = options.uploadRetryDelaysMs ?? [1_000, 5_000, 20_000];
+
+  /** Uploads the finished spool file of `key` (a fresh stream each attempt), then removes it. */
+  const upload = async (key: string): Promise<StoredRecording> => {
+    const path = spoolPath(key);
+    const { size } = await stat(path);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await client.send(new PutObjectCommand({ ...object(key), Body: createReadStream(path), ContentLength: size, ContentType: 'audio/wav' }));
+        break;
+      } catch (error) {
+        const permanent = error instanceof S3ServiceException && error.$fault === 'client' && error.$metadata.httpStatusCode !== 429;
+        if (permanent || attempt >= retryDelaysMs.length) throw error;
+        await setTimeout(retryDelaysMs[attempt]);
+      }
+    }
+    await spool.delete(key);
+    return { key, sizeBytes: size };
+  };
+
+  const head = async (key: string): Promise<StoredRecording | null> => {
+    try {
+      const found = await client.send(new HeadObjectCommand(object(key)));
+      return { key, sizeBytes: found.ContentLength ?? 0 };
+    } catch (error) {
+      if (error instanceof S3ServiceException && error.$metadata.httpStatusCode === 404) return null;
+      throw error;
+    }
+  };
+
+  return {
+    async begin(key, headerBytes) {
+      const spooled = await spool.begin(key, headerBytes);
+      return {
+        write: (chunk) => spooled.write(chunk),
+        async complete(header) {
+          await spooled.complete(header);
+          return upload(key);
+        },
+        abort: () => spooled.abort(),
+      };
+    },
+
+    stat: head,
+
+    async read(key, range) {
+      const got = await client.send(new GetObjectCommand({ ...object(key), ...(range ? { Range: `bytes=${range.start}-${range.end}` } : {}) }));
+      if (!(got.Body instanceof Readable)) throw new Error('the object store answered without a body');
+      return got.Body;
+    },
+
+    async delete(key) {
+      const spooled = await spool.delete(key);
+      const stored = (await head(key)) !== null;
+      if (stored) await client.send(new DeleteObjectCommand(object(key)));
+      return spooled || stored;
+    },
+
+    async unfinished() {
+      // Uploads a crash interrupted, and finished recordings whose upload did not happen.
+      const keys = [...(await spool.unfinished()), ...(await localRecordingKeys(options.spoolDir, 'finished'))];
+      return [...new Set(keys)];
+    },
+
+    async recover(key, repair) {
+      const repaired = await spool.recover(key, repair);
+      if (!repaired && (await spool.stat(key)) === null) return null;
+      return upload(key);
+    },
+  };
+}

@@ -1,0 +1,81 @@
+/**
+ * Recordings kept in an S3-compatible bucket (PARLEY_RECORDINGS_S3_*), end to end on the
+ * simulated network's audio lane against a SigV4-checking fake of S3: a recorded call's WAV is
+ * spooled while the call runs, uploaded when it ends, served from the bucket (whole and by byte
+ * range) and deleted there; a recording a failed upload left in the spool is uploaded at start-up.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startS3Fake, type S3Fake } from '../fakes/s3/index.js';
+import { startTestParley, type Tenant, type TestParley } from '../support/parley.js';
+
+const spool = mkdtempSync(join(tmpdir(), 'parley-s3-spool-'));
+// What an upload that failed throughout leaves: a finished WAV in the spool.
+mkdirSync(join(spool, 'org_earlier'), { recursive: true });
+writeFileSync(join(spool, 'org_earlier', 'call_earlier.wav'), Buffer.concat([Buffer.from('RIFF'), Buffer.alloc(40), Buffer.alloc(800, 3)]));
+
+let s3: S3Fake;
+let t: TestParley;
+let tenant: Tenant;
+beforeAll(async () => {
+  s3 = await startS3Fake();
+  t = await startTestParley({
+    env: {
+      PARLEY_SIM_AUDIO: '1', PARLEY_SIM_SPEED: '10', PARLEY_RECORDINGS_DIR: spool,
+      PARLEY_RECORDINGS_S3_BUCKET: s3.bucket, PARLEY_RECORDINGS_S3_REGION: s3.region, PARLEY_RECORDINGS_S3_ENDPOINT: s3.url,
+      PARLEY_RECORDINGS_S3_PREFIX: 'parley/', AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
+    },
+  });
+  tenant = await t.tenant();
+});
+afterAll(async () => {
+  await t?.close();
+  await s3?.close();
+});
+
+const spooled = () => (existsSync(spool) ? readdirSync(spool, { recursive: true }).map(String).filter((name) => name.includes('.')) : []);
+
+async function download(path: string, headers: Record<string, string> = {}) {
+  const response = await fetch(`${t.url}${path}`, { headers: { authorization: `Bearer ${tenant.key}`, ...headers } });
+  return { response, body: Buffer.from(await response.arrayBuffer()) };
+}
+
+describe('recordings in an S3-compatible bucket', () => {
+  it('uploaded at start-up what a failed upload had left in the spool', () => {
+    expect(s3.objects.get('parley/org_earlier/call_earlier.wav')?.body.length).toBe(844);
+  });
+
+  it('uploads a recorded call when it ends, serves it from the bucket whole and by range, and deletes it there', async () => {
+    const agent = await tenant.agent({ greeting: 'Hello, this is Parley.', recording: { enabled: true } });
+    const created = await tenant.request('POST', '/v1/calls', { agent_id: agent.id, to: '+14155550106' });
+    const ended = await tenant.waitForEnd(created.body.id, 30_000);
+    let call = ended;
+    for (const deadline = Date.now() + 15_000; !call.recording_url; call = (await tenant.request('GET', `/v1/calls/${ended.id}`)).body) {
+      if (Date.now() > deadline) throw new Error(`no recording: ${JSON.stringify(call.recording)}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const key = `parley/${tenant.orgId}/${ended.id}.wav`;
+    const stored = s3.objects.get(key);
+    expect(stored?.contentType).toBe('audio/wav');
+    expect(stored!.body.length).toBe(call.recording.size_bytes);
+    expect(stored!.body.toString('ascii', 8, 12)).toBe('WAVE');
+    // Nothing of it is left on this machine's disk.
+    expect(spooled()).toEqual([]);
+
+    const whole = await download(call.recording_url);
+    expect(whole.response.status).toBe(200);
+    expect(whole.body.equals(stored!.body)).toBe(true);
+    const part = await download(call.recording_url, { range: 'bytes=44-143' });
+    expect(part.response.status).toBe(206);
+    expect(part.response.headers.get('content-range')).toBe(`bytes 44-143/${stored!.body.length}`);
+    expect(part.body.equals(stored!.body.subarray(44, 144))).toBe(true);
+    expect(s3.requests.some((r) => r.key === key && r.method === 'GET' && r.range === 'bytes=44-143')).toBe(true);
+
+    const removed = await fetch(`${t.url}${call.recording_url}`, { method: 'DELETE', headers: { authorization: `Bearer ${tenant.key}` } });
+    expect(removed.status).toBe(204);
+    expect(s3.objects.has(key)).toBe(false);
+    expect((await download(call.recording_url)).response.status).toBe(404);
+  });
+});
