@@ -19,21 +19,32 @@ writeFileSync(join(spool, 'org_earlier', 'call_earlier.wav'), Buffer.concat([Buf
 let s3: S3Fake;
 let t: TestParley;
 let tenant: Tenant;
+const bucketEnv = () => ({
+  PARLEY_RECORDINGS_S3_BUCKET: s3.bucket, PARLEY_RECORDINGS_S3_REGION: s3.region, PARLEY_RECORDINGS_S3_ENDPOINT: s3.url,
+  PARLEY_RECORDINGS_S3_PREFIX: 'parley/', AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
+});
 beforeAll(async () => {
   s3 = await startS3Fake();
-  t = await startTestParley({
-    env: {
-      PARLEY_SIM_AUDIO: '1', PARLEY_SIM_SPEED: '10', PARLEY_RECORDINGS_DIR: spool,
-      PARLEY_RECORDINGS_S3_BUCKET: s3.bucket, PARLEY_RECORDINGS_S3_REGION: s3.region, PARLEY_RECORDINGS_S3_ENDPOINT: s3.url,
-      PARLEY_RECORDINGS_S3_PREFIX: 'parley/', AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
-    },
-  });
+  t = await startTestParley({ env: { PARLEY_SIM_AUDIO: '1', PARLEY_SIM_SPEED: '10', PARLEY_RECORDINGS_DIR: spool, ...bucketEnv() } });
   tenant = await t.tenant();
 });
 afterAll(async () => {
   await t?.close();
   await s3?.close();
 });
+
+/** A recorded call, once its recording is ready. */
+async function recordedCall(): Promise<Record<string, any>> {
+  const agent = await tenant.agent({ greeting: 'Hello, this is Parley.', recording: { enabled: true } });
+  const created = await tenant.request('POST', '/v1/calls', { agent_id: agent.id, to: '+14155550106' });
+  const ended = await tenant.waitForEnd(created.body.id, 30_000);
+  let call = ended;
+  for (const deadline = Date.now() + 15_000; !call.recording_url; call = (await tenant.request('GET', `/v1/calls/${ended.id}`)).body) {
+    if (Date.now() > deadline) throw new Error(`no recording: ${JSON.stringify(call.recording)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return call;
+}
 
 const spooled = () => (existsSync(spool) ? readdirSync(spool, { recursive: true }).map(String).filter((name) => name.includes('.')) : []);
 
@@ -48,15 +59,8 @@ describe('recordings in an S3-compatible bucket', () => {
   });
 
   it('uploads a recorded call when it ends, serves it from the bucket whole and by range, and deletes it there', async () => {
-    const agent = await tenant.agent({ greeting: 'Hello, this is Parley.', recording: { enabled: true } });
-    const created = await tenant.request('POST', '/v1/calls', { agent_id: agent.id, to: '+14155550106' });
-    const ended = await tenant.waitForEnd(created.body.id, 30_000);
-    let call = ended;
-    for (const deadline = Date.now() + 15_000; !call.recording_url; call = (await tenant.request('GET', `/v1/calls/${ended.id}`)).body) {
-      if (Date.now() > deadline) throw new Error(`no recording: ${JSON.stringify(call.recording)}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    const key = `parley/${tenant.orgId}/${ended.id}.wav`;
+    const call = await recordedCall();
+    const key = `parley/${tenant.orgId}/${call.id}.wav`;
     const stored = s3.objects.get(key);
     expect(stored?.contentType).toBe('audio/wav');
     expect(stored!.body.length).toBe(call.recording.size_bytes);
@@ -77,5 +81,21 @@ describe('recordings in an S3-compatible bucket', () => {
     expect(removed.status).toBe(204);
     expect(s3.objects.has(key)).toBe(false);
     expect((await download(call.recording_url)).response.status).toBe(404);
+  });
+
+  // Two processes on one PostgreSQL: the bucket is what lets one serve what the other recorded.
+  it.skipIf(!process.env.DATABASE_URL)('serves from an API-only process a recording the worker process recorded', async () => {
+    const call = await recordedCall();
+    const api = await startTestParley({
+      databaseUrl: t.config.databaseUrl!, llm: 'none',
+      env: { PARLEY_WORKER: 'off', PARLEY_RECORDINGS_DIR: mkdtempSync(join(tmpdir(), 'parley-s3-api-')), ...bucketEnv() },
+    });
+    try {
+      const response = await fetch(`${api.url}${call.recording_url}`, { headers: { authorization: `Bearer ${tenant.key}` } });
+      expect(response.status).toBe(200);
+      expect(Buffer.from(await response.arrayBuffer()).equals(s3.objects.get(`parley/${tenant.orgId}/${call.id}.wav`)!.body)).toBe(true);
+    } finally {
+      await api.close();
+    }
   });
 });
