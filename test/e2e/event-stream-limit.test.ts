@@ -42,7 +42,7 @@ describe('event streams per organisation', () => {
       const again = await open(tenant.key);
       again.close();
       return again.response.status;
-    }, { timeout: 5_000, interval: 100 }).toBe(200);
+    }, { timeout: 15_000, interval: 100 }).toBe(200);
     second.close();
     elsewhere.close();
   });

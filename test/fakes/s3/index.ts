@@ -37,6 +37,8 @@ export interface S3Fake {
   readonly requests: readonly S3Request[];
   /** While true every PUT is answered 503 SlowDown (an outage of the store). */
   down: boolean;
+  /** This many next PUTs are answered 503 SlowDown (a blip), counting down. */
+  failNextPuts: number;
   close(): Promise<void>;
 }
 
@@ -99,7 +101,10 @@ export async function startS3Fake(options: S3FakeOptions = {}): Promise<S3Fake> 
       const stored = objects.get(key);
       switch (request.method) {
         case 'PUT':
-          if (fake.down) return fail(503, 'SlowDown', 'Please reduce your request rate.');
+          if (fake.down || fake.failNextPuts > 0) {
+            fake.failNextPuts = Math.max(0, fake.failNextPuts - 1);
+            return fail(503, 'SlowDown', 'Please reduce your request rate.');
+          }
           objects.set(key, { body, contentType: request.headers['content-type'] });
           return answer(200, { etag: `"${createHash('md5').update(body).digest('hex')}"` });
         case 'HEAD':
@@ -133,6 +138,7 @@ export async function startS3Fake(options: S3FakeOptions = {}): Promise<S3Fake> 
     objects,
     requests,
     down: false,
+    failNextPuts: 0,
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
