@@ -99,11 +99,17 @@ export class CallRecordings {
     return base ? `${base}${recordingPath(callId)}` : null;
   }
 
-  /** Repairs recordings a crash left unfinished (their header is rewritten from what reached the disk). */
+  /**
+   * Repairs recordings a crash left unfinished (their header is rewritten from what reached the
+   * disk). One that cannot be finished now (its store is unreachable) is left for the next start.
+   */
   async recover(): Promise<number> {
     let repaired = 0;
     for (const key of await this.options.storage.unfinished()) {
-      const stored = await this.options.storage.recover(key, (size) => recordingHeader(repairedDataBytes(size)));
+      const stored = await this.options.storage.recover(key, (size) => recordingHeader(repairedDataBytes(size))).catch((error: unknown) => {
+        this.options.log.warn({ err: error, key }, 'recording left unfinished could not be finished now; the next start tries again');
+        return null;
+      });
       const callId = /([^/]+)\.wav$/.exec(key)?.[1];
       if (!stored || !callId) continue;
       const [row] = await this.options.db.select({ recording: calls.recording }).from(calls).where(eq(calls.id, callId));
