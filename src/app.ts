@@ -127,7 +127,8 @@ export async function startParley(config: Config, options: StartOptions = {}): P
   const recordings = new CallRecordings({
     db, log, records: new CallLineRecords(db, calls), retentionDays: config.recordingRetentionDays, publicUrl: config.publicUrl,
     storage: config.recordingsS3
-      ? createS3RecordingStorage({ ...config.recordingsS3, spoolDir: await recordingsFolder(config) })
+      ? // A folder of its own: recordings kept in the folder before the bucket was set are not taken for failed uploads.
+        createS3RecordingStorage({ ...config.recordingsS3, spoolDir: join(await recordingsFolder(config), '.s3-spool') })
       : createLocalRecordingStorage(await recordingsFolder(config)),
   });
   const analyzer = new CallAnalyzer(db, calls, agents, (settings) => agentLlm(settings, resolve), log);

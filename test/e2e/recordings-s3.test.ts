@@ -11,10 +11,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startS3Fake, type S3Fake } from '../fakes/s3/index.js';
 import { startTestParley, type Tenant, type TestParley } from '../support/parley.js';
 
-const spool = mkdtempSync(join(tmpdir(), 'parley-s3-spool-'));
+const folder = mkdtempSync(join(tmpdir(), 'parley-s3-recordings-'));
+const spool = join(folder, '.s3-spool');
 // What an upload that failed throughout leaves: a finished WAV in the spool.
 mkdirSync(join(spool, 'org_earlier'), { recursive: true });
 writeFileSync(join(spool, 'org_earlier', 'call_earlier.wav'), Buffer.concat([Buffer.from('RIFF'), Buffer.alloc(40), Buffer.alloc(800, 3)]));
+// A recording kept in the folder before the bucket was set: not a failed upload, left alone.
+mkdirSync(join(folder, 'org_local'), { recursive: true });
+writeFileSync(join(folder, 'org_local', 'call_local.wav'), Buffer.alloc(844, 1));
 
 let s3: S3Fake;
 let t: TestParley;
@@ -25,7 +29,7 @@ const bucketEnv = () => ({
 });
 beforeAll(async () => {
   s3 = await startS3Fake();
-  t = await startTestParley({ env: { PARLEY_SIM_AUDIO: '1', PARLEY_SIM_SPEED: '10', PARLEY_RECORDINGS_DIR: spool, ...bucketEnv() } });
+  t = await startTestParley({ env: { PARLEY_SIM_AUDIO: '1', PARLEY_SIM_SPEED: '10', PARLEY_RECORDINGS_DIR: folder, ...bucketEnv() } });
   tenant = await t.tenant();
 });
 afterAll(async () => {
@@ -54,8 +58,10 @@ async function download(path: string, headers: Record<string, string> = {}) {
 }
 
 describe('recordings in an S3-compatible bucket', () => {
-  it('uploaded at start-up what a failed upload had left in the spool', () => {
+  it('uploaded at start-up what a failed upload had left in the spool, and left the folder\'s own recordings alone', () => {
     expect(s3.objects.get('parley/org_earlier/call_earlier.wav')?.body.length).toBe(844);
+    expect(s3.objects.has('parley/org_local/call_local.wav')).toBe(false);
+    expect(existsSync(join(folder, 'org_local', 'call_local.wav'))).toBe(true);
   });
 
   it('uploads a recorded call when it ends, serves it from the bucket whole and by range, and deletes it there', async () => {
