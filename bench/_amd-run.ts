@@ -25,7 +25,10 @@ export interface LabelledAnswer {
 }
 
 export interface Outcome {
+  /** The final verdict (after the second look, which may have revised a `human`). */
   readonly decision: AmdDecision;
+  /** The first verdict, the one the greeting waited for. */
+  readonly first: AmdDecision;
   readonly cue: MessageCue | null;
 }
 
@@ -75,16 +78,20 @@ export function classify(answer: LabelledAnswer, transcript: TranscriptMode, opt
   const known = transcript ? (answer.facts?.words ?? []) : [];
   const words = typeof transcript === 'object' ? misheard(known, transcript.wordErrors, answer.file) : known;
   let heardWords = 0;
+  let first: AmdDecision | null = null;
   for (let offset = 0; offset + 160 <= answer.mulaw.length; offset += 160) {
     detector.pushAudio(answer.mulaw.subarray(offset, offset + 160));
+    first ??= detector.decision;
     let due = heardWords;
     while (due < words.length && words[due]!.endMs + TRANSCRIPT_LAG_MS <= detector.heardMs) due++;
     if (due > heardWords) {
       heardWords = due;
       detector.pushTranscript(words.slice(0, due).map((w) => w.word).join(' '));
+      first ??= detector.decision;
     }
-    if (detector.decision && (detector.decision.verdict !== 'machine' || detector.messageCue)) break;
+    // Done once the verdict is final: a machine's message cued, or a person past the second look.
+    if (detector.decision && (detector.decision.verdict === 'machine' ? detector.messageCue : !detector.looking)) break;
   }
   const decision = detector.decision ?? { verdict: 'unknown', reason: 'timeout', atMs: Math.round(detector.heardMs) };
-  return { decision, cue: detector.messageCue };
+  return { decision, first: first ?? decision, cue: detector.messageCue };
 }

@@ -63,6 +63,7 @@ function figures(results: readonly Scored[], pickOutcome: (s: Scored) => Outcome
   const machines = outcomes.filter((o) => o.label === 'machine');
   const truePositives = calledMachine.filter((o) => o.label === 'machine').length;
   const times = (label?: string) => outcomes.filter((o) => !label || o.label === label).map((o) => o.decision.atMs);
+  const firstTimes = outcomes.map((o) => o.first.atMs);
   const caught = machines.filter((o) => o.decision.verdict === 'machine');
   const beeped = caught.filter((o) => o.facts?.beep);
   const afterBeep = beeped.filter((o) => o.cue).map((o) => o.cue!.atMs - o.facts!.beep!.endMs);
@@ -76,12 +77,16 @@ function figures(results: readonly Scored[], pickOutcome: (s: Scored) => Outcome
       const ended = o.facts!.words.map((w) => w.endMs).filter((end) => end <= o.decision.atMs);
       return ended.length ? o.decision.atMs - Math.max(...ended) : 0;
     });
+  const revised = outcomes.filter((o) => o.decision.revised);
   return [
     pct(right, outcomes.length),
+    pct(outcomes.filter((o) => o.first.verdict === o.label).length, outcomes.length),
+    `${revised.filter((o) => o.label === 'machine').length} / ${revised.filter((o) => o.label === 'human').length}`,
     pct(truePositives, calledMachine.length),
     pct(truePositives, machines.length),
     String(outcomes.filter((o) => o.decision.verdict === 'unknown').length),
     `${seconds(times(), 50)} / ${seconds(times(), 95)}`,
+    `${seconds(firstTimes, 50)} / ${seconds(firstTimes, 95)}`,
     `${seconds(times('human'), 50)} / ${seconds(times('human'), 95)}`,
     `${seconds(times('machine'), 50)} / ${seconds(times('machine'), 95)}`,
     waits.length ? `${seconds(waits, 50)} / ${seconds(waits, 95)}` : '-',
@@ -92,11 +97,14 @@ function figures(results: readonly Scored[], pickOutcome: (s: Scored) => Outcome
 }
 
 const FIGURES = [
-  'accuracy',
+  'accuracy (final verdict)',
+  'accuracy of the first verdict (before the second look)',
+  'second-look revisions to machine: right / wrong',
   'machine precision',
   'machine recall',
   'unknown verdicts',
-  'verdict p50 / p95 s, all',
+  'verdict p50 / p95 s, all (a revision counts at its time)',
+  'first verdict p50 / p95 s, all',
   'verdict p50 / p95 s, human',
   'verdict p50 / p95 s, machine',
   "a person's silence before the verdict p50 / p95 s",

@@ -22,6 +22,8 @@ export interface AnswerVerdict {
   readonly reason: string | null;
   /** From the answer to the verdict (0 when the carrier knew at answer), when known. */
   readonly timeToVerdictMs: number | null;
+  /** Parley's second look turned its earlier `human` into this machine. */
+  readonly revised?: boolean;
 }
 
 /** What the line a call is answered on can do about machines. */

@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MULAW_SILENCE } from '../../src/media/mulaw.js';
-import { sineMulaw } from '../../src/media/signal.js';
+import { silenceMulaw, sineMulaw, speechLikeMulaw } from '../../src/media/signal.js';
 import type { CalleeScript, FakeTwilio } from '../fakes/twilio/index.js';
 import type { Tenant, TestParley } from '../support/parley.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../fakes/webhook-receiver/receiver.js';
@@ -121,5 +121,24 @@ describe('answering machines on Twilio', () => {
     // Nothing was played to the machine before its beep ended.
     const firstHeard = placed.stream!.heard.find((chunk) => chunk.bytes.some((byte) => byte !== MULAW_SILENCE));
     expect(firstHeard!.atMs).toBeGreaterThanOrEqual(beepEndsMs);
+  });
+
+  it("takes a second look on its own detector: a short greeting's beep after a human verdict stops the agent and leaves the message after it", async () => {
+    // "Leave a message." (1.2 s of speech), 1.2 s of quiet that reads as a person waiting, then the beep.
+    const shortGreeting = Buffer.concat([speechLikeMulaw({ durationMs: 1200 }), silenceMulaw(1200), sineMulaw({ durationMs: 500, frequencyHz: 1000, amplitude: 0.4 }), silenceMulaw(6000)]);
+    const { ended, events } = await call(
+      { detection: 'parley', action: 'leave_message', message: 'Hi {{name}}, Parley here.' },
+      { outcome: 'answer', speech: [{ atMs: 200, audio: shortGreeting }] },
+      'Hello, this is Parley calling about your appointment next week, with a few details to go over.',
+    );
+    expect(ended).toMatchObject({ status: 'completed', end_reason: 'voicemail_message_left', answered_by: 'machine' });
+    expect(ended.amd).toMatchObject({ verdict: 'machine', source: 'parley', reason: 'beep', revised: true, message_cue: { reason: 'beep' } });
+    const agentTurns = ended.transcript.filter((turn: { role: string }) => turn.role === 'agent');
+    // The greeting was released to the "person" and stopped at the beep (cut, or before a word of it
+    // reached the line: the beep comes 0.2 s after the verdict); the message came after the beep.
+    expect(agentTurns.slice(0, -1).every((turn: { interrupted?: boolean }) => turn.interrupted)).toBe(true);
+    expect(agentTurns.at(-1)).toMatchObject({ text: 'Hi Ana, Parley here.' });
+    expect(agentTurns.at(-1).offset_ms).toBeGreaterThanOrEqual(200 + 2400 + 500);
+    expect(events.filter((event) => event.type === 'call.amd').map((event) => event.data['verdict'])).toEqual(['human', 'machine', undefined]);
   });
 });

@@ -5,7 +5,7 @@ import type { AudioLine } from '../../media/audio-line.js';
 import type { Frame } from '../../media/frames.js';
 import { realLineClock } from '../../media/line-clock.js';
 import { MULAW_SILENCE } from '../../media/mulaw.js';
-import { sineMulaw } from '../../media/signal.js';
+import { silenceMulaw, sineMulaw, speechLikeMulaw } from '../../media/signal.js';
 import { AsyncQueue } from '../../shared/async-queue.js';
 import type { AnswerVerdict } from '../../conversation/voicemail.js';
 import { AnswerDetection, type MessageCueRecord } from './answer-detection.js';
@@ -56,6 +56,22 @@ describe('AnswerDetection', () => {
     // The beep ends 600 ms of quiet and 400 ms of tone after the 7.35 s greeting.
     expect(cues[0]!.atMs).toBeGreaterThanOrEqual(8300);
     expect(cues[0]!.atMs).toBeLessThan(8500);
+  });
+
+  it('releases a short greeting as a person, then on its beep turns the verdict into a machine and cues the message', async () => {
+    const { answer, verdicts, cues } = detection('parley');
+    const shortGreeting = Buffer.concat([speechLikeMulaw({ durationMs: 1200 }), silenceMulaw(1200), sineMulaw({ durationMs: 500, frequencyHz: 1000, amplitude: 0.4 }), silenceMulaw(1000)]);
+    const { line, queue } = lineOf(shortGreeting);
+    const reading = consume(answer.tap(line), () => cues.length > 0);
+    expect(await answer.decided).toMatchObject({ verdict: 'human', reason: 'short_answer' });
+    await answer.machineDetected;
+    expect(answer.machine()).toBe(true);
+    expect(verdicts.map((v) => [v.verdict, v.reason, v.revised ?? false])).toEqual([['human', 'short_answer', false], ['machine', 'beep', true]]);
+    await answer.messageCue;
+    await reading;
+    queue.end();
+    expect(cues).toEqual([{ reason: 'beep', atMs: expect.any(Number) }]);
+    expect(cues[0]!.atMs).toBeGreaterThanOrEqual(2900);
   });
 
   it("lets a person's wording decide before the audio does", async () => {

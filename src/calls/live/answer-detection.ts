@@ -11,7 +11,7 @@ import type { AmdDetection, AmdVerdictKind, AnswerVerdict } from '../../conversa
 import type { AudioLine } from '../../media/audio-line.js';
 import type { Frame } from '../../media/frames.js';
 import type { LineClock } from '../../media/line-clock.js';
-import { AnsweringMachineDetector } from '../../voice/audio/answering-machine.js';
+import { AnsweringMachineDetector, type AmdDecision } from '../../voice/audio/answering-machine.js';
 
 /** When a machine's message may start, and what said so. */
 export interface MessageCueRecord {
@@ -135,14 +135,15 @@ export class AnswerDetection implements AnswerInfo {
 
   private hearAudio(detector: AnsweringMachineDetector, payload: Uint8Array): void {
     // Done listening once a message was cued, or once a person (or nobody the detector could
-    // judge) answered: nothing after that needs the detector, and this runs for every frame of the call.
-    if (this.cued || (this.verdict && this.verdict.verdict !== 'machine')) return;
+    // judge) answered and the second look is over: nothing after that needs the detector, and
+    // this runs for every frame of the call.
+    if (this.cued || (this.verdict && this.verdict.verdict !== 'machine' && !detector.looking)) return;
     this.heardMs += payload.length / 8;
     detector.pushAudio(payload);
     const decision = detector.decision;
     if (!this.verdict && decision && this.options.detection === 'parley') {
       this.decide({ verdict: decision.verdict, source: 'parley', reason: decision.reason, timeToVerdictMs: decision.atMs });
-    }
+    } else if (decision?.revised) this.revise(decision);
     // After any machine verdict (the carrier's machine_start too), the detector says when the greeting is over.
     if (this.machine() && decision?.verdict === 'machine' && detector.messageCue) {
       this.cue({ reason: detector.messageCue.reason, atMs: detector.messageCue.atMs });
@@ -150,6 +151,16 @@ export class AnswerDetection implements AnswerInfo {
       // The carrier said machine but the detector never did (a machine_start it heard as a short answer): the cap, in audio heard.
       this.cue({ reason: 'timeout', atMs: this.sinceAnswerMs() });
     }
+  }
+
+  /**
+   * Parley's second look found a machine behind its `human` (a short greeting's beep):
+   * the machine verdict follows, and the lane stops the agent as on a carrier's late verdict.
+   */
+  private revise(decision: AmdDecision): void {
+    if (this.options.detection !== 'parley' || this.verdict?.verdict !== 'human' || this.settled) return;
+    this.verdict = null;
+    this.decide({ verdict: 'machine', source: 'parley', reason: decision.reason, timeToVerdictMs: decision.atMs, revised: true });
   }
 
   private decide(verdict: AnswerVerdict): void {

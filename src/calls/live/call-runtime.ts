@@ -435,7 +435,7 @@ export class CallRuntime implements SchedulerHandlers {
 
 /** A verdict as the call keeps it (API spelling). */
 function amdRecord(verdict: AnswerVerdict): AmdRecord {
-  return { verdict: verdict.verdict, source: verdict.source, reason: verdict.reason, time_to_verdict_ms: verdict.timeToVerdictMs };
+  return { verdict: verdict.verdict, source: verdict.source, reason: verdict.reason, time_to_verdict_ms: verdict.timeToVerdictMs, ...(verdict.revised ? { revised: true } : {}) };
 }
 
 /** The lane a call's answered line goes to. */

@@ -83,6 +83,39 @@ describe('AnsweringMachineDetector', () => {
     expect(detector.messageCue?.reason).toBe('beep');
   });
 
+  it('takes a second look after a short answer: a beep within 4 s makes it a machine, marked revised, cued at the beep\'s end', () => {
+    // "Leave a message." (1.2 s), a 1.2 s pause that the short-answer rule calls a person, then the beep.
+    const detector = new AnsweringMachineDetector();
+    const frames = sliceFrames(Buffer.concat([speechLikeMulaw({ durationMs: 1200 }), silenceMulaw(1200), sineMulaw({ durationMs: 500, frequencyHz: 1000, amplitude: 0.4 }), silenceMulaw(1000)]));
+    const decisions = frames.map((frame) => detector.pushAudio(frame)).filter((d) => d !== null);
+    expect(decisions.map((d) => [d.verdict, d.reason, Boolean(d.revised)])).toEqual([['human', 'short_answer', false], ['machine', 'beep', true]]);
+    expect(decisions[1]!.atMs).toBeGreaterThanOrEqual(2400 + 200);
+    expect(detector.messageCue).toMatchObject({ reason: 'beep' });
+    expect(detector.messageCue!.atMs).toBeGreaterThanOrEqual(2400 + 500);
+    expect(detector.looking).toBe(false);
+  });
+
+  it('closes the second look after 4 s, and never opens it on a person\'s own words', () => {
+    const late = new AnsweringMachineDetector();
+    for (const frame of sliceFrames(Buffer.concat([speechLikeMulaw({ durationMs: 600 }), silenceMulaw(5000), sineMulaw({ durationMs: 500, frequencyHz: 1000, amplitude: 0.4 })]))) late.pushAudio(frame);
+    expect(late.decision).toMatchObject({ verdict: 'human', reason: 'short_answer' });
+    expect(late.looking).toBe(false);
+
+    const asked = new AnsweringMachineDetector();
+    asked.pushAudio(speechLikeMulaw({ durationMs: 600 }));
+    expect(asked.pushTranscript('Hello, who is this?')).toMatchObject({ verdict: 'human', reason: 'wording' });
+    expect(asked.looking).toBe(false);
+    expect(asked.pushTranscript('Hello, who is this? Leave a message')).toBeNull();
+  });
+
+  it('does not revise a short answer by later words: a greeted person may offer to take a message', () => {
+    const detector = run(Buffer.concat([speechLikeMulaw({ durationMs: 900 }), silenceMulaw(1000)]));
+    expect(detector.decision).toMatchObject({ verdict: 'human', reason: 'short_answer' });
+    expect(detector.looking).toBe(true);
+    expect(detector.pushTranscript("Hello? He's not available right now, can I take a message?")).toBeNull();
+    expect(detector.decision).toMatchObject({ verdict: 'human' });
+  });
+
   it('starts a message after the greeting has been quiet when there is no beep', () => {
     const detector = run(Buffer.concat([greeting, silenceMulaw(3000)]));
     expect(detector.decision?.verdict).toBe('machine');

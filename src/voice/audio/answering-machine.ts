@@ -24,6 +24,11 @@
  * After a machine verdict it keeps listening and says when a message may start: when the beep
  * ends, or after the greeting has been quiet long enough, or at a cap.
  *
+ * A person called so by the audio (a short answer, or a pause at the bound) gets a second look
+ * for `secondLookMs`: a short greeting ("Leave a message.") sounds like a person until its beep.
+ * A beep then turns the verdict into a machine, marked `revised`; the agent, already greeting,
+ * is stopped as on a carrier's late verdict. Words do not revise (see pushTranscript).
+ *
  * Speech is found with an energy gate over an adaptive noise floor (line noise moves it), and
  * pauses up to `pauseBridgeMs` count as part of the same stretch (commas, breaths, sentences).
  */
@@ -42,6 +47,8 @@ export interface AmdDecision {
   readonly reason: AmdReason;
   /** Milliseconds of answer audio heard when it decided. */
   readonly atMs: number;
+  /** A second look turned an earlier `human` into this machine. */
+  readonly revised?: boolean;
 }
 
 /** When a left message may start, after a machine verdict. */
@@ -88,6 +95,11 @@ export interface AmdOptions {
    * was still talking by then, and every long answer had stopped to listen.
    */
   readonly maxAnalysisWithWordsMs?: number;
+  /**
+   * After a `human` verdict from the audio, how long a beep still makes it a machine. Default 4000 ms: a short greeting's beep comes 0.2-1.5 s after its last word, which
+   * the verdict followed by 0.8 s. 0 turns the second look off.
+   */
+  readonly secondLookMs?: number;
 }
 
 export { soundsLikeGreeting, soundsLikePerson };
@@ -120,6 +132,7 @@ export class AnsweringMachineDetector {
       maxGreetingMs: options.maxGreetingMs ?? 30_000,
       voicedAboveFloorDb: options.voicedAboveFloorDb ?? 7,
       maxAnalysisWithWordsMs: options.maxAnalysisWithWordsMs ?? 4500,
+      secondLookMs: options.secondLookMs ?? 4000,
     };
   }
 
@@ -138,6 +151,12 @@ export class AnsweringMachineDetector {
     return this.elapsedMs;
   }
 
+  /** Whether a `human` verdict may still turn into a machine (the second look is open). */
+  get looking(): boolean {
+    const d = this.decided;
+    return d?.verdict === 'human' && !d.revised && (d.reason === 'short_answer' || d.reason === 'timeout') && this.elapsedMs - d.atMs < this.o.secondLookMs;
+  }
+
   /** One μ-law frame of the callee's side. Returns the verdict on the frame that made it. */
   pushAudio(frame: Uint8Array): AmdDecision | null {
     const frameMs = (frame.length * 1000) / 8000 || FRAME_MS;
@@ -154,7 +173,7 @@ export class AnsweringMachineDetector {
       this.watchForMessageStart(beep);
       return null;
     }
-    if (this.decided) return null;
+    if (this.decided) return this.looking && beep === 'start' ? this.revise('beep') : null;
     if (beep === 'start' || this.beeps.sounding) return this.decide('machine', 'beep');
     if (this.speechStartMs === null) {
       return this.elapsedMs >= Math.min(this.o.noSpeechMs, this.o.maxAnalysisMs) ? this.decide('unknown', 'no_speech') : null;
@@ -176,6 +195,8 @@ export class AnsweringMachineDetector {
    * charge instead of the length (see the class comment). Returns the verdict when the wording made it.
    */
   pushTranscript(text: string): AmdDecision | null {
+    // No second look by words: once greeted, a person may well say "he's not available, can I
+    // take a message?" to the agent. A beep is never a person's.
     if (this.decided) return null;
     if (/\p{L}/u.test(text)) this.worded = true;
     if (soundsLikeGreeting(text)) return this.decide('machine', 'wording');
@@ -212,6 +233,12 @@ export class AnsweringMachineDetector {
 
   private decide(verdict: AmdVerdict, reason: AmdReason): AmdDecision {
     this.decided = { verdict, reason, atMs: Math.round(this.elapsedMs) };
+    return this.decided;
+  }
+
+  /** The second look found a machine behind a `human` verdict. */
+  private revise(reason: 'beep'): AmdDecision {
+    this.decided = { verdict: 'machine', reason, atMs: Math.round(this.elapsedMs), revised: true };
     return this.decided;
   }
 
