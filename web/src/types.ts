@@ -78,6 +78,8 @@ export interface AmdRecord {
   readonly reason: string | null;
   readonly time_to_verdict_ms: number | null;
   readonly message_cue?: { readonly reason: string; readonly at_ms: number } | null;
+  /** A second look turned an earlier `human` into this machine. */
+  readonly revised?: boolean;
 }
 
 export interface TransferRecord {

@@ -139,6 +139,7 @@ function answeredBy(who: string | null, amd: AmdRecord | null): string {
   const atAnswer = !amd.time_to_verdict_ms || amd.reason?.endsWith('_at_answer');
   const why = amd.reason && amd.reason !== amd.verdict && !amd.reason.endsWith('_at_answer') ? ` (${amd.reason.replaceAll('_', ' ')})` : '';
   const parts = [amd.verdict, `${by}${why}, ${atAnswer ? 'at the answer' : `${seconds(amd.time_to_verdict_ms!)} after the answer`}`];
+  if (amd.revised) parts.push('first taken for a person');
   if (amd.message_cue) parts.push(`message after the ${amd.message_cue.reason === 'beep' ? 'beep' : `greeting (${amd.message_cue.reason})`} at ${seconds(amd.message_cue.at_ms)}`);
   return parts.join(' · ');
 }
