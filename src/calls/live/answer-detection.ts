@@ -39,6 +39,8 @@ export class AnswerDetection implements AnswerInfo {
   readonly decided: Promise<AnswerVerdict | null>;
   private verdict: AnswerVerdict | null = null;
   private cued = false;
+  /** Nothing more for the detector to decide: set once, so the rest of the call's frames cost one check. */
+  private doneListening = false;
   private settled = false;
   private answeredAt: number | undefined;
   private detector: AnsweringMachineDetector | undefined;
@@ -137,7 +139,11 @@ export class AnswerDetection implements AnswerInfo {
     // Done listening once a message was cued, or once a person (or nobody the detector could
     // judge) answered and the second look is over: nothing after that needs the detector, and
     // this runs for every frame of the call.
-    if (this.cued || (this.verdict && this.verdict.verdict !== 'machine' && !detector.looking)) return;
+    if (this.cued || this.doneListening) return;
+    if (this.verdict && this.verdict.verdict !== 'machine' && !detector.looking) {
+      this.doneListening = true;
+      return;
+    }
     this.heardMs += payload.length / 8;
     detector.pushAudio(payload);
     const decision = detector.decision;
