@@ -10,15 +10,15 @@
  * streaming STT that never mishears would; again with one word in five misheard (dropped or
  * replaced by a common short word, seeded per file), closer to an STT on a phone line; and from
  * the audio alone with the verdict allowed 4.5 s instead of 2.9 s, to show what the 3 s goal costs. Prints accuracy, machine precision and recall,
- * time-to-verdict p50/p95 per class, and when a left message would start; --verbose lists
- * every misclassified answer.
+ * time-to-verdict p50/p95 per class, when a left message would start, and what each bound on a
+ * worded answer trades between accuracy and time; --verbose lists every misclassified answer.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AMD_SET_VERSION, writeAmdSet } from '../scripts/amd-set.js';
 import { AMD_SET_PARTS, type AmdSetPart } from '../scripts/amd-set-phrases.js';
 import type { AmdOptions } from '../src/voice/audio/answering-machine.js';
-import { classify, loadAnswers, type LabelledAnswer, type Outcome } from './_amd-run.js';
+import { classify, loadAnswers, type LabelledAnswer, type Outcome, type TranscriptMode } from './_amd-run.js';
 import { fmt, percentile } from './_stats.js';
 import { printTable } from './_table.js';
 
@@ -169,6 +169,26 @@ function report(title: string, results: readonly Scored[], verbose: boolean): vo
   }
 }
 
+/** Bounds the trade-off table tries for the verdict once words are heard (the default is 4.5 s). */
+const WORDED_BOUNDS_MS = [2900, 3200, 3500, 3800, 4500];
+
+/**
+ * What the bound on a worded answer buys: accuracy against time-to-verdict, with the words
+ * exact and misheard. Under 3 s the words of a long answer have not yet said whose it is.
+ */
+function tradeOff(title: string, answers: readonly LabelledAnswer[]): void {
+  const measure = (bound: number, mode: TranscriptMode) => {
+    const outcomes = answers.map((answer) => ({ label: answer.label, ...classify(answer, mode, { maxAnalysisWithWordsMs: bound }) }));
+    const times = outcomes.map((o) => o.decision.atMs);
+    return [pct(outcomes.filter((o) => o.decision.verdict === o.label).length, outcomes.length), seconds(times, 95)];
+  };
+  printTable(`${title}: the bound once words are heard, against accuracy`, ['bound s', 'accuracy (correct transcript)', 'p95 s', 'accuracy (20% misheard)', 'p95 s'], WORDED_BOUNDS_MS.map((bound) => [
+    fmt(bound / 1000, 1),
+    ...measure(bound, true),
+    ...measure(bound, { wordErrors: NOISY_WORD_ERRORS }),
+  ]));
+}
+
 export async function main(args: string[]): Promise<void> {
   const valueOf = (flag: string) => (args.includes(flag) ? args[args.indexOf(flag) + 1] : undefined);
   const dir = valueOf('--dir');
@@ -186,6 +206,8 @@ export async function main(args: string[]): Promise<void> {
       withNoisyText: classify(answer, { wordErrors: NOISY_WORD_ERRORS }),
       slower: classify(answer, false, SLOWER),
     }));
-    report(`${set.title} (${results.filter((s) => s.answer.label === 'human').length} human, ${results.filter((s) => s.answer.label === 'machine').length} machine)`, results, args.includes('--verbose'));
+    const title = `${set.title} (${results.filter((s) => s.answer.label === 'human').length} human, ${results.filter((s) => s.answer.label === 'machine').length} machine)`;
+    report(title, results, args.includes('--verbose'));
+    if (results.every((s) => s.answer.facts)) tradeOff(title, results.map((s) => s.answer));
   }
 }

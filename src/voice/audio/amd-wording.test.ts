@@ -21,7 +21,7 @@ describe('answering-machine wording', () => {
   });
 
   it('knows a person by a question to a silent caller', () => {
-    for (const text of ['who is this', "yeah hello who's calling please", 'hi there who am i speaking with', 'hello how can i help you', 'hello hello?', 'sorry i can barely hear you']) {
+    for (const text of ['who is this', "yeah hello who's calling please", 'hi there who am i speaking with', 'hello how can i help you', 'hello hello?', 'sorry i can barely hear you', 'Hello, Jennifer speaking.', 'good afternoon this is dave what can i do for you', 'Accounts, Maria speaking?']) {
       expect(soundsLikePerson(text), text).toBe(true);
     }
   });

@@ -9,7 +9,7 @@ const MACHINE_WORDING =
 
 /** What people say when they pick up and nobody speaks yet: questions to the caller. */
 const HUMAN_WORDING =
-  /\b(who('s| is) (this|calling|there|speaking)|who am i speaking|can i help|(can't|cannot|can barely) hear|speaking\W*$|this is (she|he)|hello\W+hello)\b/i;
+  /\b(who('s| is) (this|calling|there|speaking)|who am i speaking|can i help|what can i do for you|(can't|cannot|can barely) hear|this is (she|he)|hello\W+hello)\b|\bspeaking\W*$/i;
 
 /** True when a transcript reads like a recorded greeting. */
 export function soundsLikeGreeting(text: string): boolean {
