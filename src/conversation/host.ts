@@ -69,7 +69,7 @@ export interface CallControl {
    * Transfers the call (checked against its allowed numbers); connected means the lane's part is
    * over. A lane with a voice passes `speak`, so a warm transfer's briefing is in the agent's voice.
    */
-  transfer?(action: Extract<AgentAction, { type: 'transfer_call' }>, turns: readonly ConversationTurn[], speak?: (text: string) => Promise<Uint8Array>): Promise<TransferOutcome>;
+  transfer?(action: Extract<AgentAction, { type: 'transfer_call' }>, turns: readonly ConversationTurn[], speak?: (text: string, signal: AbortSignal) => Promise<Uint8Array>): Promise<TransferOutcome>;
 }
 
 /** What a transfer did, as a lane sees it. */

@@ -51,9 +51,9 @@ export interface TransferRequest {
   /**
    * Warm only: renders text in the agent's own voice (μ-law 8 kHz), for a carrier that plays the
    * briefing on the target's leg itself. Absent (a text lane) or failing, the carrier speaks it
-   * in a voice of its own.
+   * in a voice of its own. The carrier aborts `signal` when it stops waiting for the audio.
    */
-  readonly speak?: (text: string) => Promise<Uint8Array>;
+  readonly speak?: (text: string, signal: AbortSignal) => Promise<Uint8Array>;
 }
 
 /** How a transfer leg ended (or, for a warm transfer, why it never connected). */

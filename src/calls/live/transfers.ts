@@ -67,7 +67,7 @@ export class TransferDesk {
     readonly state: TransferState;
     readonly handedOver: () => void;
     /** Renders text in the agent's voice (voice lanes), for the carrier to play the briefing. */
-    readonly speak?: (text: string) => Promise<Uint8Array>;
+    readonly speak?: (text: string, signal: AbortSignal) => Promise<Uint8Array>;
   }): Promise<TransferResult> {
     const { call, carrier, action, state } = input;
     const allowed = allowedTransferNumbers(call, input.agentSettings);

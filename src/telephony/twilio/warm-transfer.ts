@@ -41,10 +41,10 @@ export interface WarmTransferDeps {
   /** Reports the connected leg's end on the call. */
   readonly report: (callId: string, event: CarrierEvent) => void;
   readonly log?: Logger | undefined;
+  /** Rendering the briefing in the agent's voice may take this long before Twilio's voice says it instead. Default 8000 ms. */
+  readonly renderTimeoutMs?: number;
 }
 
-/** Rendering the briefing in the agent's voice may take this long before Twilio's voice says it instead. */
-const renderTimeoutMs = 8_000;
 /** A briefing's audio is forgotten after this even if its transfer never settles. */
 const briefingTtlMs = 10 * 60_000;
 
@@ -106,12 +106,14 @@ export class TwilioWarmTransfers {
   private async renderBriefing(request: TransferRequest, words: string): Promise<string | undefined> {
     if (!request.speak) return undefined;
     let audio: Uint8Array;
-    let timer: NodeJS.Timeout | undefined;
+    // The voice stops rendering when the wait is over, rather than finishing for nobody.
+    const giveUp = new AbortController();
+    const timer = setTimeout(() => giveUp.abort(), this.deps.renderTimeoutMs ?? 8_000);
     try {
       audio = await Promise.race([
-        request.speak(words),
+        request.speak(words, giveUp.signal),
         new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error('the briefing was not rendered in time')), renderTimeoutMs);
+          giveUp.signal.addEventListener('abort', () => reject(new Error('the briefing was not rendered in time')), { once: true });
         }),
       ]);
     } catch (error) {

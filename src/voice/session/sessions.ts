@@ -102,7 +102,7 @@ export class VoiceSessions implements PrewarmingHost<AudioLine> {
     settings: VoiceSettings,
     signal: AbortSignal,
   ): NonNullable<CallControl['transfer']> {
-    return (action, turns) => transfer(action, turns, (text) => renderSpeech(tts, ttsStreamOptions(settings), text, signal));
+    return (action, turns) => transfer(action, turns, (text, stop) => renderSpeech(tts, ttsStreamOptions(settings), text, AbortSignal.any([signal, stop])));
   }
 
   private async build(call: HostedCall, control: CallControl): Promise<VoiceSession> {
