@@ -12,6 +12,7 @@ import { authenticate, principalOf } from '../auth.js';
 import type { ApiServices } from '../services.js';
 import type { EventFeed, FeedEvent } from '../../events/event-feed.js';
 import { AppError } from '../../shared/errors.js';
+import { OrgSlots } from '../../shared/org-slots.js';
 
 /** A comment line this often keeps proxies and idle timeouts from closing a quiet stream. */
 const heartbeatMs = 15_000;
@@ -63,13 +64,8 @@ export interface EventRouteOptions {
 
 export function eventRoutes(app: FastifyInstance, services: ApiServices, feed: EventFeed, options: EventRouteOptions): void {
   const open = new Set<() => void>();
-  /** Open streams per organisation: each holds a socket and a subscriber, so a key cannot open them without end. */
-  const openPerOrg = new Map<string, number>();
-  const release = (orgId: string) => {
-    const left = (openPerOrg.get(orgId) ?? 1) - 1;
-    if (left > 0) openPerOrg.set(orgId, left);
-    else openPerOrg.delete(orgId);
-  };
+  /** Open streams per organisation: each holds a socket and a subscriber. */
+  const slots = new OrgSlots(options.maxStreamsPerOrg);
   app.addHook('preClose', async () => {
     for (const close of [...open]) close();
   });
@@ -106,14 +102,8 @@ export function eventRoutes(app: FastifyInstance, services: ApiServices, feed: E
       const { call_id: callId, campaign_id: campaignId } = request.query;
       const filter = { ...(callId ? { callId } : {}), ...(campaignId ? { campaignId } : {}) };
 
-      const held = openPerOrg.get(orgId) ?? 0;
-      if (held >= options.maxStreamsPerOrg) throw new AppError('EVENT_STREAMS_LIMIT', undefined, { details: { limit: options.maxStreamsPerOrg } });
-      openPerOrg.set(orgId, held + 1);
-      let released = false;
-      const releaseOnce = () => {
-        if (!released) release(orgId);
-        released = true;
-      };
+      const releaseOnce = slots.take(orgId);
+      if (!releaseOnce) throw new AppError('EVENT_STREAMS_LIMIT', undefined, { details: { limit: options.maxStreamsPerOrg } });
 
       const sent = new SentIds(lastId ?? 0);
       // Events the feed delivers before the stream is ready (the headers, the backlog) wait here.
