@@ -61,7 +61,9 @@ describe('restart', () => {
     } finally {
       await second.close();
     }
-  });
+    // Two starts of the embedded store: seconds each, more while other test files load both cores.
+    // A call that is never dialled still fails fast, in waitForEnd.
+  }, 90_000);
 });
 
 /** The same organisation and key, seen through another running process. */
