@@ -9,6 +9,7 @@ import { webCallModule } from './webcall/module.js';
 
 export function createModules(context: ModuleContext): ParleyModule[] {
   const voice = voiceModule(context);
-  // The web call checks the same speech providers its voice session runs on.
-  return [chatModule(context), compatModule(context), webhooksModule(context), voice, eventsModule(context), webCallModule(context, voice.speech)];
+  const chat = chatModule(context);
+  // The web call checks the same speech providers its voice session runs on; the Voicing chatbot is the same chat.
+  return [chat, compatModule(context, chat.chat), webhooksModule(context), voice, eventsModule(context), webCallModule(context, voice.speech)];
 }

@@ -21,6 +21,7 @@ const envSchema = z.object({
   PARLEY_SIM_AUDIO: flag,
   PARLEY_MAX_CONCURRENT_CALLS: z.coerce.number().int().min(1).max(10_000).default(10),
   PARLEY_MAX_EVENT_STREAMS: z.coerce.number().int().min(1).max(100_000).default(100),
+  PARLEY_MAX_CHATS: z.coerce.number().int().min(1).max(100_000).default(100),
   PARLEY_PUBLIC_URL: optionalString,
   PARLEY_ENCRYPTION_KEY: optionalString,
   PARLEY_WORKER: z.enum(['on', 'off']).default('on'),
@@ -64,6 +65,8 @@ export interface Config {
   readonly maxConcurrentCalls: number;
   /** Open `GET /v1/events` streams an organisation may hold on one process. */
   readonly maxEventStreams: number;
+  /** Open chats (WebSockets to an agent by text) an organisation may hold on one process. */
+  readonly maxChats: number;
   readonly publicUrl: string | undefined;
   readonly encryptionKey: string | undefined;
   /** Whether this process dials calls (a process may serve only the API). */
@@ -130,6 +133,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     simAudio: e.PARLEY_SIM_AUDIO,
     maxConcurrentCalls: e.PARLEY_MAX_CONCURRENT_CALLS,
     maxEventStreams: e.PARLEY_MAX_EVENT_STREAMS,
+    maxChats: e.PARLEY_MAX_CHATS,
     publicUrl: e.PARLEY_PUBLIC_URL,
     encryptionKey: e.PARLEY_ENCRYPTION_KEY,
     worker: e.PARLEY_WORKER === 'on',

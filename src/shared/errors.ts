@@ -52,6 +52,8 @@ export const errorCodes = {
   CSV_INVALID: { httpStatus: 400, message: 'The CSV could not be read' },
   CALL_LIMIT_REACHED: { httpStatus: 429, message: 'The organisation has as many live calls as it may; try again when one ends' },
   EVENT_STREAMS_LIMIT: { httpStatus: 429, message: 'The organisation has as many event streams open as it may; close one first' },
+  CHATS_LIMIT: { httpStatus: 429, message: 'The organisation has as many chats open as it may; close one first' },
+  CHAT_MESSAGES_WAITING: { httpStatus: 429, message: 'Too many messages are waiting for the agent; send the next once it has answered' },
   RECORDING_NOT_FOUND: { httpStatus: 404, message: 'The call has no recording' },
   RECORDING_IN_PROGRESS: { httpStatus: 409, message: 'The call is still being recorded' },
   RANGE_NOT_SATISFIABLE: { httpStatus: 416, message: 'The requested byte range is outside the recording' },

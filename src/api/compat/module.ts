@@ -3,20 +3,21 @@
  * translation onto the services the native routes use (see docs/compat.md).
  */
 import type { ModuleContext, ParleyModule } from '../../module.js';
-import { agentRequiredVariables } from '../../brain/engine.js';
+import type { ChatDeps } from '../routes/chat.js';
 import { hamsaRoutes } from './hamsa.js';
 import { happyRobotRoutes } from './happyrobot.js';
 import { huskyVoiceRoutes } from './huskyvoice.js';
 import { voicingRoutes } from './voicing.js';
 import { vozAgentRoutes } from './vozagent.js';
 
-export function compatModule(context: ModuleContext): ParleyModule {
+/** `chat`: the native chat's, which the Voicing chatbot runs. */
+export function compatModule(context: ModuleContext, chat: ChatDeps): ParleyModule {
   const { services } = context;
   return {
     name: 'compat',
     routes: async (app) => {
       await huskyVoiceRoutes(app, services);
-      await voicingRoutes(app, services, { engine: context.engine, requiredVariables: agentRequiredVariables });
+      await voicingRoutes(app, services, chat);
       await hamsaRoutes(app, services);
       await happyRobotRoutes(app, services);
       await vozAgentRoutes(app, services);

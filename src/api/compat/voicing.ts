@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { authenticate, principalOf } from '../auth.js';
 import type { ApiServices } from '../services.js';
-import { serveChat, type ChatDeps } from '../routes/chat.js';
+import { chatCapacity, serveChat, type ChatDeps } from '../routes/chat.js';
 import { callView, type CallRow } from '../../calls/call-view.js';
 import type { CallStatus } from '../../calls/call-status.js';
 import { AppError, assertNever } from '../../shared/errors.js';
@@ -176,6 +176,7 @@ export async function voicingRoutes(app: FastifyInstance, services: ApiServices,
         schema: { hide: true },
         onRequest: authenticate(keys, 'agents:read', key),
         preHandler: [
+          chatCapacity(chat),
           async (request) => {
             const query = request.query as Record<string, string | undefined>;
             if (!query.assistant_id) throw invalidField('assistant_id', '"assistant_id" is required');

@@ -5,13 +5,14 @@
  * {"type":"error","code","message"}. Variables may also come as ?variables=<json>.
  */
 import { z } from 'zod';
-import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
 import { authenticate, bearerToken, principalOf } from '../auth.js';
 import type { ApiServices } from '../services.js';
 import { ChatSession, type ChatEvent } from '../../chat/chat-session.js';
 import type { AgentSpec, ConversationEngine, Variables } from '../../brain/types.js';
 import { AppError, errorCodes } from '../../shared/errors.js';
+import type { OrgSlots } from '../../shared/org-slots.js';
 import { websocketKey } from './web-call.js';
 
 const variablesSchema = z.record(z.string().min(1).max(64), z.union([z.string().max(5000), z.number(), z.boolean()]));
@@ -26,6 +27,21 @@ const clientMessage = z.discriminatedUnion('type', [
 export interface ChatDeps {
   readonly engine: ConversationEngine;
   readonly requiredVariables: (settings: Readonly<Record<string, unknown>>) => string[];
+  /** Open chats per organisation on this process, over every chat route. */
+  readonly slots: OrgSlots;
+}
+
+/**
+ * Messages one chat may have waiting for the agent while it answers an earlier one: a person
+ * types a few ahead; a client that floods is told, and its message is not taken.
+ */
+const maxWaitingMessages = 16;
+
+/** A chat route's preHandler: an organisation at its cap is refused (429) before the upgrade. */
+export function chatCapacity(deps: ChatDeps): (request: FastifyRequest) => Promise<void> {
+  return async (request) => {
+    if (deps.slots.full(principalOf(request).orgId)) throw new AppError('CHATS_LIMIT', undefined, { details: { limit: deps.slots.limit } });
+  };
 }
 
 /**
@@ -49,9 +65,13 @@ export async function serveChat(socket: WebSocket, deps: ChatDeps, services: Api
     send({ type: 'error', ...body });
     if (socket.readyState === socket.OPEN || socket.readyState === socket.CONNECTING) socket.close(1008, body.code);
   };
+  // Taken here as well as checked before the upgrade: chats opening together may pass the check.
+  const release = deps.slots.take(orgId);
+  if (!release) return refuse(new AppError('CHATS_LIMIT', undefined, { details: { limit: deps.slots.limit } }));
   let spec: AgentSpec | undefined;
   let session: ChatSession | undefined;
   let closed = false;
+  let waiting = 0;
   // Messages are handled strictly in order, starting with loading the agent, so a client may
   // send as soon as the socket opens. Each step catches its own failure: the chain never rejects.
   let queue: Promise<void> = Promise.resolve();
@@ -73,10 +93,20 @@ export async function serveChat(socket: WebSocket, deps: ChatDeps, services: Api
   };
   socket.on('close', () => {
     closed = true;
+    release();
     session?.close();
   });
+  if (socket.readyState === socket.CLOSED) {
+    closed = true;
+    release();
+  }
   socket.on('message', (raw, isBinary) => {
+    if (waiting >= maxWaitingMessages) {
+      return send({ type: 'error', code: 'CHAT_MESSAGES_WAITING', message: errorCodes.CHAT_MESSAGES_WAITING.message, details: { limit: maxWaitingMessages } });
+    }
+    waiting++;
     enqueue(async () => {
+      waiting--;
       if (closed || !spec) return;
       const parsed = isBinary ? undefined : clientMessage.safeParse(safeJson(rawText(raw)));
       if (!parsed?.success) return send({ type: 'error', code: 'VALIDATION_FAILED', message: 'Send {"type":"message","text":"…"}, {"type":"dtmf","digits":"1"}, {"type":"start","variables":{}} or {"type":"end"} as a JSON text frame', details: { field: 'type' } });
@@ -117,7 +147,7 @@ function safeJson(text: string): unknown {
 export function chatRoutes(app: FastifyInstance, services: ApiServices, deps: ChatDeps): void {
   app.get(
     '/v1/agents/:id/chat',
-    { websocket: true, schema: { hide: true }, onRequest: authenticate(services.keys, 'agents:read', websocketKey) },
+    { websocket: true, schema: { hide: true }, onRequest: authenticate(services.keys, 'agents:read', websocketKey), preHandler: chatCapacity(deps) },
     (socket, request) => {
       const { id } = request.params as { id: string };
       const raw = (request.query as Record<string, string | undefined>).variables;
