@@ -62,6 +62,15 @@ describe('Twilio routes', () => {
     expect(harness.typesOf('call_big')).toEqual([]);
   });
 
+  it('refuses an unsigned transfer callback before reading its form, a signed one over 16 KiB unread, and a wrongly signed one', async () => {
+    const url = `${harness.publicUrl}/twilio/transfer?callId=call_transfer`;
+    const big = { ...params, DialCallStatus: 'completed', Padding: 'x'.repeat(64 * 1024) };
+    expect((await postCallback(url, big)).status).toBe(403);
+    expect((await postCallback(url, big, signTwilio(harness.fake.authToken, url, big))).status).toBe(413);
+    const small = { ...params, DialCallStatus: 'completed' };
+    expect((await postCallback(url, small, signTwilio('not-the-token', url, small))).status).toBe(403);
+  });
+
   it('refuses an unsigned or wrongly signed status callback with 403 and reports nothing', async () => {
     const url = `${harness.publicUrl}/twilio/status?callId=call_forged`;
     expect((await postCallback(url, params)).status).toBe(403);

@@ -1,13 +1,13 @@
 /** Fastify routes Twilio calls: status callbacks (form posts) and the Media Streams WebSocket. */
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 // Type-only: brings in the `websocket: true` route overloads; the plugin itself is registered at the root.
 import type {} from '@fastify/websocket';
 import type { TwilioCarrier } from './carrier.js';
 import { publicWsUrl } from './options.js';
 import type { TwilioSignedParams } from './signature.js';
 
-/** A status callback is a form of about 30 short fields (~2 KiB); 16 KiB leaves room and no more. */
-const statusCallbackBodyLimitBytes = 16 * 1024;
+/** A status or transfer callback is a form of about 30 short fields (~2 KiB); 16 KiB leaves room and no more. */
+const signedFormBodyLimitBytes = 16 * 1024;
 
 function signatureOf(request: FastifyRequest): string | undefined {
   const value = request.headers['x-twilio-signature'];
@@ -28,16 +28,18 @@ export function twilioRoutes(carrier: TwilioCarrier): FastifyPluginAsync {
   const wsBase = publicWsUrl(carrier.options);
 
   return async (app) => {
+    // Twilio signs the URL and the form's fields, so the HMAC can only be checked once the form
+    // is read; an unsigned request is refused before that, and the form is kept small.
+    const signedForm = {
+      bodyLimit: signedFormBodyLimitBytes,
+      onRequest: async (request: FastifyRequest, reply: FastifyReply) => {
+        if (!signatureOf(request)) await reply.code(403).type('text/plain').send('Invalid X-Twilio-Signature');
+      },
+    };
+
     app.post(
       statusCallbackPath,
-      {
-        // Twilio signs the URL and the form's fields, so the HMAC can only be checked once the
-        // form is read; an unsigned request is refused before that, and the form is kept small.
-        bodyLimit: statusCallbackBodyLimitBytes,
-        onRequest: async (request, reply) => {
-          if (!signatureOf(request)) await reply.code(403).type('text/plain').send('Invalid X-Twilio-Signature');
-        },
-      },
+      signedForm,
       async (request, reply) => {
         const result = carrier.handleStatusCallback({
           url: `${publicUrl}${request.url}`,
@@ -52,7 +54,7 @@ export function twilioRoutes(carrier: TwilioCarrier): FastifyPluginAsync {
       },
     );
 
-    app.post(transferActionPath, async (request, reply) => {
+    app.post(transferActionPath, signedForm, async (request, reply) => {
       const result = await carrier.handleTransferAction({
         url: `${publicUrl}${request.url}`,
         params: formParams(request.body),
