@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import type { BrowserContext, Page } from 'playwright-core';
 import { startTestParley, type Tenant, type TestParley } from '../support/parley.js';
 import { startDeepgramFake, type DeepgramFake } from '../fakes/deepgram/server.js';
@@ -50,6 +51,8 @@ describe.skipIf(!hasChromium)('the dashboard in Chromium', () => {
     server = await startTestParley({
       env: {
         PARLEY_SIM_SPEED: '4',
+        // One chat at a time, so the page's refusal can be shown.
+        PARLEY_MAX_CHATS: '1',
         DEEPGRAM_API_KEY: deepgram.apiKey, DEEPGRAM_BASE_URL: deepgram.url,
         ELEVENLABS_API_KEY: elevenlabs.apiKey, ELEVENLABS_BASE_URL: elevenlabs.url,
       },
@@ -195,6 +198,30 @@ describe.skipIf(!hasChromium)('the dashboard in Chromium', () => {
     await page.getByRole('textbox', { name: 'Message', exact: true }).fill('Yes, that works for me.');
     await page.getByRole('button', { name: 'Send' }).click();
     await expect.poll(() => page.getByTestId('chat-log').textContent()).toContain('confirmed');
+  });
+
+  it('says why a chat could not be opened', async () => {
+    const chat = page.locator('section[aria-labelledby="chat-head"]');
+    const end = chat.getByRole('button', { name: 'End chat' });
+    if (await end.isVisible()) await end.click();
+    await expect.poll(() => chat.getByRole('button', { name: 'Start again' }).isVisible(), { timeout: 15_000 }).toBe(true);
+    // Another client takes the organisation's only chat, once the page's has been let go.
+    const url = `${server.url.replace('http', 'ws')}/v1/agents/${flowAgentId}/chat?variables=${encodeURIComponent(JSON.stringify({ customer_name: 'Bo', appointment_date: 'Monday' }))}`;
+    let holder: WebSocket | undefined;
+    await expect.poll(async () => {
+      const socket = new WebSocket(url, { headers: { authorization: `Bearer ${tenant.key}` } });
+      const opened = await new Promise<boolean>((resolve) => {
+        socket.once('message', () => resolve(true));
+        socket.once('error', () => resolve(false));
+      });
+      if (opened) holder = socket;
+      return opened;
+    }, { timeout: 15_000, interval: 200 }).toBe(true);
+    await chat.getByRole('button', { name: 'Start again' }).click();
+    await expect.poll(() => page.getByTestId('chat-log').textContent()).toContain('The chat could not be opened');
+    await expect.poll(() => chat.getByRole('button', { name: 'Start again' }).isVisible()).toBe(true);
+    await expectAccessible('agent page with a refused chat');
+    holder!.close();
   });
 
   it('talks to an agent by voice in the browser: the microphone is heard, the agent is heard back, the call is recorded', async () => {

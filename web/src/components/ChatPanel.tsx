@@ -46,7 +46,11 @@ export function ChatPanel({ agent, variables }: { agent: Agent; variables: strin
     // Variables in the query (the key is not: it travels as a subprotocol).
     const ws = openSocket(`/v1/agents/${agent.id}/chat?variables=${encodeURIComponent(JSON.stringify(given(values)))}`);
     socket.current = ws;
-    ws.onopen = () => setState('open');
+    let opened = false;
+    ws.onopen = () => {
+      opened = true;
+      setState('open');
+    };
     ws.onmessage = (message) => {
       const event = JSON.parse(String(message.data)) as { type: string; text?: string; reason?: string; message?: string; name?: string; value?: unknown };
       if (event.type === 'agent_message') {
@@ -56,7 +60,10 @@ export function ChatPanel({ agent, variables }: { agent: Agent; variables: strin
       else if (event.type === 'error') setLines((current) => [...current, { who: 'system', text: `Error: ${event.message}` }]);
     };
     ws.onclose = () => {
-      if (socket.current === ws) setState('ended');
+      if (socket.current !== ws) return;
+      setState('ended');
+      // A browser is not shown why an upgrade was refused (401, 404, 429 CHATS_LIMIT): say what it may be.
+      if (!opened) setLines((current) => [...current, { who: 'system', text: 'The chat could not be opened. The server refused it: the key may lack access, the agent may be gone, or the organisation has as many chats open as it may (close one).' }]);
     };
   };
 
