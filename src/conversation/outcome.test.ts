@@ -77,6 +77,7 @@ describe('endOf', () => {
       expect(endOf({ kind: 'engine_failed' }, lane)).toEqual({ reason: 'engine_error', status: 'failed' });
       expect(endOf({ kind: 'line_unsupported' }, lane)).toEqual({ reason: 'audio_not_supported', status: 'failed' });
       expect(endOf({ kind: 'contact_hung_up' }, lane)).toEqual({ reason: 'contact_hung_up' });
+      expect(endOf({ kind: 'line_failed' }, lane)).toEqual({ reason: 'carrier_failed' });
       expect(endOf({ kind: 'canceled' }, lane)).toEqual({ reason: 'canceled', status: 'canceled' });
       expect(endOf({ kind: 'shutdown' }, lane)).toEqual({ reason: 'worker_lost', status: 'failed' });
     }
@@ -91,6 +92,7 @@ describe('carrierEnd', () => {
 
   it('names the carrier\'s reasons in the call\'s terms', () => {
     expect(carrierEnd({ outcome: 'completed', reason: 'time_limit', answered: true }, undefined)).toEqual({ status: 'completed', reason: 'max_duration' });
+    expect(carrierEnd({ outcome: 'completed', reason: 'carrier_failed', answered: true }, undefined)).toEqual({ status: 'completed', reason: 'carrier_failed' });
     expect(carrierEnd({ outcome: 'completed', reason: 'agent_hung_up', answered: true }, undefined)).toEqual({ status: 'completed', reason: 'agent_ended' });
     expect(carrierEnd({ outcome: 'completed', reason: 'machine_hung_up', answered: true }, undefined)).toEqual({ status: 'completed', reason: 'contact_hung_up' });
     expect(carrierEnd({ outcome: 'completed', answered: true }, undefined)).toEqual({ status: 'completed', reason: 'contact_hung_up' });

@@ -42,6 +42,8 @@ export type EndCause =
   /** The line carries something this server cannot host (audio without a voice lane). */
   | { readonly kind: 'line_unsupported' }
   | { readonly kind: 'contact_hung_up' }
+  /** The line broke under the call (its socket failed, or its client broke the wire's rules). */
+  | { readonly kind: 'line_failed' }
   | { readonly kind: 'canceled' }
   /** This process stops while the call is live. */
   | { readonly kind: 'shutdown' };
@@ -63,6 +65,9 @@ export function endOf(cause: EndCause, lane: Lane): CallEnd | null {
       return { reason: 'audio_not_supported', status: 'failed' };
     case 'contact_hung_up':
       return { reason: 'contact_hung_up' };
+    case 'line_failed':
+      // The carrier's report says whether the call had been answered; the reason is the line's.
+      return { reason: 'carrier_failed' };
     case 'canceled':
       return { reason: 'canceled', status: 'canceled' };
     case 'shutdown':
@@ -126,6 +131,9 @@ function carrierReason(reason: string | undefined, status: string): string {
     case 'contact_hung_up':
     case 'machine_hung_up':
       return 'contact_hung_up';
+    case 'carrier_failed':
+      // The line broke under an answered call (a web call's socket): not the contact hanging up.
+      return 'carrier_failed';
     default:
       return status === 'failed' ? 'carrier_failed' : status === 'completed' ? 'contact_hung_up' : status;
   }

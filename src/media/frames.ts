@@ -49,6 +49,8 @@ export interface MarkFrame {
 export interface EndFrame {
   readonly kind: 'end';
   readonly reason?: string;
+  /** The line broke (a socket error, a client breaking the wire's rules) rather than someone hanging up. */
+  readonly failed?: boolean;
 }
 
 export type DataFrame = AudioFrame | TranscriptFrame | TextFrame;

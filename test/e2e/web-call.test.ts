@@ -105,6 +105,24 @@ describe('web calls', () => {
     expect(session.messages.at(-1)).toMatchObject({ type: 'ended' });
   });
 
+  it('ends a call whose client sends audio faster than real time, saying so, before it reaches the speech-to-text', async () => {
+    const tenant = await server.tenant();
+    const agent = await tenant.request('POST', '/v1/agents', { name: 'Web', prompt: 'You help.', greeting: 'Hello.' });
+    const session = await connect(`${server.url}/v1/agents/${agent.body.id}/web-call`, tenant.key);
+    await session.until(() => session.messages.some((m) => m.type === 'call'));
+    const callId = session.messages.find((m) => m.type === 'call')!.call_id as string;
+    await session.until(() => session.audioBytes > 0);
+    // 5 s of speech at once is within what a network may bunch; then a minute of it in one message is not.
+    session.socket.send(speechLikeMulaw({ durationMs: 5_000 }));
+    session.socket.send(speechLikeMulaw({ durationMs: 60_000 }));
+    const closeCode = await new Promise<number>((resolve) => session.socket.once('close', (code) => resolve(code)));
+    expect(closeCode).toBe(1008);
+    expect(session.messages).toContainEqual(expect.objectContaining({ type: 'error', code: 'VALIDATION_FAILED', message: expect.stringContaining('faster than real time') }));
+    const call = await tenant.waitForEnd(callId);
+    expect(call).toMatchObject({ carrier: 'web', end_reason: 'carrier_failed' });
+    expect(call.duration_s ?? 0).toBeLessThan(30);
+  });
+
   it('refuses a start without a key, with the wrong scope, or for another organisation\'s agent', async () => {
     const tenant = await server.tenant();
     const other = await server.tenant();

@@ -198,7 +198,7 @@ export class TwilioMediaLine implements AudioLine {
       this.#rejectStart(new ProviderError('twilio', 'connectivity', `The media stream ended before it started (${reason})`));
     }
     if (this.#queue.closed) return;
-    this.#queue.push({ kind: 'end', reason });
+    this.#queue.push({ kind: 'end', reason, ...(reason === 'socket_error' ? { failed: true } : {}) });
     this.#queue.close();
   }
 }

@@ -12,8 +12,15 @@ import { parseWebClientMessage, type WebServerMessage } from './protocol.js';
 
 /** More than this much unsent data queued toward a browser means it stopped reading. */
 const maxBufferedBytes = 2 * 1024 * 1024;
+/**
+ * A browser sends audio as its microphone captures it. More than this much ahead of the wall
+ * clock (network bunching aside) is a client that does not: it would feed the speech-to-text and
+ * the recording hours of audio in seconds.
+ */
+const maxAudioAheadMs = 10_000;
 
-export type WebLineEnd = 'caller_hung_up' | 'agent_hung_up' | 'socket_error';
+/** `protocol_error`: the browser broke the wire's rules (audio faster than real time). */
+export type WebLineEnd = 'caller_hung_up' | 'agent_hung_up' | 'socket_error' | 'protocol_error';
 
 export class WebAudioLine implements AudioLine {
   readonly mode = 'audio' as const;
@@ -26,6 +33,9 @@ export class WebAudioLine implements AudioLine {
   #pendingMarks: string[] = [];
   readonly #cleared = new Set<string>();
   #remainder: Buffer = Buffer.alloc(0);
+  /** When the first audio arrived, and how much has arrived since. */
+  #audioSince: number | undefined;
+  #audioMs = 0;
   #end: ((reason: WebLineEnd) => void) | undefined;
   #stats = { inboundFrames: 0, outboundBytes: 0, marksPlayed: 0, marksCleared: 0 };
 
@@ -87,18 +97,26 @@ export class WebAudioLine implements AudioLine {
   /** Ends the line once; closes the socket if it is still open. */
   finish(reason: WebLineEnd, detail?: string): void {
     if (this.#queue.closed) return;
-    this.#queue.push({ kind: 'end', reason });
+    this.#queue.push({ kind: 'end', reason, ...(reason === 'socket_error' || reason === 'protocol_error' ? { failed: true } : {}) });
     this.#queue.close();
     if (this.#socket.readyState === this.#socket.OPEN) {
       this.#json({ type: 'ended', reason: detail ?? reason });
-      this.#socket.close(1000, reason);
+      this.#socket.close(reason === 'protocol_error' ? 1008 : 1000, reason);
     }
     this.#end?.(reason);
   }
 
   #audio(bytes: Buffer): void {
+    if (this.#queue.closed) return;
     // Frames are whole 20 ms; a message that splits one is joined with the next.
     let buffer = this.#remainder.length ? Buffer.concat([this.#remainder, bytes]) : bytes;
+    const now = Date.now();
+    this.#audioSince ??= now;
+    this.#audioMs += Math.floor(buffer.length / FRAME_BYTES) * 20;
+    if (this.#audioMs > now - this.#audioSince + maxAudioAheadMs) {
+      this.#json({ type: 'error', code: 'VALIDATION_FAILED', message: 'Audio arrived faster than real time: send each 20 ms frame as the microphone captures it' });
+      return this.finish('protocol_error');
+    }
     while (buffer.length >= FRAME_BYTES) {
       this.#stats.inboundFrames += 1;
       this.#queue.push({ kind: 'audio', payload: Buffer.from(buffer.subarray(0, FRAME_BYTES)) });

@@ -80,6 +80,8 @@ function start(options: {
   prepareMs?: number;
   /** The callee presses a key this long after the answer. */
   dtmf?: { afterMs: number; digit: string };
+  /** The line breaks (its socket fails) this long after the answer. */
+  breaksAfterMs?: number;
 }): Promise<Harness> {
   const simClock = createSimClock(1);
   const h: Harness = {} as Harness;
@@ -119,7 +121,8 @@ function start(options: {
       send(frame);
     };
     Object.assign(h, { line, session });
-    void session.run(options.dtmf ? withKeyPress(line, options.dtmf) : line).then((end) => (h.result = end));
+    const tapped = options.dtmf ? withKeyPress(line, options.dtmf) : options.breaksAfterMs !== undefined ? breaking(line, options.breaksAfterMs) : line;
+    void session.run(tapped).then((end) => (h.result = end));
     return h;
   })();
 }
@@ -139,6 +142,26 @@ function withKeyPress(line: SimAudioLine, press: { afterMs: number; digit: strin
         if (!pressed && audioMs >= press.afterMs) {
           pressed = true;
           yield { kind: 'dtmf', digit: press.digit } as Frame;
+        }
+      }
+    })(),
+  };
+}
+
+/** The same line, whose frames end as a broken socket's do `afterMs` (of inbound audio) after the answer. */
+function breaking(line: SimAudioLine, afterMs: number): AudioLine {
+  return {
+    mode: 'audio',
+    send: (frame) => line.send(frame),
+    hangUp: () => line.hangUp(),
+    frames: (async function* () {
+      let audioMs = 0;
+      for await (const frame of line.frames) {
+        yield frame;
+        if (frame.kind === 'audio') audioMs += 20;
+        if (audioMs >= afterMs) {
+          yield { kind: 'end', reason: 'socket_error', failed: true } as Frame;
+          return;
         }
       }
     })(),
@@ -320,6 +343,14 @@ describe('VoiceSession', () => {
     await vi.advanceTimersByTimeAsync(8_000);
     expect(brain.asked.map((a) => a.cue)).toEqual([{ type: 'start' }, { type: 'dtmf', digits: '1' }]);
     expect(h.result).toEqual({ reason: 'agent_ended' });
+  });
+
+  it('ends as carrier_failed, not as the callee hanging up, when the line breaks', async () => {
+    const brain = scriptedConversation([{ text: ['Hello, can you hear me?'] }]);
+    const h = await start({ conversation: brain.conversation, persona: { replies: [], after_replies: 'silence' }, breaksAfterMs: 1500 });
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(h.result).toEqual({ reason: 'carrier_failed' });
+    expect(h.ends).toEqual([{ reason: 'carrier_failed' }]);
   });
 
   it('re-prompts after silence and wraps up at the time limit', async () => {

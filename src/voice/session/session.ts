@@ -162,7 +162,13 @@ export class VoiceSession {
           this.timers.activity(true);
           this.records.event('contact.dtmf', { digit: frame.digit });
           this.push({ kind: 'cue', cue: { type: 'dtmf', digits: frame.digit } });
-        } else if (frame.kind === 'end') break;
+        } else if (frame.kind === 'end') {
+          if (frame.failed && !this.ended) {
+            this.ended = endOf({ kind: 'line_failed' }, 'voice')!;
+            this.options.hooks.endAs(this.ended);
+          }
+          break;
+        }
       }
     } finally {
       await this.close();
