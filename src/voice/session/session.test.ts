@@ -121,47 +121,35 @@ function start(options: {
       send(frame);
     };
     Object.assign(h, { line, session });
-    const tapped = options.dtmf ? withKeyPress(line, options.dtmf) : options.breaksAfterMs !== undefined ? breaking(line, options.breaksAfterMs) : line;
+    const tapped = options.dtmf
+      ? injecting(line, options.dtmf.afterMs, { kind: 'dtmf', digit: options.dtmf.digit })
+      : options.breaksAfterMs !== undefined
+        ? injecting(line, options.breaksAfterMs, { kind: 'end', reason: 'socket_error', failed: true }, true)
+        : line;
     void session.run(tapped).then((end) => (h.result = end));
     return h;
   })();
 }
 
-/** The same line, with a key press among its frames `afterMs` (of inbound audio) after the answer. */
-function withKeyPress(line: SimAudioLine, press: { afterMs: number; digit: string }): AudioLine {
+/**
+ * The same line, with `frame` among its frames once `afterMs` of inbound audio has passed: a key
+ * press, or (`last`) the end a broken socket's frames have, after which nothing more comes.
+ */
+function injecting(line: SimAudioLine, afterMs: number, frame: Frame, last = false): AudioLine {
   return {
     mode: 'audio',
-    send: (frame) => line.send(frame),
+    send: (sent) => line.send(sent),
     hangUp: () => line.hangUp(),
     frames: (async function* () {
       let audioMs = 0;
-      let pressed = false;
-      for await (const frame of line.frames) {
-        yield frame;
-        if (frame.kind === 'audio') audioMs += 20;
-        if (!pressed && audioMs >= press.afterMs) {
-          pressed = true;
-          yield { kind: 'dtmf', digit: press.digit } as Frame;
-        }
-      }
-    })(),
-  };
-}
-
-/** The same line, whose frames end as a broken socket's do `afterMs` (of inbound audio) after the answer. */
-function breaking(line: SimAudioLine, afterMs: number): AudioLine {
-  return {
-    mode: 'audio',
-    send: (frame) => line.send(frame),
-    hangUp: () => line.hangUp(),
-    frames: (async function* () {
-      let audioMs = 0;
-      for await (const frame of line.frames) {
-        yield frame;
-        if (frame.kind === 'audio') audioMs += 20;
-        if (audioMs >= afterMs) {
-          yield { kind: 'end', reason: 'socket_error', failed: true } as Frame;
-          return;
+      let injected = false;
+      for await (const next of line.frames) {
+        yield next;
+        if (next.kind === 'audio') audioMs += 20;
+        if (!injected && audioMs >= afterMs) {
+          injected = true;
+          yield frame;
+          if (last) return;
         }
       }
     })(),
