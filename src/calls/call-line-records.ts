@@ -31,7 +31,7 @@ export type AmdRecord = {
   readonly time_to_verdict_ms: number | null;
   /** When a message was left: what cued it (beep, silence, timeout) and when. */
   readonly message_cue?: { readonly reason: string; readonly at_ms: number } | null;
-  /** Parley's second look turned its earlier `human` into this machine (a short greeting's beep or wording). */
+  /** Parley's second look turned its earlier `human` into this machine (a short greeting's beep). */
   readonly revised?: boolean;
 };
 

@@ -9,9 +9,6 @@
  * is uploaded at the next start (`unfinished` / `recover`): nothing recorded is lost to an
  * outage of the store.
  */
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { setTimeout } from 'node:timers/promises';
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
@@ -48,17 +45,14 @@ export function createS3RecordingStorage(options: S3RecordingOptions): Recording
   });
   const spool = createLocalRecordingStorage(options.spoolDir);
   const object = (key: string) => ({ Bucket: options.bucket, Key: `${options.prefix ?? ''}${key}` });
-  const spoolPath = (key: string) => join(options.spoolDir, ...key.split('/'));
 
   const retryDelaysMs = options.uploadRetryDelaysMs ?? [1_000, 5_000, 20_000];
 
-  /** Uploads the finished spool file of `key` (a fresh stream each attempt), then removes it. */
-  const upload = async (key: string): Promise<StoredRecording> => {
-    const path = spoolPath(key);
-    const { size } = await stat(path);
+  /** Uploads a finished spool file (a fresh stream each attempt), then removes it. */
+  const upload = async ({ key, sizeBytes }: StoredRecording): Promise<StoredRecording> => {
     for (let attempt = 0; ; attempt++) {
       try {
-        await client.send(new PutObjectCommand({ ...object(key), Body: createReadStream(path), ContentLength: size, ContentType: 'audio/wav' }));
+        await client.send(new PutObjectCommand({ ...object(key), Body: await spool.read(key), ContentLength: sizeBytes, ContentType: 'audio/wav' }));
         break;
       } catch (error) {
         const permanent = error instanceof S3ServiceException && error.$fault === 'client' && error.$metadata.httpStatusCode !== 429;
@@ -67,7 +61,7 @@ export function createS3RecordingStorage(options: S3RecordingOptions): Recording
       }
     }
     await spool.delete(key);
-    return { key, sizeBytes: size };
+    return { key, sizeBytes };
   };
 
   const head = async (key: string): Promise<StoredRecording | null> => {
@@ -85,10 +79,7 @@ export function createS3RecordingStorage(options: S3RecordingOptions): Recording
       const spooled = await spool.begin(key, headerBytes);
       return {
         write: (chunk) => spooled.write(chunk),
-        async complete(header) {
-          await spooled.complete(header);
-          return upload(key);
-        },
+        complete: async (header) => upload(await spooled.complete(header)),
         abort: () => spooled.abort(),
       };
     },
@@ -115,9 +106,9 @@ export function createS3RecordingStorage(options: S3RecordingOptions): Recording
     },
 
     async recover(key, repair) {
-      const repaired = await spool.recover(key, repair);
-      if (!repaired && (await spool.stat(key)) === null) return null;
-      return upload(key);
+      // A crash's partial is repaired first; a finished file whose upload failed is taken as it is.
+      const spooled = (await spool.recover(key, repair)) ?? (await spool.stat(key));
+      return spooled ? upload(spooled) : null;
     },
   };
 }
