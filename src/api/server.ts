@@ -51,7 +51,17 @@ export async function buildApi(services: ApiServices, options: ApiOptions): Prom
   registerJsonParser(app);
   registerInputGuard(app);
   await app.register(formbody, { bodyLimit: bodyLimitBytes });
-  await app.register(websocket, { options: { maxPayload: 1024 * 1024 } });
+  await app.register(websocket, {
+    options: { maxPayload: 1024 * 1024 },
+    // A client breaking the WebSocket protocol (a frame over 1 MiB, text that is not UTF-8, a bad
+    // close code) is its fault, not the server's: a warning naming the fault, not an error with a stack.
+    errorHandler: (error, socket, request) => {
+      const code = (error as { code?: unknown }).code;
+      if (typeof code === 'string' && code.startsWith('WS_ERR_')) request.log.warn({ code }, 'websocket client broke the protocol; connection closed');
+      else request.log.error({ err: error }, 'websocket failed');
+      socket.terminate();
+    },
+  });
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',

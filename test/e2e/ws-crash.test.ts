@@ -166,6 +166,11 @@ describe('GET /v1/agents/{id}/chat', () => {
     expect(outcome.messages.filter((message) => message.code === 'VALIDATION_FAILED').length).toBeGreaterThanOrEqual(4);
     const broken = await client(chatPath(agentId, `?variables=${encodeURIComponent(JSON.stringify(appointment))}`), auth, (socket) => socket.send(invalidUtf8, { binary: false }));
     expect(broken.closeCode).toBe(1007);
+    const huge = await client(chatPath(agentId, `?variables=${encodeURIComponent(JSON.stringify(appointment))}`), auth, (socket) => socket.send('x'.repeat(1024 * 1024 + 1)));
+    expect(huge.closeCode).toBe(1009);
+    // The client's fault is a warning with its code, not a server error with a stack.
+    await expect.poll(() => output).toContain('websocket client broke the protocol');
+    expect(output.split('\n').filter((line) => line.includes('"level":50') && line.includes('WS_ERR_'))).toEqual([]);
     await expectAlive();
   });
 
