@@ -62,39 +62,62 @@ export class TwilioWarmTransfers {
   private readonly pending = new Map<string, PendingTransfer>();
   /** Briefings in the agent's voice, as WAV, by token. */
   private readonly briefings = new Map<string, Buffer>();
+  /** Transfers whose briefing is rendering or whose leg is being placed, aborted if the callee's call ends meanwhile. */
+  private readonly starting = new Map<string, AbortController>();
 
   constructor(private readonly deps: WarmTransferDeps) {}
 
-  /** Calls the target and resolves once it accepted (connected) or why it did not. */
+  /**
+   * Calls the target and resolves once it accepted (connected) or why it did not. A callee who
+   * hangs up while the briefing renders or the leg is being placed cancels it: nobody is called,
+   * or the leg just placed is hung up.
+   */
   async start(request: TransferRequest): Promise<TransferResult> {
-    if (this.pending.has(request.callId)) return { outcome: 'failed' };
-    const words = `${request.briefing} Press 1 to take the call.`;
-    const briefingToken = await this.renderBriefing(request, words);
-    const actionUrl = this.deps.gatherUrl(request.callId);
-    let leg;
+    if (this.pending.has(request.callId) || this.starting.has(request.callId)) return { outcome: 'failed' };
+    const callEnded = new AbortController();
+    this.starting.set(request.callId, callEnded);
     try {
-      leg = await this.deps.client.createCall({
-        to: request.to,
-        from: request.callerId,
-        twiml: buildWhisperTwiml({ words, actionUrl, timeoutS: acceptTimeoutS, ...(briefingToken ? { playUrl: this.deps.briefingUrl(briefingToken) } : {}) }),
-        statusCallbackUrl: this.deps.legStatusUrl(request.callId),
-        ringTimeoutS: request.ringTimeoutS,
-        timeLimitS: legTimeLimitS,
+      const words = `${request.briefing} Press 1 to take the call.`;
+      const briefingToken = await this.renderBriefing(request, words, callEnded.signal);
+      if (callEnded.signal.aborted) {
+        if (briefingToken) this.briefings.delete(briefingToken);
+        return { outcome: 'canceled' };
+      }
+      const actionUrl = this.deps.gatherUrl(request.callId);
+      let leg;
+      try {
+        leg = await this.deps.client.createCall({
+          to: request.to,
+          from: request.callerId,
+          twiml: buildWhisperTwiml({ words, actionUrl, timeoutS: acceptTimeoutS, ...(briefingToken ? { playUrl: this.deps.briefingUrl(briefingToken) } : {}) }),
+          statusCallbackUrl: this.deps.legStatusUrl(request.callId),
+          ringTimeoutS: request.ringTimeoutS,
+          timeLimitS: legTimeLimitS,
+        });
+      } catch (error) {
+        if (briefingToken) this.briefings.delete(briefingToken);
+        throw error;
+      }
+      this.deps.log?.info({ callId: request.callId, providerCallId: leg.sid, carrier: 'twilio' }, 'twilio warm transfer leg placed');
+      if (callEnded.signal.aborted) {
+        if (briefingToken) this.briefings.delete(briefingToken);
+        this.hangUpLeg(request.callId, leg.sid);
+        return { outcome: 'canceled' };
+      }
+      // Pending from here on (the executor runs before `finally`): callEnded finds it there.
+      return await new Promise<TransferResult>((resolve) => {
+        this.pending.set(request.callId, {
+          providerCallId: request.providerCallId, legSid: leg.sid, room: `parley-${request.callId}`, startedAt: Date.now(), connected: false,
+          resolve: (result) => {
+            if (briefingToken) this.briefings.delete(briefingToken);
+            resolve(result.outcome === 'connected' ? { ...result, briefingVoice: briefingToken ? 'agent' : 'carrier' } : result);
+          },
+        });
+        this.starting.delete(request.callId);
       });
-    } catch (error) {
-      if (briefingToken) this.briefings.delete(briefingToken);
-      throw error;
+    } finally {
+      this.starting.delete(request.callId);
     }
-    this.deps.log?.info({ callId: request.callId, providerCallId: leg.sid, carrier: 'twilio' }, 'twilio warm transfer leg placed');
-    return new Promise<TransferResult>((resolve) => {
-      this.pending.set(request.callId, {
-        providerCallId: request.providerCallId, legSid: leg.sid, room: `parley-${request.callId}`, startedAt: Date.now(), connected: false,
-        resolve: (result) => {
-          if (briefingToken) this.briefings.delete(briefingToken);
-          resolve(result.outcome === 'connected' ? { ...result, briefingVoice: briefingToken ? 'agent' : 'carrier' } : result);
-        },
-      });
-    });
   }
 
   /** A briefing rendered in the agent's voice, as Twilio fetches it (WAV, 16-bit 8 kHz mono); undefined once forgotten. */
@@ -103,12 +126,14 @@ export class TwilioWarmTransfers {
   }
 
   /** Renders the words in the agent's voice and keeps them under a new token; undefined when there is no voice or it failed. */
-  private async renderBriefing(request: TransferRequest, words: string): Promise<string | undefined> {
+  private async renderBriefing(request: TransferRequest, words: string, callEnded: AbortSignal): Promise<string | undefined> {
     if (!request.speak) return undefined;
     let audio: Uint8Array;
-    // The voice stops rendering when the wait is over, rather than finishing for nobody.
+    // The voice stops rendering when the wait is over or the call has ended, rather than finishing for nobody.
     const giveUp = new AbortController();
     const timer = setTimeout(() => giveUp.abort(), this.deps.renderTimeoutMs ?? 8_000);
+    const stop = () => giveUp.abort();
+    callEnded.addEventListener('abort', stop, { once: true });
     try {
       audio = await Promise.race([
         request.speak(words, giveUp.signal),
@@ -121,6 +146,7 @@ export class TwilioWarmTransfers {
       return undefined;
     } finally {
       clearTimeout(timer);
+      callEnded.removeEventListener('abort', stop);
     }
     const token = randomBytes(24).toString('hex');
     this.briefings.set(token, writeWav(decodeMulaw(audio), 8000));
@@ -150,6 +176,7 @@ export class TwilioWarmTransfers {
    * given up: the target's leg is hung up, and the transfer resolves `canceled`.
    */
   callEnded(callId: string): void {
+    this.starting.get(callId)?.abort();
     const transfer = this.pending.get(callId);
     if (!transfer) return;
     this.pending.delete(callId);
@@ -158,7 +185,11 @@ export class TwilioWarmTransfers {
       return;
     }
     transfer.resolve({ outcome: 'canceled' });
-    this.deps.client.updateCall(transfer.legSid, { status: 'completed' }).catch((error: unknown) => {
+    this.hangUpLeg(callId, transfer.legSid);
+  }
+
+  private hangUpLeg(callId: string, legSid: string): void {
+    this.deps.client.updateCall(legSid, { status: 'completed' }).catch((error: unknown) => {
       this.deps.log?.warn({ err: error, callId, carrier: 'twilio' }, 'twilio warm transfer leg could not be hung up');
     });
   }
