@@ -139,7 +139,7 @@ describe('the organisation\'s default window on a real carrier', () => {
   it('holds a single call placed at night until 08:00 in the callee\'s zone, says so, then dials it', async () => {
     // 03:00 in Los Angeles.
     time.set(new Date('2026-12-08T11:00:00Z'));
-    const tenant = await t.tenant();
+    const tenant = await t.tenant({ callingWindow: true });
     const agent = await tenant.agent();
     // A call on a real carrier: stored through the API on the sim, then moved to Twilio (not
     // configured in this test server, so its dial fails, which shows when it was attempted).
@@ -161,7 +161,7 @@ describe('the organisation\'s default window on a real carrier', () => {
   });
 
   it('can be turned off by the organisation', async () => {
-    const tenant = await t.tenant();
+    const tenant = await t.tenant({ callingWindow: true });
     expect((await tenant.request('GET', '/v1/settings')).body).toEqual({ default_calling_window: { enabled: true, start: '08:00', end: '21:00' }, daily_call_cap: 3 });
     const changed = await tenant.request('PATCH', '/v1/settings', { default_calling_window: { enabled: false }, daily_call_cap: 5 });
     expect(changed.body).toEqual({ default_calling_window: { enabled: false, start: '08:00', end: '21:00' }, daily_call_cap: 5 });

@@ -6,6 +6,7 @@ import { loadConfig, type Config } from '../../src/config/config.js';
 import { startParley, type Parley, type StartOptions } from '../../src/app.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { createOrganization } from '../../src/orgs/organizations.js';
+import { updateOrgSettings } from '../../src/orgs/org-settings.js';
 import { createTempDatabase, postgresUrl, type TempDatabase } from './postgres.js';
 import { FAKE_OPENAI_KEY, startFakeOpenAi, type FakeLlmServer, type FakeLlmScript } from '../fakes/openai/server.js';
 
@@ -22,7 +23,11 @@ export interface TestParley {
   readonly store: 'pglite' | 'postgres';
   /** The fake OpenAI-compatible server the server-wide model points at (absent with llm: 'none'). */
   readonly llm: FakeLlmServer | undefined;
-  tenant(options?: { maxConcurrentCalls?: number }): Promise<Tenant>;
+  /**
+   * A new organisation with an admin key. Its default calling window is off unless
+   * `callingWindow` is set: a test on a real carrier must not pass or fail by the time of day.
+   */
+  tenant(options?: TenantOptions): Promise<Tenant>;
   close(): Promise<void>;
 }
 
@@ -98,8 +103,15 @@ function nextCallerNumber(): string {
   return `+1415${String(2000000 + ((process.pid * 97 + numberSeq * 7919 + Math.floor(Math.random() * 1e6)) % 7999999)).padStart(7, '0')}`;
 }
 
-export async function createTenant(parley: Parley, options: { maxConcurrentCalls?: number } = {}): Promise<Tenant> {
+export interface TenantOptions {
+  readonly maxConcurrentCalls?: number;
+  /** Keep the default calling window (08:00-21:00 in the callee's time) on, as a new organisation has it. */
+  readonly callingWindow?: boolean;
+}
+
+export async function createTenant(parley: Parley, options: TenantOptions = {}): Promise<Tenant> {
   const orgId = await createOrganization(parley.database.db, `test-${Date.now()}`, options.maxConcurrentCalls);
+  if (!options.callingWindow) await updateOrgSettings(parley.database.db, orgId, { default_calling_window: { enabled: false } });
   const { key } = await parley.services.keys.create(orgId, 'test', ['admin']);
   const request = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
     const response = await fetch(`${parley.url}${path}`, {
