@@ -76,47 +76,42 @@ export class TwilioWarmTransfers {
     if (this.pending.has(request.callId) || this.starting.has(request.callId)) return { outcome: 'failed' };
     const callEnded = new AbortController();
     this.starting.set(request.callId, callEnded);
+    let briefingToken: string | undefined;
+    /** Once pending, the transfer forgets its briefing when it settles; until then, `finally` does. */
+    let handedOver = false;
     try {
       const words = `${request.briefing} Press 1 to take the call.`;
-      const briefingToken = await this.renderBriefing(request, words, callEnded.signal);
-      if (callEnded.signal.aborted) {
-        if (briefingToken) this.briefings.delete(briefingToken);
-        return { outcome: 'canceled' };
-      }
-      const actionUrl = this.deps.gatherUrl(request.callId);
-      let leg;
-      try {
-        leg = await this.deps.client.createCall({
-          to: request.to,
-          from: request.callerId,
-          twiml: buildWhisperTwiml({ words, actionUrl, timeoutS: acceptTimeoutS, ...(briefingToken ? { playUrl: this.deps.briefingUrl(briefingToken) } : {}) }),
-          statusCallbackUrl: this.deps.legStatusUrl(request.callId),
-          ringTimeoutS: request.ringTimeoutS,
-          timeLimitS: legTimeLimitS,
-        });
-      } catch (error) {
-        if (briefingToken) this.briefings.delete(briefingToken);
-        throw error;
-      }
+      briefingToken = await this.renderBriefing(request, words, callEnded.signal);
+      if (callEnded.signal.aborted) return { outcome: 'canceled' };
+      const leg = await this.deps.client.createCall({
+        to: request.to,
+        from: request.callerId,
+        twiml: buildWhisperTwiml({ words, actionUrl: this.deps.gatherUrl(request.callId), timeoutS: acceptTimeoutS, ...(briefingToken ? { playUrl: this.deps.briefingUrl(briefingToken) } : {}) }),
+        statusCallbackUrl: this.deps.legStatusUrl(request.callId),
+        ringTimeoutS: request.ringTimeoutS,
+        timeLimitS: legTimeLimitS,
+      });
       this.deps.log?.info({ callId: request.callId, providerCallId: leg.sid, carrier: 'twilio' }, 'twilio warm transfer leg placed');
       if (callEnded.signal.aborted) {
-        if (briefingToken) this.briefings.delete(briefingToken);
         this.hangUpLeg(request.callId, leg.sid);
         return { outcome: 'canceled' };
       }
-      // Pending from here on (the executor runs before `finally`): callEnded finds it there.
+      handedOver = true;
+      const token = briefingToken;
+      // Pending from here on (the executor runs at once): callEnded finds it there.
       return await new Promise<TransferResult>((resolve) => {
         this.pending.set(request.callId, {
           providerCallId: request.providerCallId, legSid: leg.sid, room: `parley-${request.callId}`, startedAt: Date.now(), connected: false,
           resolve: (result) => {
-            if (briefingToken) this.briefings.delete(briefingToken);
-            resolve(result.outcome === 'connected' ? { ...result, briefingVoice: briefingToken ? 'agent' : 'carrier' } : result);
+            if (token) this.briefings.delete(token);
+            resolve(result.outcome === 'connected' ? { ...result, briefingVoice: token ? 'agent' : 'carrier' } : result);
           },
         });
         this.starting.delete(request.callId);
       });
     } finally {
       this.starting.delete(request.callId);
+      if (!handedOver && briefingToken) this.briefings.delete(briefingToken);
     }
   }
 
