@@ -219,8 +219,11 @@ describe('Twilio calls through the voice pipeline', () => {
       const { ended, caller } = await twilioCall('Hello Ana, this is Parley calling about your appointment on Tuesday.', '+14155550180', ['Yes, that works for me.']);
       expect(ended).toMatchObject({ status: 'completed', end_reason: 'agent_ended' });
       expect(cartesia.connections.length).toBeGreaterThan(connectionsBefore);
-      // The callee heard the whole greeting (the sentence in progress is resent by the next provider).
-      expect(caller.heardTurns[0]).toContain('calling about your appointment on Tuesday.');
+      // The callee heard the whole greeting (the sentence in progress is resent by the next
+      // provider). On a busy machine the switch can leave a pause long enough for the caller's
+      // ears to end a turn inside it, so the greeting is looked for in all that was heard, however
+      // it was cut into turns.
+      expect(caller.heardTurns.join('')).toContain('calling about your appointment on Tuesday.');
       expect(ended.transcript.at(-1)).toMatchObject({ role: 'agent', text: 'Thank you, goodbye!' });
     } finally {
       delete elevenlabs.behaviour.dropAfterChunks;
