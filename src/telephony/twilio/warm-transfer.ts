@@ -98,7 +98,8 @@ export class TwilioWarmTransfers {
       }
       handedOver = true;
       const token = briefingToken;
-      // Pending from here on (the executor runs at once): callEnded finds it there.
+      // Pending from here on (the executor runs at once): callEnded finds it there. Its entry in
+      // `starting` goes in `finally`, when the transfer settles; aborting it meanwhile is harmless.
       return await new Promise<TransferResult>((resolve) => {
         this.pending.set(request.callId, {
           providerCallId: request.providerCallId, legSid: leg.sid, room: `parley-${request.callId}`, startedAt: Date.now(), connected: false,
@@ -107,7 +108,6 @@ export class TwilioWarmTransfers {
             resolve(result.outcome === 'connected' ? { ...result, briefingVoice: token ? 'agent' : 'carrier' } : result);
           },
         });
-        this.starting.delete(request.callId);
       });
     } finally {
       this.starting.delete(request.callId);
