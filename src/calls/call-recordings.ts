@@ -134,13 +134,15 @@ export class CallRecordings {
     if (!record?.key || (record.status !== 'ready' && record.status !== 'repaired')) {
       throw new AppError('RECORDING_NOT_FOUND', undefined, { details: { call_id: call.id, status: record?.status ?? null } });
     }
-    const stored = await this.options.storage.stat(record.key);
-    if (!stored) throw new AppError('RECORDING_NOT_FOUND', undefined, { details: { call_id: call.id } });
-    if (range && (range.start > range.end || range.start >= stored.sizeBytes)) {
-      throw new AppError('RANGE_NOT_SATISFIABLE', undefined, { details: { size_bytes: stored.sizeBytes } });
+    // The size Parley stored it with (set when it became ready or repaired): one read, no lookup first.
+    const sizeBytes = record.size_bytes ?? 0;
+    if (range && (range.start > range.end || range.start >= sizeBytes)) {
+      throw new AppError('RANGE_NOT_SATISFIABLE', undefined, { details: { size_bytes: sizeBytes } });
     }
-    const clipped = range ? { start: range.start, end: Math.min(range.end, stored.sizeBytes - 1) } : undefined;
-    return { stream: await this.options.storage.read(record.key, clipped), sizeBytes: stored.sizeBytes, ...(clipped ? { range: clipped } : {}) };
+    const clipped = range ? { start: range.start, end: Math.min(range.end, sizeBytes - 1) } : undefined;
+    const stream = await this.options.storage.read(record.key, clipped);
+    if (!stream) throw new AppError('RECORDING_NOT_FOUND', undefined, { details: { call_id: call.id } });
+    return { stream, sizeBytes, ...(clipped ? { range: clipped } : {}) };
   }
 
   /** Deletes a call's recording (file and link); the call keeps `status: deleted`. */

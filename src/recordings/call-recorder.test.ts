@@ -83,10 +83,11 @@ describe('local recording storage', () => {
     await upload.complete(Buffer.from('HEAD'));
     expect(await storage.stat('org_b/call_r.wav')).toEqual({ key: 'org_b/call_r.wav', sizeBytes: 12 });
     const chunks: Buffer[] = [];
-    for await (const chunk of await storage.read('org_b/call_r.wav', { start: 2, end: 5 })) chunks.push(chunk as Buffer);
+    for await (const chunk of (await storage.read('org_b/call_r.wav', { start: 2, end: 5 }))!) chunks.push(chunk as Buffer);
     expect(Buffer.concat(chunks).toString()).toBe('ADab');
     expect(await storage.delete('org_b/call_r.wav')).toBe(true);
     expect(await storage.stat('org_b/call_r.wav')).toBeNull();
+    expect(await storage.read('org_b/call_r.wav')).toBeNull();
     expect(await storage.delete('org_b/call_r.wav')).toBe(false);
   });
 

@@ -4,7 +4,6 @@
  * not grow with the call), and renamed to `<key>` when complete; a `.partial` left at start-up is
  * what a crash interrupted.
  */
-import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -93,9 +92,13 @@ export function createLocalRecordingStorage(root: string): RecordingStorage {
       return size === null ? null : { key, sizeBytes: size };
     },
 
-    async read(key, range?: ByteRange): Promise<Readable> {
-      const path = pathOf(key);
-      return range ? createReadStream(path, { start: range.start, end: range.end }) : createReadStream(path);
+    async read(key, range?: ByteRange): Promise<Readable | null> {
+      // Opened here, not by the stream: a file deleted meanwhile is null now, not an error mid-response.
+      const handle = await open(pathOf(key), 'r').catch((error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return null;
+        throw error;
+      });
+      return handle && handle.createReadStream(range ? { start: range.start, end: range.end } : {});
     },
 
     async delete(key) {

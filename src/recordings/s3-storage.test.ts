@@ -22,7 +22,8 @@ function storage(spoolDir: string, secretAccessKey = s3.secretAccessKey): Record
   });
 }
 
-const bytesOf = async (stream: Readable) => {
+const bytesOf = async (stream: Readable | null) => {
+  if (!stream) throw new Error('nothing stored under that key');
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
@@ -50,6 +51,7 @@ describe('recordings in an S3-compatible store', () => {
     expect(await store.delete('org_a/call_a.wav')).toBe(true);
     expect(s3.objects.has('recordings/org_a/call_a.wav')).toBe(false);
     expect(await store.stat('org_a/call_a.wav')).toBeNull();
+    expect(await store.read('org_a/call_a.wav')).toBeNull();
     expect(await store.delete('org_a/call_a.wav')).toBe(false);
   });
 

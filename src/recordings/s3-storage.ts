@@ -51,10 +51,13 @@ export function createS3RecordingStorage(options: S3RecordingOptions): Recording
   /** Uploads a finished spool file (a fresh stream each attempt), then removes it. */
   const upload = async ({ key, sizeBytes }: StoredRecording): Promise<StoredRecording> => {
     for (let attempt = 0; ; attempt++) {
+      const body = await spool.read(key);
+      if (!body) throw new Error(`recording ${key} is no longer in the spool folder`);
       try {
-        await client.send(new PutObjectCommand({ ...object(key), Body: await spool.read(key), ContentLength: sizeBytes, ContentType: 'audio/wav' }));
+        await client.send(new PutObjectCommand({ ...object(key), Body: body, ContentLength: sizeBytes, ContentType: 'audio/wav' }));
         break;
       } catch (error) {
+        body.destroy(); // closes the file if the SDK never read it
         const permanent = error instanceof S3ServiceException && error.$fault === 'client' && error.$metadata.httpStatusCode !== 429;
         if (permanent || attempt >= retryDelaysMs.length) throw error;
         await setTimeout(retryDelaysMs[attempt]);
@@ -87,7 +90,13 @@ export function createS3RecordingStorage(options: S3RecordingOptions): Recording
     stat: head,
 
     async read(key, range) {
-      const got = await client.send(new GetObjectCommand({ ...object(key), ...(range ? { Range: `bytes=${range.start}-${range.end}` } : {}) }));
+      const got = await client
+        .send(new GetObjectCommand({ ...object(key), ...(range ? { Range: `bytes=${range.start}-${range.end}` } : {}) }))
+        .catch((error: unknown) => {
+          if (error instanceof S3ServiceException && error.$metadata.httpStatusCode === 404) return null;
+          throw error;
+        });
+      if (!got) return null;
       if (!(got.Body instanceof Readable)) throw new Error('the object store answered without a body');
       return got.Body;
     },

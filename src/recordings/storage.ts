@@ -36,8 +36,12 @@ export interface RecordingStorage {
   begin(key: string, headerBytes: number): Promise<RecordingUpload>;
   /** The finished recording under `key`, or null. */
   stat(key: string): Promise<StoredRecording | null>;
-  /** Its bytes, whole or the given range (which the caller has checked against the size). */
-  read(key: string, range?: ByteRange): Promise<Readable>;
+  /**
+   * Its bytes, whole or the given range (which the caller has checked against the size), or
+   * null when nothing is stored under `key`: one request to an object store, and a missing
+   * object is known before any byte is sent on.
+   */
+  read(key: string, range?: ByteRange): Promise<Readable | null>;
   /** Deletes a finished or unfinished recording; true when something was there. */
   delete(key: string): Promise<boolean>;
   /** Keys of uploads a crash left unfinished. */

@@ -82,11 +82,21 @@ describe('recordings in an S3-compatible bucket', () => {
     expect(part.response.headers.get('content-range')).toBe(`bytes 44-143/${stored!.body.length}`);
     expect(part.body.equals(stored!.body.subarray(44, 144))).toBe(true);
     expect(s3.requests.some((r) => r.key === key && r.method === 'GET' && r.range === 'bytes=44-143')).toBe(true);
+    // Each download is one GET: the size comes from the call, not from asking the store first.
+    expect(s3.requests.filter((r) => r.key === key && r.method !== 'PUT').map((r) => r.method)).toEqual(['GET', 'GET']);
 
     const removed = await fetch(`${t.url}${call.recording_url}`, { method: 'DELETE', headers: { authorization: `Bearer ${tenant.key}` } });
     expect(removed.status).toBe(204);
     expect(s3.objects.has(key)).toBe(false);
     expect((await download(call.recording_url)).response.status).toBe(404);
+  });
+
+  it('answers 404 for a recording deleted from the bucket behind Parley\'s back', async () => {
+    const call = await recordedCall();
+    s3.objects.delete(`parley/${tenant.orgId}/${call.id}.wav`);
+    const gone = await download(call.recording_url);
+    expect(gone.response.status).toBe(404);
+    expect(JSON.parse(gone.body.toString()).error.code).toBe('RECORDING_NOT_FOUND');
   });
 
   // Two processes on one PostgreSQL: the bucket is what lets one serve what the other recorded.

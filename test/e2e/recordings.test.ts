@@ -4,7 +4,7 @@
  * when each spoke, the agent channel cut at a barge-in, Range requests, DELETE, the webhook
  * event, and a recording a crash left half-written repaired at start-up.
  */
-import { mkdtempSync, mkdirSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -132,6 +132,16 @@ describe('recordings', () => {
     expect(JSON.parse(gone.body.toString()).error.code).toBe('RECORDING_NOT_FOUND');
     const after = (await tenant.request('GET', `/v1/calls/${ended.id}`)).body;
     expect(after).toMatchObject({ recording_url: null, recording: { status: 'deleted' } });
+  });
+
+  it('answers 404, not a broken download, for a recording deleted from the folder behind Parley\'s back', async () => {
+    const agent = await tenant.agent({ greeting: 'Hello.', recording: { enabled: true } });
+    const created = await tenant.request('POST', '/v1/calls', { agent_id: agent.id, to: '+14155550106' });
+    const call = await recorded((await tenant.waitForEnd(created.body.id, 30_000)).id);
+    rmSync(join(folder, tenant.orgId, `${call.id}.wav`));
+    const gone = await download(call.recording_url);
+    expect(gone.response.status).toBe(404);
+    expect(JSON.parse(gone.body.toString()).error.code).toBe('RECORDING_NOT_FOUND');
   });
 
   it('does not record calls that do not ask for it, and another organisation cannot read one', async () => {
