@@ -50,7 +50,8 @@ class ScriptedCaller {
     this.listen(this.processedMs + 1000);
   }
 
-  private listen(untilMs = this.call.stream?.nowMs ?? 0): void {
+  /** Hears every 20 ms slot the stream has played, in order; a slot with nothing played is silence. */
+  private listen(untilMs = this.call.stream?.playedMs ?? 0): void {
     const stream = this.call.stream;
     if (!stream || stream.state === 'connecting') return;
     for (; this.processedMs + 20 <= untilMs; this.processedMs += 20) {

@@ -121,6 +121,14 @@ export class FakeMediaStream {
     return this.state === 'connecting' ? 0 : (performance.now() - this.#openedAt) * this.#options.speed;
   }
 
+  /**
+   * Stream time up to which frames have been played (and `heard` is complete). It trails
+   * `nowMs` when the ticker runs late, so a listener reading `heard` by time reads up to here.
+   */
+  get playedMs(): number {
+    return this.#frames * FRAME_MS;
+  }
+
   /** Everything Parley's audio the callee heard, concatenated. */
   heardAudio(): Buffer {
     return Buffer.concat(this.heard.map((chunk) => chunk.bytes));
