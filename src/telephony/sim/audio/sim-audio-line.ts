@@ -25,9 +25,13 @@ const helloAfterSilenceMs = 1500;
 const earEndpointingMs = 500;
 const earEndpointingRealMs = 100;
 const silenceFrame = Buffer.alloc(FRAME_BYTES, MULAW_SILENCE);
-/** An answering machine's pause between its greeting and its tone, and the tone (1 kHz, 400 ms). */
-const machinePauseMs = 600;
-const beepTone = sineMulaw({ durationMs: 400, frequencyHz: 1000 });
+/**
+ * What follows an answering machine's greeting: a 600 ms pause, then its tone (1 kHz, 400 ms).
+ * Played as audio, frame by frame like the greeting: a timer for the pause would stretch it by
+ * however late the line's ticks ran (at PARLEY_SIM_SPEED=10, 50 ms late is 500 ms of line time,
+ * long enough for a detector to take the greeting as over before its beep).
+ */
+const machinePauseAndBeep = Buffer.concat([Buffer.alloc((600 * FRAME_BYTES) / FRAME_DURATION_MS, MULAW_SILENCE), sineMulaw({ durationMs: 400, frequencyHz: 1000 })]);
 
 let greetingAudio: Buffer | undefined;
 /**
@@ -88,7 +92,7 @@ export class SimAudioLine implements AudioLine {
     if (options.callee === 'answering_machine') {
       // The recorded greeting, a pause, the tone; the network reports the beep once the tone has played.
       this.anyoneSpoke = true;
-      this.play(simVoicemailGreeting(), () => this.later(machinePauseMs, () => this.play(beepTone, () => options.onBeep?.())));
+      this.play(Buffer.concat([simVoicemailGreeting(), machinePauseAndBeep]), () => options.onBeep?.());
     } else if (options.persona.definition.opening) {
       this.say(options.persona.definition.opening);
     } else {
