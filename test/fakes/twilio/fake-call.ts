@@ -107,6 +107,8 @@ export class FakeTwilioCall {
   readonly dials: FakeDialLeg[] = [];
   readonly createdAt = performance.now();
   answeredAt: number | undefined;
+  /** Stream time when the async AMD result was posted (undefined with no stream open then). */
+  amdPostedAtStreamMs: number | undefined;
   endedAt: number | undefined;
   /** The conference room the call is in, if any. */
   conference: { readonly room: string; readonly endOnExit: boolean } | undefined;
@@ -257,6 +259,7 @@ export class FakeTwilioCall {
       const url = this.request.asyncAmdStatusCallback;
       this.#after(amdMs, () => {
         if (this.ended) return;
+        this.amdPostedAtStreamMs = this.stream?.nowMs;
         this.#post('amd', url, {
           AccountSid: this.#env.accountSid,
           CallSid: this.sid,
