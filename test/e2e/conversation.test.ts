@@ -219,7 +219,10 @@ describe('timers and personas', () => {
     });
     const registered = await tenant.request('POST', '/v1/sim/personas', { number: '+14155550117', prompt: 'You are Bob, a careful shopper.' });
     expect(registered.status).toBe(201);
-    const agent = await tenant.agent({ greeting: 'Hi Bob, want to hear about our plan?' });
+    // The persona's model answers in real time while the simulated line runs 40 times faster: a
+    // loaded machine's 200 ms would be 8 s of silence, the default re-prompt. This test is about the
+    // conversation, so the agent waits as long as it may.
+    const agent = await tenant.agent({ greeting: 'Hi Bob, want to hear about our plan?', timers: { silence_reprompt_s: 120, inactivity_timeout_s: 600 } });
     const created = await tenant.request('POST', '/v1/calls', { agent_id: agent.id, to: '+14155550117' });
     const ended = await tenant.waitForEnd(created.body.id);
     expect(ended).toMatchObject({ status: 'completed', end_reason: 'contact_hung_up' });
