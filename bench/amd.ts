@@ -10,8 +10,9 @@
  * streaming STT that never mishears would; again with one word in five misheard (dropped or
  * replaced by a common short word, seeded per file), closer to an STT on a phone line; and from
  * the audio alone with the verdict allowed 4.5 s instead of 2.9 s, to show what the 3 s goal costs. Prints accuracy, machine precision and recall,
- * time-to-verdict p50/p95 per class, when a left message would start, and what each bound on a
- * worded answer trades between accuracy and time; --verbose lists every misclassified answer.
+ * time-to-verdict p50/p95 per class, when a left message would start, and what each value of an
+ * agent's `voicemail.max_verdict_ms` trades between accuracy and time; --verbose lists every
+ * misclassified answer.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -169,8 +170,8 @@ function report(title: string, results: readonly Scored[], verbose: boolean): vo
   }
 }
 
-/** Bounds the trade-off table tries for the verdict once words are heard (the default is 4.5 s). */
-const WORDED_BOUNDS_MS = [2900, 3200, 3500, 3800, 4500];
+/** Values of an agent's `voicemail.max_verdict_ms` the trade-off table tries (unset is 4.5 s). */
+const WORDED_BOUNDS_MS = [2000, 2500, 2900, 3200, 3500, 3800, 4500];
 
 /**
  * What the bound on a worded answer buys: accuracy against time-to-verdict, with the words
@@ -181,7 +182,7 @@ const WORDED_BOUNDS_MS = [2900, 3200, 3500, 3800, 4500];
  */
 function tradeOff(title: string, answers: readonly LabelledAnswer[]): void {
   const measure = (bound: number, mode: TranscriptMode) => {
-    const outcomes = answers.map((answer) => ({ label: answer.label, ...classify(answer, mode, { maxAnalysisWithWordsMs: bound }) }));
+    const outcomes = answers.map((answer) => ({ label: answer.label, ...classify(answer, mode, { maxVerdictMs: bound }) }));
     const times = outcomes.map((o) => o.decision.atMs);
     const talking = outcomes.filter((o) => o.decision.reason === 'timeout' && o.decision.verdict === 'machine');
     return {
@@ -189,10 +190,10 @@ function tradeOff(title: string, answers: readonly LabelledAnswer[]): void {
       talking: `${talking.filter((o) => o.label === 'human').length} / ${talking.filter((o) => o.label === 'machine').length}`,
     };
   };
-  const columns = ['bound s', 'accuracy (correct transcript)', 'p95 s', 'accuracy (20% misheard)', 'p95 s', 'still talking, words say nothing: people / greetings'];
-  printTable(`${title}: the bound once words are heard, against accuracy`, columns, WORDED_BOUNDS_MS.map((bound) => {
+  const columns = ['max_verdict_ms', 'accuracy (correct transcript)', 'p95 s', 'accuracy (20% misheard)', 'p95 s', 'still talking, words say nothing: people / greetings'];
+  printTable(`${title}: the latest verdict (an agent's max_verdict_ms), against accuracy`, columns, WORDED_BOUNDS_MS.map((bound) => {
     const exact = measure(bound, true);
-    return [fmt(bound / 1000, 1), ...exact.figures, ...measure(bound, { wordErrors: NOISY_WORD_ERRORS }).figures, exact.talking];
+    return [String(bound), ...exact.figures, ...measure(bound, { wordErrors: NOISY_WORD_ERRORS }).figures, exact.talking];
   }));
 }
 

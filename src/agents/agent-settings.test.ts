@@ -16,4 +16,15 @@ describe('voicemail settings', () => {
     expect(result.success).toBe(false);
     expect(result.error!.issues[0]!.path).toEqual(['voicemail', 'detection']);
   });
+
+  it("bounds Parley's detector by max_verdict_ms, and refuses it beside a carrier's detector or off", () => {
+    expect(voicemailSettings.parse({ detection: 'parley', max_verdict_ms: 2900 })).toMatchObject({ max_verdict_ms: 2900 });
+    expect(voicemailSettings.parse({ max_verdict_ms: 2900 })).toMatchObject({ max_verdict_ms: 2900 });
+    for (const detection of ['carrier', 'off']) {
+      const result = agentInput.safeParse({ name: 'a', voicemail: { detection, max_verdict_ms: 2900 } });
+      expect(result.success).toBe(false);
+      expect(result.error!.issues[0]).toMatchObject({ path: ['voicemail', 'max_verdict_ms'], message: expect.stringContaining("detection to 'parley'") });
+    }
+    for (const outside of [1000, 6000, 2500.5]) expect(voicemailSettings.safeParse({ max_verdict_ms: outside }).success).toBe(false);
+  });
 });

@@ -28,6 +28,15 @@ export const voicemailSettings = z.object({
   action: z.enum(['hang_up', 'leave_message']).default('hang_up'),
   /** The message left after the beep; may hold {{variables}}. */
   message: z.string().max(2000).optional(),
+  /**
+   * Parley's own detector: the latest its verdict comes (default 4500 ms with a transcript, 2900
+   * from the audio alone). Lower answers sooner and calls more answers by what is heard at that
+   * moment; `npm run bench -- amd` shows the trade. A carrier's detector keeps its own bounds.
+   */
+  max_verdict_ms: z.number().int().min(1500).max(4500).optional(),
+}).refine((settings) => settings.max_verdict_ms === undefined || settings.detection === undefined || settings.detection === 'parley', {
+  message: "max_verdict_ms bounds Parley's own detector: set detection to 'parley' (or leave it unset) to use it",
+  path: ['max_verdict_ms'],
 });
 
 /** Whether calls are recorded, and what the callee is told first. */

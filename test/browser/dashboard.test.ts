@@ -96,7 +96,7 @@ describe.skipIf(!hasChromium)('the dashboard in Chromium', () => {
     await open('/agents', 'agents-empty');
     await expect.poll(() => page.getByText('No agents yet').isVisible()).toBe(true);
     await page.getByRole('link', { name: 'Create agent' }).click();
-    await page.getByLabel('Name').fill('Appointment confirmation');
+    await page.getByRole('textbox', { name: 'Name', exact: true }).fill('Appointment confirmation');
     await page.getByLabel('Kind').selectOption('flow');
     await page.getByLabel('Start from a template').selectOption('appointment_confirmation');
     await expectAccessible('new agent page');
@@ -121,6 +121,28 @@ describe.skipIf(!hasChromium)('the dashboard in Chromium', () => {
     const node = page.locator(`[data-node="${firstNode}"]`);
     await expect.poll(() => node.textContent()).toContain('no_such_node');
     expect(await node.getAttribute('class')).toContain('has-error');
+    await open(`/agents/${flowAgentId}`, 'agent-flow');
+  });
+
+  it("sets how answering machines are found, and bounds Parley's verdict; saving again keeps both", async () => {
+    await page.locator('summary', { hasText: 'Call behaviour' }).click();
+    await page.getByLabel('Answering-machine detection').selectOption('parley');
+    await page.getByLabel("Parley's verdict within (ms)").fill('2900');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toContain('Saved');
+    const saved = await tenant.request('GET', `/v1/agents/${flowAgentId}`);
+    expect(saved.body.voicemail).toMatchObject({ detection: 'parley', max_verdict_ms: 2900, action: 'hang_up' });
+    // A save that touches something else leaves them as they were.
+    await open(`/agents/${flowAgentId}`, 'agent-flow');
+    await page.getByRole('textbox', { name: 'Name', exact: true }).fill('Appointment confirmation');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toContain('Saved');
+    expect((await tenant.request('GET', `/v1/agents/${flowAgentId}`)).body.voicemail).toMatchObject({ detection: 'parley', max_verdict_ms: 2900 });
+    // The carrier's detector has its own bounds: the field goes.
+    await page.getByLabel('Answering-machine detection').selectOption('carrier');
+    expect(await page.getByLabel("Parley's verdict within (ms)").count()).toBe(0);
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await expect.poll(async () => (await tenant.request('GET', `/v1/agents/${flowAgentId}`)).body.voicemail).toEqual({ detection: 'carrier', action: 'hang_up' });
     await open(`/agents/${flowAgentId}`, 'agent-flow');
   });
 

@@ -128,6 +128,18 @@ describe("Parley's answering-machine detection on the simulated audio lane", () 
     expect(await webhooksOf(ended.id, 'call.voicemail')).toMatchObject({ status: 'voicemail', amd: { verdict: 'machine', source: 'parley' } });
   });
 
+  it("gives its verdict by the agent's max_verdict_ms: the machine still talking at 1.5 s is called then", async () => {
+    const agent = await tenant.agent({ greeting: 'Hello, this is Parley.', voicemail: { detection: 'parley', action: 'hang_up', max_verdict_ms: 1500 } });
+    const created = await tenant.request('POST', '/v1/calls', { agent_id: agent.id, to: '+14155550113' });
+    const ended = await tenant.waitForEnd(created.body.id, 60_000);
+    expect(ended).toMatchObject({ status: 'voicemail', answered_by: 'machine' });
+    // Unbounded, this greeting is called by its length at about 1.9 s (reason long_greeting).
+    expect(ended.amd).toMatchObject({ verdict: 'machine', source: 'parley', reason: 'timeout', time_to_verdict_ms: 1500 });
+    const refused = await tenant.request('POST', '/v1/agents', { name: 'Carrier-bound', prompt: 'p', voicemail: { detection: 'carrier', max_verdict_ms: 1500 } });
+    expect(refused.status).toBe(400);
+    expect(JSON.stringify(refused.body)).toContain('max_verdict_ms');
+  });
+
   it('releases the held greeting to a person once the verdict is human', async () => {
     const agent = await tenant.agent({ greeting: 'Hi {{name}}, this is Parley.', voicemail: { detection: 'parley', action: 'hang_up' } });
     const created = await tenant.request('POST', '/v1/calls', { agent_id: agent.id, to: '+14155550100', variables: { name: 'Ana' } });

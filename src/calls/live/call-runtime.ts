@@ -162,7 +162,7 @@ export class CallRuntime implements SchedulerHandlers {
     const lineReady = new Promise<void>((resolve) => (lineRecorded = resolve));
     const detection = detectionFor(agent?.settings.voicemail, { ...carrier.machines, audio: carrier.lines === 'audio' });
     const answer = new AnswerDetection({
-      detection, clock: carrier.clock ?? realLineClock,
+      detection, clock: carrier.clock ?? realLineClock, maxVerdictMs: agent?.settings.voicemail?.max_verdict_ms,
       onVerdict: (verdict) => this.laterVerdict(live, verdict),
       onCue: (cue) => this.onLine(live, () => this.lineRecords.amd(callId, { message_cue: { reason: cue.reason, at_ms: cue.atMs } })),
     });

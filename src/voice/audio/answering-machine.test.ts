@@ -191,6 +191,26 @@ describe('AnsweringMachineDetector', () => {
     expect(detector.decision).toEqual({ verdict: 'machine', reason: 'timeout', atMs: 4500 });
   });
 
+  it('gives every verdict by maxVerdictMs when capped: with words, from the audio alone, and when nobody speaks', () => {
+    const worded = new AnsweringMachineDetector({ maxVerdictMs: 2500 });
+    const audio = Buffer.concat([silenceMulaw(300), speechLikeMulaw({ durationMs: 8000 })]);
+    for (const [i, frame] of sliceFrames(audio).entries()) {
+      if (i === 40) worded.pushTranscript('hi this is tom');
+      worded.pushAudio(frame);
+      if (worded.decision) break;
+    }
+    expect(worded.decision).toEqual({ verdict: 'machine', reason: 'timeout', atMs: 2500 });
+    // The cap only lowers a bound: a later one than the detector's own changes nothing.
+    expect(run(silenceMulaw(6000), new AnsweringMachineDetector({ maxVerdictMs: 2000 })).decision).toEqual({ verdict: 'unknown', reason: 'no_speech', atMs: 2000 });
+    expect(run(silenceMulaw(6000), new AnsweringMachineDetector({ maxVerdictMs: 4500 })).decision).toEqual({ verdict: 'unknown', reason: 'no_speech', atMs: 2900 });
+    // "Hello?" and a wait is still a person at its pause, well inside the cap.
+    const person = run(Buffer.concat([silenceMulaw(300), speechLikeMulaw({ durationMs: 300 }), silenceMulaw(3000)]), new AnsweringMachineDetector({ maxVerdictMs: 1500 }));
+    expect(person.decision).toEqual({ verdict: 'human', reason: 'short_answer', atMs: 1400 });
+    // A longer one still pausing at the cap is called by that pause.
+    const pausing = run(Buffer.concat([silenceMulaw(300), speechLikeMulaw({ durationMs: 500 }), silenceMulaw(3000)]), new AnsweringMachineDetector({ maxVerdictMs: 1500 }));
+    expect(pausing.decision).toEqual({ verdict: 'human', reason: 'timeout', atMs: 1500 });
+  });
+
   it('takes the transcript wording into account', () => {
     const machine = new AnsweringMachineDetector();
     machine.pushAudio(speechLikeMulaw({ durationMs: 20 }));

@@ -100,6 +100,12 @@ export interface AmdOptions {
    * the verdict followed by 0.8 s. 0 turns the second look off.
    */
   readonly secondLookMs?: number;
+  /**
+   * The latest any verdict comes: caps `maxAnalysisMs`, `maxAnalysisWithWordsMs` and `noSpeechMs`.
+   * Unset, they keep their own bounds. A lower cap answers sooner and decides more answers by
+   * what is heard at the cap (the bench's trade-off table; `voicemail.max_verdict_ms`).
+   */
+  readonly maxVerdictMs?: number | undefined;
 }
 
 export { soundsLikeGreeting, soundsLikePerson };
@@ -122,17 +128,19 @@ export class AnsweringMachineDetector {
   private cue: MessageCue | null = null;
 
   constructor(options: AmdOptions = {}) {
+    const cap = options.maxVerdictMs ?? Number.POSITIVE_INFINITY;
     this.o = {
       answerSilenceMs: options.answerSilenceMs ?? 800,
       greetingSpeechMs: options.greetingSpeechMs ?? 1900,
       pauseBridgeMs: options.pauseBridgeMs ?? 450,
-      noSpeechMs: options.noSpeechMs ?? 3000,
-      maxAnalysisMs: options.maxAnalysisMs ?? 2900,
+      noSpeechMs: Math.min(options.noSpeechMs ?? 3000, cap),
+      maxAnalysisMs: Math.min(options.maxAnalysisMs ?? 2900, cap),
       greetingEndSilenceMs: options.greetingEndSilenceMs ?? 1500,
       maxGreetingMs: options.maxGreetingMs ?? 30_000,
       voicedAboveFloorDb: options.voicedAboveFloorDb ?? 7,
-      maxAnalysisWithWordsMs: options.maxAnalysisWithWordsMs ?? 4500,
+      maxAnalysisWithWordsMs: Math.min(options.maxAnalysisWithWordsMs ?? 4500, cap),
       secondLookMs: options.secondLookMs ?? 4000,
+      maxVerdictMs: cap,
     };
   }
 

@@ -42,6 +42,9 @@ interface FormState {
   timers: Record<string, string>;
   voicemailAction: 'hang_up' | 'leave_message';
   voicemailMessage: string;
+  /** '' leaves it to the line: the carrier's detector where it has one, else Parley's. */
+  voicemailDetection: '' | 'carrier' | 'parley' | 'off';
+  voicemailMaxVerdictMs: string;
   transferNumbers: string;
 }
 
@@ -55,7 +58,7 @@ const timerFields = [
 
 function formOf(agent: Agent | undefined): FormState {
   const timers = (agent?.timers ?? {}) as Record<string, number>;
-  const voicemail = (agent?.voicemail ?? {}) as { action?: 'hang_up' | 'leave_message'; message?: string };
+  const voicemail = (agent?.voicemail ?? {}) as { action?: 'hang_up' | 'leave_message'; message?: string; detection?: 'carrier' | 'parley' | 'off'; max_verdict_ms?: number };
   return {
     name: agent?.name ?? '',
     kind: agent?.kind ?? 'prompt',
@@ -72,9 +75,14 @@ function formOf(agent: Agent | undefined): FormState {
     timers: Object.fromEntries(timerFields.map(([key]) => [key, timers[key] !== undefined ? String(timers[key]) : ''])),
     voicemailAction: voicemail.action ?? 'hang_up',
     voicemailMessage: voicemail.message ?? '',
+    voicemailDetection: voicemail.detection ?? '',
+    voicemailMaxVerdictMs: voicemail.max_verdict_ms !== undefined ? String(voicemail.max_verdict_ms) : '',
     transferNumbers: ((agent?.transfer_numbers as string[] | undefined) ?? []).join(', '),
   };
 }
+
+/** Parley's own detector may run: chosen, or left to the line (which picks it where the carrier has none). */
+const parleyDetects = (form: FormState): boolean => form.voicemailDetection === '' || form.voicemailDetection === 'parley';
 
 /** The API body from the form; throws on JSON that does not parse. */
 function bodyOf(form: FormState, creating: boolean): Record<string, unknown> {
@@ -87,7 +95,12 @@ function bodyOf(form: FormState, creating: boolean): Record<string, unknown> {
     voice: form.voice.trim() || null,
     timezone: form.timezone.trim() || null,
     default_variables: Object.fromEntries(Object.entries(form.defaults).filter(([, value]) => value !== '')),
-    voicemail: { action: form.voicemailAction, ...(form.voicemailMessage.trim() ? { message: form.voicemailMessage } : {}) },
+    voicemail: {
+      action: form.voicemailAction,
+      ...(form.voicemailMessage.trim() ? { message: form.voicemailMessage } : {}),
+      ...(form.voicemailDetection ? { detection: form.voicemailDetection } : {}),
+      ...(parleyDetects(form) && form.voicemailMaxVerdictMs.trim() ? { max_verdict_ms: Number(form.voicemailMaxVerdictMs) } : {}),
+    },
     transfer_numbers: form.transferNumbers.split(/[\s,]+/).filter(Boolean),
   };
   if (creating) body.kind = form.kind;
@@ -245,7 +258,7 @@ export function AgentPage() {
             </fieldset>
           ) : null}
 
-          <details className="section" open={Object.values(form.timers).some(Boolean) || form.voicemailAction !== 'hang_up' || !!form.transferNumbers || !!problems.timers || !!problems.voicemail || !!problems.transfer_numbers}>
+          <details className="section" open={Object.values(form.timers).some(Boolean) || form.voicemailAction !== 'hang_up' || !!form.voicemailDetection || !!form.voicemailMaxVerdictMs || !!form.transferNumbers || !!problems.timers || !!problems.voicemail || !!problems.transfer_numbers}>
           <summary>Call behaviour <span className="muted small">timers, voicemail, transfers</span></summary>
           <fieldset disabled={!writable}>
             <legend className="visually-hidden">Call behaviour</legend>
@@ -255,6 +268,21 @@ export function AgentPage() {
                   {(props) => <input {...props} type="number" min={0} value={form.timers[key] ?? ''} onChange={(event) => set('timers', { ...form.timers, [key]: event.target.value })} />}
                 </Field>
               ))}
+              <Field label="Answering-machine detection" hint="Default: the carrier's where it has one, else Parley's">
+                {(props) => (
+                  <select {...props} value={form.voicemailDetection} onChange={(event) => set('voicemailDetection', event.target.value as FormState['voicemailDetection'])}>
+                    <option value="">Default</option>
+                    <option value="carrier">The carrier's</option>
+                    <option value="parley">Parley's own</option>
+                    <option value="off">Off (greet whoever answers)</option>
+                  </select>
+                )}
+              </Field>
+              {parleyDetects(form) ? (
+                <Field label="Parley's verdict within (ms)" hint="1500-4500; default 4500. Sooner is wrong more often" error={messages('voicemail').find((message) => message.startsWith('voicemail.max_verdict_ms'))}>
+                  {(props) => <input {...props} type="number" min={1500} max={4500} step={100} value={form.voicemailMaxVerdictMs} onChange={(event) => set('voicemailMaxVerdictMs', event.target.value)} />}
+                </Field>
+              ) : null}
               <Field label="On an answering machine">
                 {(props) => (
                   <select {...props} value={form.voicemailAction} onChange={(event) => set('voicemailAction', event.target.value as 'hang_up' | 'leave_message')}>
@@ -268,7 +296,7 @@ export function AgentPage() {
               </Field>
             </div>
             {form.voicemailAction === 'leave_message' ? (
-              <Field label="Voicemail message" error={messages('voicemail')[0]}>{(props) => <textarea {...props} rows={2} value={form.voicemailMessage} onChange={(event) => set('voicemailMessage', event.target.value)} />}</Field>
+              <Field label="Voicemail message" error={messages('voicemail').find((message) => !message.startsWith('voicemail.max_verdict_ms'))}>{(props) => <textarea {...props} rows={2} value={form.voicemailMessage} onChange={(event) => set('voicemailMessage', event.target.value)} />}</Field>
             ) : null}
           </fieldset>
           </details>
