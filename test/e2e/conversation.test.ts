@@ -200,7 +200,10 @@ describe('timers and personas', () => {
   let t: TestParley;
   let tenant: Tenant;
   beforeAll(async () => {
-    t = await startTestParley();
+    // The model answers in real time while the simulated line's timers run fast: at the tests'
+    // usual 40 times, a loaded machine's 75 ms reply is a 3 s silence and 200 ms an 8 s one, and
+    // the timers under test fire around the replies instead of after them. 10 times leaves room.
+    t = await startTestParley({ env: { PARLEY_SIM_SPEED: '10' } });
     tenant = await t.tenant();
   });
   afterAll(() => t?.close());
@@ -219,9 +222,9 @@ describe('timers and personas', () => {
     });
     const registered = await tenant.request('POST', '/v1/sim/personas', { number: '+14155550117', prompt: 'You are Bob, a careful shopper.' });
     expect(registered.status).toBe(201);
-    // The persona's model answers in real time while the simulated line runs 40 times faster: a
-    // loaded machine's 200 ms would be 8 s of silence, the default re-prompt. This test is about the
-    // conversation, so the agent waits as long as it may.
+    // The persona's model answers in real time on the faster simulated line: a loaded machine's
+    // 800 ms would be the 8 s silence that re-prompts. This test is about the conversation, so the
+    // agent waits as long as it may.
     const agent = await tenant.agent({ greeting: 'Hi Bob, want to hear about our plan?', timers: { silence_reprompt_s: 120, inactivity_timeout_s: 600 } });
     const created = await tenant.request('POST', '/v1/calls', { agent_id: agent.id, to: '+14155550117' });
     const ended = await tenant.waitForEnd(created.body.id);
