@@ -180,26 +180,23 @@ describe('AnsweringMachineDetector', () => {
     expect(detector.decision).toEqual({ verdict: 'human', reason: 'short_answer', atMs: 4300 });
   });
 
-  it('with words but no stock phrase, calls a voice still talking at the later bound a machine', () => {
-    const detector = new AnsweringMachineDetector();
+  /** Eight seconds of talk whose words (at 0.8 s) name nobody: "hi this is tom". */
+  function wordedTalk(detector: AnsweringMachineDetector): AnsweringMachineDetector {
     const audio = Buffer.concat([silenceMulaw(300), speechLikeMulaw({ durationMs: 8000 })]);
     for (const [i, frame] of sliceFrames(audio).entries()) {
       if (i === 40) detector.pushTranscript('hi this is tom');
       detector.pushAudio(frame);
       if (detector.decision) break;
     }
-    expect(detector.decision).toEqual({ verdict: 'machine', reason: 'timeout', atMs: 4500 });
+    return detector;
+  }
+
+  it('with words but no stock phrase, calls a voice still talking at the later bound a machine', () => {
+    expect(wordedTalk(new AnsweringMachineDetector()).decision).toEqual({ verdict: 'machine', reason: 'timeout', atMs: 4500 });
   });
 
   it('gives every verdict by maxVerdictMs when capped: with words, from the audio alone, and when nobody speaks', () => {
-    const worded = new AnsweringMachineDetector({ maxVerdictMs: 2500 });
-    const audio = Buffer.concat([silenceMulaw(300), speechLikeMulaw({ durationMs: 8000 })]);
-    for (const [i, frame] of sliceFrames(audio).entries()) {
-      if (i === 40) worded.pushTranscript('hi this is tom');
-      worded.pushAudio(frame);
-      if (worded.decision) break;
-    }
-    expect(worded.decision).toEqual({ verdict: 'machine', reason: 'timeout', atMs: 2500 });
+    expect(wordedTalk(new AnsweringMachineDetector({ maxVerdictMs: 2500 })).decision).toEqual({ verdict: 'machine', reason: 'timeout', atMs: 2500 });
     // The cap only lowers a bound: a later one than the detector's own changes nothing.
     expect(run(silenceMulaw(6000), new AnsweringMachineDetector({ maxVerdictMs: 2000 })).decision).toEqual({ verdict: 'unknown', reason: 'no_speech', atMs: 2000 });
     expect(run(silenceMulaw(6000), new AnsweringMachineDetector({ maxVerdictMs: 4500 })).decision).toEqual({ verdict: 'unknown', reason: 'no_speech', atMs: 2900 });
