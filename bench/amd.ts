@@ -171,7 +171,7 @@ function report(title: string, results: readonly Scored[], verbose: boolean): vo
 }
 
 /** Values of an agent's `voicemail.max_verdict_ms` the trade-off table tries (unset is 4.5 s). */
-const WORDED_BOUNDS_MS = [2000, 2500, 2900, 3200, 3500, 3800, 4500];
+const MAX_VERDICT_MS_TRIED = [2000, 2500, 2900, 3200, 3500, 3800, 4500];
 
 /**
  * What the bound on a worded answer buys: accuracy against time-to-verdict, with the words
@@ -191,7 +191,7 @@ function tradeOff(title: string, answers: readonly LabelledAnswer[]): void {
     };
   };
   const columns = ['max_verdict_ms', 'accuracy (correct transcript)', 'p95 s', 'accuracy (20% misheard)', 'p95 s', 'still talking, words say nothing: people / greetings'];
-  printTable(`${title}: the latest verdict (an agent's max_verdict_ms), against accuracy`, columns, WORDED_BOUNDS_MS.map((bound) => {
+  printTable(`${title}: the latest verdict (an agent's max_verdict_ms), against accuracy`, columns, MAX_VERDICT_MS_TRIED.map((bound) => {
     const exact = measure(bound, true);
     return [String(bound), ...exact.figures, ...measure(bound, { wordErrors: NOISY_WORD_ERRORS }).figures, exact.talking];
   }));

@@ -67,14 +67,15 @@ export function createS3RecordingStorage(options: S3RecordingOptions): Recording
     return { key, sizeBytes };
   };
 
+  /** A store's 404 as null; any other failure stands. */
+  const missingAsNull = (error: unknown): null => {
+    if (error instanceof S3ServiceException && error.$metadata.httpStatusCode === 404) return null;
+    throw error;
+  };
+
   const head = async (key: string): Promise<StoredRecording | null> => {
-    try {
-      const found = await client.send(new HeadObjectCommand(object(key)));
-      return { key, sizeBytes: found.ContentLength ?? 0 };
-    } catch (error) {
-      if (error instanceof S3ServiceException && error.$metadata.httpStatusCode === 404) return null;
-      throw error;
-    }
+    const found = await client.send(new HeadObjectCommand(object(key))).catch(missingAsNull);
+    return found && { key, sizeBytes: found.ContentLength ?? 0 };
   };
 
   return {
@@ -92,10 +93,7 @@ export function createS3RecordingStorage(options: S3RecordingOptions): Recording
     async read(key, range) {
       const got = await client
         .send(new GetObjectCommand({ ...object(key), ...(range ? { Range: `bytes=${range.start}-${range.end}` } : {}) }))
-        .catch((error: unknown) => {
-          if (error instanceof S3ServiceException && error.$metadata.httpStatusCode === 404) return null;
-          throw error;
-        });
+        .catch(missingAsNull);
       if (!got) return null;
       if (!(got.Body instanceof Readable)) throw new Error('the object store answered without a body');
       return got.Body;

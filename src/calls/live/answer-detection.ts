@@ -26,9 +26,8 @@ export interface AnswerDetectionOptions {
   readonly clock: LineClock;
   readonly onVerdict: (verdict: AnswerVerdict) => void;
   readonly onCue: (cue: MessageCueRecord) => void;
+  /** Parley's detector for the call (the agent's settings applied). Default: one with its defaults. */
   readonly detector?: () => AnsweringMachineDetector;
-  /** The latest Parley's detector may give its verdict (the agent's `voicemail.max_verdict_ms`). */
-  readonly maxVerdictMs?: number | undefined;
   /** After a machine verdict, the longest wait for its greeting to end. Default 30 s (Twilio's own AMD cap). */
   readonly maxGreetingMs?: number;
 }
@@ -102,7 +101,7 @@ export class AnswerDetection implements AnswerInfo {
   tap(line: AudioLine): AudioLine {
     if (this.options.detection === 'off') return line;
     this.answeredAt ??= Date.now();
-    const detector = (this.detector = this.options.detector?.() ?? new AnsweringMachineDetector({ maxVerdictMs: this.options.maxVerdictMs }));
+    const detector = (this.detector = this.options.detector?.() ?? new AnsweringMachineDetector());
     const frames: AsyncIterable<Frame> = {
       [Symbol.asyncIterator]: () => {
         const inner = line.frames[Symbol.asyncIterator]();

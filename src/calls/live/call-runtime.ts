@@ -22,6 +22,7 @@ import { claimDirectCall, claimRound, expiredLeases, nextCallDueAt, orgsWithDueC
 import { TransferDesk, allowedTransferNumbers, type TransferResult, type TransferState } from './transfers.js';
 import { CallLineRecords, type AmdRecord } from '../call-line-records.js';
 import { AnswerDetection } from './answer-detection.js';
+import { AnsweringMachineDetector } from '../../voice/audio/answering-machine.js';
 import { detectionFor, type AnswerVerdict } from '../../conversation/voicemail.js';
 import { recordingSettingsOf, type CallRecordings } from '../call-recordings.js';
 import { renderTemplate } from '../../brain/template.js';
@@ -162,7 +163,8 @@ export class CallRuntime implements SchedulerHandlers {
     const lineReady = new Promise<void>((resolve) => (lineRecorded = resolve));
     const detection = detectionFor(agent?.settings.voicemail, { ...carrier.machines, audio: carrier.lines === 'audio' });
     const answer = new AnswerDetection({
-      detection, clock: carrier.clock ?? realLineClock, maxVerdictMs: agent?.settings.voicemail?.max_verdict_ms,
+      detection, clock: carrier.clock ?? realLineClock,
+      detector: () => new AnsweringMachineDetector({ maxVerdictMs: agent?.settings.voicemail?.max_verdict_ms }),
       onVerdict: (verdict) => this.laterVerdict(live, verdict),
       onCue: (cue) => this.onLine(live, () => this.lineRecords.amd(callId, { message_cue: { reason: cue.reason, at_ms: cue.atMs } })),
     });

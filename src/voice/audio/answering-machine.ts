@@ -114,7 +114,8 @@ const FRAME_MS = 20;
 
 export class AnsweringMachineDetector {
   private readonly beeps = new BeepDetector();
-  private readonly o: Required<AmdOptions>;
+  /** The options with their defaults, the cap applied (so it is not kept itself). */
+  private readonly o: Required<Omit<AmdOptions, 'maxVerdictMs'>>;
   private elapsedMs = 0;
   private floorDb: number | null = null;
   private speechStartMs: number | null = null;
@@ -140,7 +141,6 @@ export class AnsweringMachineDetector {
       voicedAboveFloorDb: options.voicedAboveFloorDb ?? 7,
       maxAnalysisWithWordsMs: Math.min(options.maxAnalysisWithWordsMs ?? 4500, cap),
       secondLookMs: options.secondLookMs ?? 4000,
-      maxVerdictMs: cap,
     };
   }
 
