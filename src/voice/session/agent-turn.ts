@@ -35,7 +35,7 @@ export interface AgentTurnResult {
   /** What the callee heard (all of it unless interrupted). */
   readonly text: string;
   readonly interrupted: boolean;
-  /** What the engine asked for; not acted on when the turn was interrupted. */
+  /** What the engine asked for (acted on even when the turn was interrupted). */
   readonly actions: readonly AgentAction[];
   /** Clock time of the first frame of the turn's own words, if any went out. */
   readonly startedAt: number | undefined;

@@ -82,6 +82,8 @@ function start(options: {
   dtmf?: { afterMs: number; digit: string };
   /** The line breaks (its socket fails) this long after the answer. */
   breaksAfterMs?: number;
+  /** The carrier's side of a transfer the agent asks for. */
+  transfer?: (action: AgentAction) => Promise<{ connected: true } | { connected: false; outcome: 'busy' }>;
 }): Promise<Harness> {
   const simClock = createSimClock(1);
   const h: Harness = {} as Harness;
@@ -102,6 +104,7 @@ function start(options: {
       recordBrainEvent: async (event) => void h.events.push({ type: `agent.${event.type}`, data: { ...event } }),
       endAs: (end) => void h.ends.push(end),
       storeLatency: async (summary) => void (h.latency = summary),
+      ...(options.transfer ? { transfer: options.transfer } : {}),
     },
   });
   session.prepare();
@@ -214,6 +217,22 @@ describe('VoiceSession', () => {
     expect(h.latency).toMatchObject({ turns: 1, stages: { first_audio_ms: { p50: stages.first_audio_ms, p95: stages.first_audio_ms } } });
     // The greeting was synthesised before the line came up: it starts the moment the call is answered.
     expect(h.latency!.first_words_ms).toBeLessThan(5);
+  });
+
+  it('carries out what an interrupted turn asked for: talking over "transferring you" still transfers', async () => {
+    const brain = scriptedConversation([
+      { text: ['One moment please, I am transferring you to our billing team now.'], actions: [{ type: 'transfer_call', to: '+14155550110', mode: 'cold', reason: 'billing' }] },
+    ]);
+    const transfers: AgentAction[] = [];
+    const h = await start({
+      conversation: brain.conversation,
+      persona: { replies: ['Okay thanks a lot.'], barge_in: { agent_turn: 1, after_ms: 1500 } },
+      transfer: async (action) => (transfers.push(action), { connected: true }),
+    });
+    await vi.advanceTimersByTimeAsync(8_000);
+    expect(h.turns[0]).toMatchObject({ role: 'agent', interrupted: true });
+    expect(transfers).toEqual([expect.objectContaining({ type: 'transfer_call', to: '+14155550110', mode: 'cold' })]);
+    expect(h.ends).toEqual([{ reason: 'transferred', status: 'completed' }]);
   });
 
   it('stops talking when the callee barges in: clear sent, LLM aborted, only the heard words kept', async () => {

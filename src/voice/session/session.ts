@@ -287,7 +287,11 @@ export class VoiceSession {
     if (this.closed || this.ended) return;
     const result = await this.voice.speak(cue, conversation, timer);
     this.timers.activity(false);
-    if (!result.interrupted && !this.closed) await this.act(result.actions, cue);
+    // What the brain asked for is done even when the callee talked over the words that came with
+    // it ("...transferring you." "Okay, thanks."): the brain has moved on (a flow past its node, a
+    // model's history holding the tool's result), so dropping the action would leave a call
+    // nobody drives. The text lane does the same.
+    if (!this.closed) await this.act(result.actions, cue);
   }
 
   private async act(actions: readonly AgentAction[], cue: Cue): Promise<void> {
