@@ -14,7 +14,7 @@ export type TransferRecord = {
   readonly to: string;
   readonly mode: 'cold' | 'warm';
   readonly reason: string | null;
-  /** answered (connected) | busy | no_answer | declined | failed | canceled */
+  /** pending (in flight), then answered (connected) | busy | no_answer | declined | failed | canceled | unknown (the call ended before the carrier said) */
   readonly outcome: string;
   /** How long the transfer leg lasted once answered, when known. */
   readonly leg_duration_s: number | null;

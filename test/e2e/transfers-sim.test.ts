@@ -99,3 +99,56 @@ describe('refused targets', () => {
     expect(refused.body.error).toMatchObject({ code: 'INVALID_PHONE_NUMBER', details: { field: 'transfer_numbers.0' } });
   });
 });
+
+describe('a call that ends under a transfer on the sim', () => {
+  const pending = async (callId: string) => {
+    for (let i = 0; i < 200; i++) {
+      const { body } = await tenant.request('GET', `/v1/calls/${callId}`);
+      if (body.transfer?.outcome === 'pending') return;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    throw new Error('the transfer never started');
+  };
+  const start = async (mode: 'cold' | 'warm', target: string, extra: Record<string, unknown> = {}) => {
+    const agent = await tenant.agent({ kind: 'flow', flow: transferFlow(mode), greeting: null, transfer_numbers: [target] });
+    const created = await tenant.request('POST', '/v1/calls', { agent_id: agent.id, to: '+14155550100', variables: { name: 'Ana', target }, ...extra });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    return created.body.id as string;
+  };
+  const ending = async (callId: string) => {
+    const ended = await tenant.waitForEnd(callId);
+    const types = ((await tenant.request('GET', `/v1/calls/${callId}/events`)).body.data as { type: string }[]).map((e) => e.type);
+    return { ended, types };
+  };
+
+  it('a cancel while the target talks closes the leg answered, before the call ends', async () => {
+    const id = await start('cold', '+14155550170');
+    await pending(id);
+    // The target picks up after 2 s of simulated ring (50 ms here) and talks for 30 s (750 ms).
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    expect((await tenant.request('POST', `/v1/calls/${id}/cancel`)).status).toBeLessThan(300);
+    const { ended, types } = await ending(id);
+    expect(ended.transfer).toMatchObject({ outcome: 'answered', ended_at: expect.any(String) });
+    expect(ended.transfer.leg_duration_s).toBeLessThan(30);
+    expect(types.indexOf('call.transferred')).toBeGreaterThan(-1);
+    expect(types.indexOf('call.transferred')).toBeLessThan(types.length - 1);
+  });
+
+  it('a cancel while a warm target rings cancels the leg and the call without waiting out the ring', async () => {
+    // Ending in 2: rings for the whole 30 s ring timeout.
+    const id = await start('warm', '+14155550182');
+    await pending(id);
+    expect((await tenant.request('POST', `/v1/calls/${id}/cancel`)).status).toBeLessThan(300);
+    const { ended, types } = await ending(id);
+    expect(ended.status).toBe('canceled');
+    expect(ended.transfer).toMatchObject({ outcome: 'canceled', ended_at: expect.any(String) });
+    expect(types).toContain('call.transferred');
+  });
+
+  it("the agent's time limit stops at the hand-over: the person talks as long as they like", async () => {
+    const id = await start('cold', '+14155550170', { max_duration_s: 15 });
+    const { ended } = await ending(id);
+    expect(ended).toMatchObject({ status: 'completed', end_reason: 'transferred' });
+    expect(ended.transfer).toMatchObject({ outcome: 'answered', leg_duration_s: 30 });
+  });
+});

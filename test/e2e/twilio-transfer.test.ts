@@ -71,11 +71,28 @@ describe('transfers on Twilio', () => {
     expect(placed.redirects[0]!.dial).toMatchObject({ number: '+14155550180', callerId: '+14155550143' });
     expect(placed.redirects[0]!.dial!.action).toContain('/twilio/transfer?callId=');
     expect(placed.dials).toMatchObject([{ number: '+14155550180', status: 'completed', durationS: 2 }]);
+    // The agent's max_duration_s (600 s) bounded the agent's part; the person gets Twilio's 4 h.
+    expect(placed.request.timeLimitS).toBe(600);
+    expect(placed.timeLimitS).toBe(14_400);
     await placed.callbacksSettled();
     const action = placed.callbacks.find((c) => c.kind === 'action')!;
     expect(action).toMatchObject({ responseStatus: 200, params: { DialCallStatus: 'completed' } });
     expect(types).toEqual(expect.arrayContaining(['call.transfer_started', 'call.transferred']));
     expect(ended.transcript.some((turn: { text: string }) => turn.text.includes('transfer you to billing'))).toBe(true);
+  });
+
+  it('cold: a call canceled while the target talks closes the transfer with it, `unknown` when Twilio never reported the leg', async () => {
+    script = transferTo('+14155550182', 'cold');
+    fake.script('+14155550182', { outcome: 'answer', ringMs: 50, hangUpAfterMs: 20_000 });
+    const created = await tenant.request('POST', '/v1/calls', { agent_id: agentId, to: '+14155550164' });
+    const placed = await fake.waitFor(() => fake.calls.find((call) => call.request.to === '+14155550164' && call.stream?.state === 'open'), 15_000);
+    setTimeout(() => placed.stream?.say(encodeScriptedSpeech('I have a billing question.')), 1500);
+    await fake.waitFor(() => placed.dials.find((d) => d.status === 'in-progress'), 15_000);
+    expect((await tenant.request('POST', `/v1/calls/${created.body.id}/cancel`)).status).toBeLessThan(300);
+    const ended = await tenant.waitForEnd(created.body.id, 30_000);
+    expect(ended.transfer).toMatchObject({ to: '+14155550182', mode: 'cold', outcome: 'unknown', ended_at: expect.any(String) });
+    const types = ((await tenant.request('GET', `/v1/calls/${ended.id}/events`)).body.data as { type: string }[]).map((e) => e.type);
+    expect(types).toContain('call.transferred');
   });
 
   it('cold: a busy target is the leg outcome, and the call still ends', async () => {

@@ -20,7 +20,7 @@ import type { TerminalStatus } from '../call-status.js';
 import type { CallRow } from '../call-view.js';
 import { claimDirectCall, claimRound, expiredLeases, nextCallDueAt, orgsWithDueCalls, renewLeases, type LaneSource } from './call-claim.js';
 import { TransferDesk, allowedTransferNumbers, type TransferResult, type TransferState } from './transfers.js';
-import { CallLineRecords, type AmdRecord } from '../call-line-records.js';
+import { CallLineRecords, type AmdRecord, type TransferRecord } from '../call-line-records.js';
 import { AnswerDetection } from './answer-detection.js';
 import { AnsweringMachineDetector } from '../../voice/audio/answering-machine.js';
 import { detectionFor, type AnswerVerdict } from '../../conversation/voicemail.js';
@@ -294,6 +294,8 @@ export class CallRuntime implements SchedulerHandlers {
 
   private async finish(live: LiveCall, status: TerminalStatus, reason: string): Promise<void> {
     this.live.delete(live.call.id);
+    // A transfer the carrier never closed (a cancel mid-ring, a lost report) is closed with the call.
+    await this.transfers.callEnded(live.call.id, live.transfer).catch((error: unknown) => this.options.log.error({ err: error, callId: live.call.id }, 'closing the transfer failed'));
     this.options.voice?.discard(live.call.id);
     this.options.recordings?.forget(live.call.id);
     const row = await this.options.calls.transition(live.call.id, status, { endReason: reason });
@@ -427,7 +429,11 @@ export class CallRuntime implements SchedulerHandlers {
       for (const id of await expiredLeases(this.options.db)) {
         if (this.live.has(id)) continue;
         const row = await this.options.calls.transition(id, 'failed', { endReason: 'worker_lost' });
-        if (row) await this.options.onCallEnded?.(row);
+        if (!row) continue;
+        // The lost process held the transfer in flight: nobody can say how its leg went.
+        const transfer = row.transfer as TransferRecord | null;
+        if (transfer?.outcome === 'pending') await this.lineRecords.transfer(id, { ...transfer, outcome: 'unknown', ended_at: new Date().toISOString() }, 'call.transferred');
+        await this.options.onCallEnded?.(row);
       }
     } catch (error) {
       this.options.log.warn({ err: error }, 'sweep failed');

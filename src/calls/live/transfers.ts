@@ -114,7 +114,20 @@ export class TransferDesk {
     await this.finish(callId, state, outcome, outcome === 'answered' ? (legDurationS ?? measured) : undefined);
   }
 
-  private async finish(callId: string, state: TransferState, outcome: TransferLegOutcome, legDurationS?: number): Promise<void> {
+  /**
+   * The call ended with the transfer still pending (a cancel, the callee hanging up, a lost
+   * report): it is closed now, so no call keeps a transfer that never ends. Not yet connected, it
+   * was canceled; a warm transfer connected was answered (the target accepted) for as long as it
+   * lasted; a cold one handed over is `unknown`, since only the carrier knows if the target picked up.
+   */
+  async callEnded(callId: string, state: TransferState): Promise<void> {
+    if (!state.record || state.record.outcome !== 'pending') return;
+    if (state.connectedAtMs === undefined) return this.finish(callId, state, 'canceled');
+    if (state.record.mode === 'warm') return this.legEnded(callId, state, 'answered');
+    await this.finish(callId, state, 'unknown');
+  }
+
+  private async finish(callId: string, state: TransferState, outcome: TransferLegOutcome | 'unknown', legDurationS?: number): Promise<void> {
     if (!state.record || state.record.outcome !== 'pending') return;
     state.record = { ...state.record, outcome, leg_duration_s: legDurationS ?? null, ended_at: new Date().toISOString() };
     await this.deps.records.transfer(callId, state.record, 'call.transferred');

@@ -45,6 +45,12 @@ interface SimCall {
   ended: boolean;
   line: SimLine | undefined;
   cancelTimers: (() => void)[];
+  /** The agent's time limit: it stops once the callee is handed to a person. */
+  cancelTimeLimit?: () => void;
+  /** A transfer leg in progress, and since when (real ms) it has been in that state. */
+  leg?: { readonly state: 'ringing' | 'talking'; readonly sinceMs: number } | undefined;
+  /** Told when the call ends (waits of a transfer in progress). */
+  readonly onEnd: Set<() => void>;
 }
 
 export function createSimCarrier(options: SimCarrierOptions): Carrier & { readonly liveCount: () => number } {
@@ -58,6 +64,13 @@ export function createSimCarrier(options: SimCarrierOptions): Carrier & { readon
     for (const cancel of call.cancelTimers) cancel();
     live.delete(providerCallId);
     call.line?.end();
+    // A transfer leg still up ends with the call, and says how far it got, before the call's end.
+    if (call.leg) {
+      const talkedS = Math.round(clock.elapsedMs(call.leg.sinceMs) / 1000);
+      sink(call.request.callId, call.leg.state === 'talking' ? { type: 'transfer_ended', outcome: 'answered', legDurationS: talkedS } : { type: 'transfer_ended', outcome: 'canceled' });
+      call.leg = undefined;
+    }
+    for (const told of call.onEnd) told();
     sink(call.request.callId, { type: 'ended', outcome, ...(reason ? { reason } : {}) });
   }
 
@@ -94,7 +107,8 @@ export function createSimCarrier(options: SimCarrierOptions): Carrier & { readon
       onContactHangUp: () => end(providerCallId, 'completed', 'contact_hung_up'),
     });
     call.line = line;
-    later(call, request.timeLimitS * 1000, () => end(providerCallId, 'completed', 'time_limit'));
+    call.cancelTimeLimit = clock.setTimer(request.timeLimitS * 1000, () => end(providerCallId, 'completed', 'time_limit'));
+    call.cancelTimers.push(call.cancelTimeLimit);
     sink(request.callId, { type: 'line', line });
   }
 
@@ -106,7 +120,7 @@ export function createSimCarrier(options: SimCarrierOptions): Carrier & { readon
     liveCount: () => live.size,
     async dial(request) {
       const providerCallId = newId('sim');
-      const call: SimCall = { request, answered: false, ended: false, line: undefined, cancelTimers: [] };
+      const call: SimCall = { request, answered: false, ended: false, line: undefined, cancelTimers: [], onEnd: new Set() };
       live.set(providerCallId, call);
       const digit = lastDigit(request.to);
       // Progress is reported after dial() returns, as a real carrier's callbacks would be.
@@ -138,17 +152,28 @@ export function createSimCarrier(options: SimCarrierOptions): Carrier & { readon
       const call = live.get(request.providerCallId);
       if (!call || !call.answered || call.ended) return { outcome: 'failed' };
       return simTransfer(request, {
-        clock,
         later: (ms, fn) => later(call, ms, fn),
+        wait: (ms) =>
+          new Promise<boolean>((resolve) => {
+            if (call.ended) return resolve(false);
+            const told = () => resolve(false);
+            call.onEnd.add(told);
+            later(call, ms, () => (call.onEnd.delete(told), resolve(true)));
+          }),
         briefingMs: (text) => speakingMs(text, 165),
-        // The agent leaves: its line is over, the call goes on between callee and target.
+        // The agent leaves: its line is over, the call goes on between callee and target, and
+        // the agent's time limit with it (it bounds the agent's part, not the person's).
         handOver: () => {
           const line = call.line;
           call.line = undefined;
           line?.end();
+          call.cancelTimeLimit?.();
         },
-        legEnded: (outcome, legDurationS) =>
-          sink(request.callId, { type: 'transfer_ended', outcome, ...(legDurationS !== undefined ? { legDurationS } : {}) }),
+        leg: (state) => (call.leg = state ? { state, sinceMs: Date.now() } : undefined),
+        legEnded: (outcome, legDurationS) => {
+          call.leg = undefined;
+          sink(request.callId, { type: 'transfer_ended', outcome, ...(legDurationS !== undefined ? { legDurationS } : {}) });
+        },
         callEnded: (reason) => end(request.providerCallId, 'completed', reason),
         isLive: () => !call.ended,
       });

@@ -7,17 +7,23 @@
  */
 import { lastDigit } from '../../shared/phone.js';
 import type { TransferLegOutcome, TransferRequest, TransferResult } from '../types.js';
-import type { SimClock } from './pace.js';
 
 /** Simulated times of a transfer leg. */
 export const simTransferTiming = { ringMs: 2000, busyAfterMs: 1500, failAfterMs: 300, talkMs: 30_000, machineTalkMs: 15_000, hangUpAfterMs: 4000 } as const;
 
 export interface SimTransferHost {
-  readonly clock: SimClock;
   later(ms: number, fn: () => void): void;
+  /** Waits `ms` of simulated time: true then, false as soon as the call ends (a cancel does not wait out a ring). */
+  wait(ms: number): Promise<boolean>;
   briefingMs(text: string): number;
   /** The agent drops off; callee and target talk. */
   handOver(): void;
+  /**
+   * Where the target's leg is, so a call that ends meanwhile (a cancel, a hang-up) reports it:
+   * ringing (or being briefed) is canceled, talking ends answered for as long as it lasted.
+   */
+  leg(state: 'ringing' | 'talking' | null): void;
+  /** The leg ended on its own: reported as the carrier reports it. */
   legEnded(outcome: TransferLegOutcome, legDurationS?: number): void;
   callEnded(reason: string): void;
   isLive(): boolean;
@@ -51,6 +57,7 @@ export async function simTransfer(request: TransferRequest, host: SimTransferHos
 
   if (request.mode === 'cold') {
     host.handOver();
+    host.leg('ringing');
     host.later(ringFor, () => {
       if (!host.isLive()) return;
       if (unanswered) {
@@ -58,6 +65,7 @@ export async function simTransfer(request: TransferRequest, host: SimTransferHos
         host.callEnded('transfer_failed');
         return;
       }
+      host.leg('talking');
       const talkMs = target === 'machine' ? t.machineTalkMs : target === 'decliner' ? t.hangUpAfterMs : t.talkMs;
       host.later(talkMs, () => {
         if (!host.isLive()) return;
@@ -68,16 +76,17 @@ export async function simTransfer(request: TransferRequest, host: SimTransferHos
     return { outcome: 'connected' };
   }
 
-  await host.clock.sleep(ringFor);
-  if (!host.isLive()) return { outcome: 'canceled' };
-  if (unanswered) return { outcome: unanswered };
+  host.leg('ringing');
+  const finished = (outcome: Exclude<TransferLegOutcome, 'answered'>) => (host.leg(null), { outcome });
+  if (!(await host.wait(ringFor))) return { outcome: 'canceled' };
+  if (unanswered) return finished(unanswered);
   // A machine cannot take the call; the agent hears its greeting and gives up on it.
-  if (target === 'machine') return { outcome: 'no_answer' };
+  if (target === 'machine') return finished('no_answer');
   const briefingMs = host.briefingMs(request.briefing);
-  await host.clock.sleep(briefingMs);
-  if (!host.isLive()) return { outcome: 'canceled' };
-  if (target === 'decliner') return { outcome: 'declined' };
+  if (!(await host.wait(briefingMs))) return { outcome: 'canceled' };
+  if (target === 'decliner') return finished('declined');
   host.handOver();
+  host.leg('talking');
   host.later(t.talkMs, () => {
     if (!host.isLive()) return;
     host.legEnded('answered', Math.round(t.talkMs / 1000));

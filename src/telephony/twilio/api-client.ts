@@ -97,12 +97,17 @@ export class TwilioApiClient {
     return this.#post(`${this.#accountPath()}/Calls/${callSid}.json`, form);
   }
 
-  /** POST …/Calls/{sid}.json with `Twiml`: the live call stops what it runs and runs this instead. */
-  async redirectCall(callSid: string, twiml: string): Promise<TwilioCallResource> {
+  /**
+   * POST …/Calls/{sid}.json with `Twiml`: the live call stops what it runs and runs this instead.
+   * `timeLimitS` replaces the call's `TimeLimit` (its longest duration) with it.
+   */
+  async redirectCall(callSid: string, twiml: string, options: { readonly timeLimitS?: number } = {}): Promise<TwilioCallResource> {
     if (!/^CA[0-9a-fA-F]{32}$/.test(callSid)) {
       throw new ProviderError(provider, 'invalid_request', 'Not a Twilio Call SID', { statusCode: 400 });
     }
-    return this.#post(`${this.#accountPath()}/Calls/${callSid}.json`, new URLSearchParams({ Twiml: twiml }));
+    const form = new URLSearchParams({ Twiml: twiml });
+    if (options.timeLimitS !== undefined) form.append('TimeLimit', String(options.timeLimitS));
+    return this.#post(`${this.#accountPath()}/Calls/${callSid}.json`, form);
   }
 
   #accountPath(): string {

@@ -9,7 +9,7 @@ import { parseTwilioOptions, publicWsUrl, type TwilioOptions, type TwilioOptions
 import { verifyTwilioSignature, type TwilioSignedParams } from './signature.js';
 import { mapAmdCallback, mapDialAction, mapStatusCallback } from './status.js';
 import { buildConnectStreamTwiml, buildHangupTwiml, buildTransferDialTwiml } from './twiml.js';
-import { TwilioWarmTransfers } from './warm-transfer.js';
+import { TwilioWarmTransfers, handedOverTimeLimitS } from './warm-transfer.js';
 
 /** What the carrier needs from its host. */
 export interface TwilioCarrierDeps {
@@ -165,6 +165,7 @@ export function createTwilioCarrier(options: TwilioOptionsInput, deps: TwilioCar
     await client.redirectCall(
       request.providerCallId,
       buildTransferDialTwiml({ to: request.to, callerId: request.callerId, actionUrl, timeoutS: clamp(request.ringTimeoutS, 5, maxRingTimeoutS) }),
+      { timeLimitS: handedOverTimeLimitS },
     );
     log?.info({ callId: request.callId, providerCallId: request.providerCallId, carrier: 'twilio' }, 'twilio call handed to a transfer dial');
     return { outcome: 'connected' };

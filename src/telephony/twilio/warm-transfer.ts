@@ -50,8 +50,12 @@ const briefingTtlMs = 10 * 60_000;
 
 /** How long the target has to press a key once the briefing is said. */
 const acceptTimeoutS = 8;
-/** A transfer leg lasts at most this long (Twilio's own cap is 4 h). */
-const legTimeLimitS = 4 * 3600;
+/**
+ * A transfer leg lasts at most this long (Twilio's default TimeLimit, 4 h), and so does the
+ * callee's call once handed over (cold or warm): the agent's `max_duration_s` bounds the agent's
+ * part, not the conversation with the person it connected.
+ */
+export const handedOverTimeLimitS = 4 * 3600;
 
 function single(params: TwilioSignedParams, name: string): string | undefined {
   const value = params[name];
@@ -89,7 +93,7 @@ export class TwilioWarmTransfers {
         twiml: buildWhisperTwiml({ words, actionUrl: this.deps.gatherUrl(request.callId), timeoutS: acceptTimeoutS, ...(briefingToken ? { playUrl: this.deps.briefingUrl(briefingToken) } : {}) }),
         statusCallbackUrl: this.deps.legStatusUrl(request.callId),
         ringTimeoutS: request.ringTimeoutS,
-        timeLimitS: legTimeLimitS,
+        timeLimitS: handedOverTimeLimitS,
       });
       this.deps.log?.info({ callId: request.callId, providerCallId: leg.sid, carrier: 'twilio' }, 'twilio warm transfer leg placed');
       if (callEnded.signal.aborted) {
@@ -196,7 +200,7 @@ export class TwilioWarmTransfers {
     if (single(params, 'Digits') !== '1') return buildHangupTwiml();
     try {
       // The callee's call goes into the room first (its Media Stream ends: the agent leaves), then the target joins.
-      await this.deps.client.redirectCall(transfer.providerCallId, buildConferenceTwiml(transfer.room));
+      await this.deps.client.redirectCall(transfer.providerCallId, buildConferenceTwiml(transfer.room), { timeLimitS: handedOverTimeLimitS });
     } catch (error) {
       this.deps.log?.warn({ err: error, callId, carrier: 'twilio' }, 'twilio warm transfer could not move the callee to the conference');
       this.pending.delete(callId);

@@ -112,6 +112,9 @@ export class FakeTwilioCall {
   endedAt: number | undefined;
   /** The conference room the call is in, if any. */
   conference: { readonly room: string; readonly endOnExit: boolean } | undefined;
+  /** The call's TimeLimit now (the create request's, or a REST update's). */
+  timeLimitS: number;
+  #timeLimit: NodeJS.Timeout | undefined;
 
   readonly #env: CallEnv;
   readonly #timers = new Set<NodeJS.Timeout>();
@@ -124,6 +127,7 @@ export class FakeTwilioCall {
     this.request = request;
     this.script = script;
     this.#env = env;
+    this.timeLimitS = request.timeLimitS;
   }
 
   get ended(): boolean {
@@ -209,15 +213,15 @@ export class FakeTwilioCall {
     };
     switch (script.outcome) {
       case 'busy':
-        return this.#after(script.ringMs ?? 20, () => finish('busy'));
+        return void this.#after(script.ringMs ?? 20, () => finish('busy'));
       case 'failed':
-        return this.#after(10, () => finish('failed'));
+        return void this.#after(10, () => finish('failed'));
       case 'no-answer':
-        return this.#after(dial.timeoutS * 1000, () => finish('no-answer'));
+        return void this.#after(dial.timeoutS * 1000, () => finish('no-answer'));
       case 'answer': {
         const ringMs = script.ringMs ?? 20;
-        if (ringMs >= dial.timeoutS * 1000) return this.#after(dial.timeoutS * 1000, () => finish('no-answer'));
-        return this.#after(ringMs, () => {
+        if (ringMs >= dial.timeoutS * 1000) return void this.#after(dial.timeoutS * 1000, () => finish('no-answer'));
+        return void this.#after(ringMs, () => {
           leg.status = 'in-progress';
           this.#env.onChange();
           const talkMs = script.hangUpAfterMs ?? 1000;
@@ -268,7 +272,7 @@ export class FakeTwilioCall {
         });
       });
     }
-    this.#after(this.request.timeLimitS * 1000, () => this.#end('completed'));
+    this.limitTo(this.timeLimitS);
     if (script.hangUpAfterMs !== undefined) this.#after(script.hangUpAfterMs, () => this.hangUpByCallee());
     const gather = this.request.twiml.gather;
     if (gather) return this.#gather(gather, script);
@@ -436,12 +440,22 @@ export class FakeTwilioCall {
     });
   }
 
-  #after(ms: number, run: () => void): void {
+  /** A REST update's `TimeLimit` (or the create request's, at answer): the call ends that long after it was answered. */
+  limitTo(seconds: number): void {
+    this.timeLimitS = seconds;
+    if (this.answeredAt === undefined || this.ended) return;
+    if (this.#timeLimit) clearTimeout(this.#timeLimit);
+    const elapsedMs = (performance.now() - this.answeredAt) * this.#env.speed;
+    this.#timeLimit = this.#after(Math.max(0, seconds * 1000 - elapsedMs), () => this.#end('completed'));
+  }
+
+  #after(ms: number, run: () => void): NodeJS.Timeout {
     const timer = setTimeout(() => {
       this.#timers.delete(timer);
       run();
     }, ms / this.#env.speed);
     this.#timers.add(timer);
+    return timer;
   }
 }
 

@@ -216,6 +216,12 @@ export class FakeTwilio {
       }
       call.redirect(parsed, (number) => this.#scripts.get(number) ?? this.#options.defaultScript ?? { outcome: 'answer' });
     }
+    const timeLimit = first(form, 'TimeLimit');
+    if (timeLimit !== undefined) {
+      const seconds = Number(timeLimit);
+      if (!Number.isInteger(seconds) || seconds <= 0) return [400, { ...twilioError(400, 21220, `Invalid TimeLimit ${timeLimit}`) }];
+      call.limitTo(seconds);
+    }
     const status = first(form, 'Status');
     if (status !== undefined) {
       if (status !== 'completed' && status !== 'canceled') {
