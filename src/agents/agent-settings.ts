@@ -1,6 +1,7 @@
 /** The agent fields the API accepts and how they are kept (scalar columns + a settings object). */
 import { z } from 'zod';
 import { recordingSettings, timerSettings, voicemailSettings } from '../conversation/agent-settings.js';
+import { toE164 } from '../shared/phone.js';
 
 export { recordingSettings, timerSettings, voicemailSettings };
 
@@ -19,6 +20,19 @@ export function isIanaTimeZone(value: string): boolean {
     return false;
   }
 }
+
+/**
+ * A transfer target, kept in E.164 whatever the agent's kind: a flow's transfer node dials what
+ * the list holds, so "4155550110" or "+1 (415) 555-0110" must not reach a carrier as written.
+ */
+const transferNumber = z.string().max(32).transform((value, ctx) => {
+  const number = toE164(value);
+  if (number === null) {
+    ctx.addIssue({ code: 'custom', message: 'not a valid phone number in E.164 form, like +14155550100' });
+    return z.NEVER;
+  }
+  return number;
+});
 
 /** Body of POST /v1/agents. Capability settings (llm, flow, tools, outcome) are checked by their modules. */
 export const agentInput = z.object({
@@ -39,7 +53,7 @@ export const agentInput = z.object({
   tts: z.record(z.string(), z.unknown()).nullish(),
   flow: z.record(z.string(), z.unknown()).nullish(),
   tools: z.array(z.record(z.string(), z.unknown())).max(32).nullish(),
-  transfer_numbers: z.array(z.string().max(32)).max(32).nullish(),
+  transfer_numbers: z.array(transferNumber).max(32).nullish(),
   outcome: z.record(z.string(), z.unknown()).nullish(),
   interruption: z.record(z.string(), z.unknown()).nullish(),
   voicemail: voicemailSettings.nullish(),

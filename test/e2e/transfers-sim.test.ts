@@ -98,6 +98,27 @@ describe('refused targets', () => {
     expect(refused.status).toBe(400);
     expect(refused.body.error).toMatchObject({ code: 'INVALID_PHONE_NUMBER', details: { field: 'transfer_numbers.0' } });
   });
+
+  it("refuses a transfer to the call's own numbers, even when listed", async () => {
+    const agent = await tenant.agent({ kind: 'flow', flow: transferFlow('cold'), greeting: null, transfer_numbers: ['+14155550100'] });
+    const { ended, events } = await place(agent.id, '+14155550100');
+    expect(ended).toMatchObject({ status: 'completed', transfer: null });
+    expect(events.find((e) => e.type === 'call.transfer_refused')?.data).toMatchObject({ reason: 'own_number' });
+  });
+
+  it("keeps a flow agent's transfer numbers in E.164 and refuses what is not a number, so nothing is dialled as written", async () => {
+    const base = { name: 'Desk', kind: 'flow', flow: transferFlow('cold'), greeting: null };
+    const refused = await tenant.request('POST', '/v1/agents', { ...base, transfer_numbers: ['+14155550170', 'sip:x@y'] });
+    expect(refused.status).toBe(400);
+    expect(JSON.stringify(refused.body.error)).toContain('transfer_numbers.1');
+    const national = await tenant.request('POST', '/v1/agents', { ...base, transfer_numbers: ['4155550110'] });
+    expect(national.status).toBe(400);
+    const created = await tenant.request('POST', '/v1/agents', { ...base, transfer_numbers: ['+1 (415) 555-0170'] });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    expect(created.body.transfer_numbers).toEqual(['+14155550170']);
+    const patched = await tenant.request('PATCH', `/v1/agents/${created.body.id}`, { transfer_numbers: ['hello'] });
+    expect(patched.status).toBe(400);
+  });
 });
 
 describe('a call that ends under a transfer on the sim', () => {

@@ -120,6 +120,23 @@ describe('validateFlow', () => {
     ]);
   });
 
+  it('refuses a transfer whose failure path redials it without asking the callee, and allows one that asks first', () => {
+    const transfer = { type: 'transfer', to: '+14155550111', mode: 'warm', text: 'Transferring.' };
+    const direct = validateFlow({ start: 'x', nodes: { x: { ...transfer, on_failure: 'x' } } });
+    expect(direct.map((problem) => [problem.code, problem.node, problem.field])).toEqual([['transfer_redial_loop', 'x', 'on_failure']]);
+    const viaSay = validateFlow({ start: 'x', nodes: { x: { ...transfer, on_failure: 'sorry' }, sorry: { type: 'say', text: 'Trying again.', next: 'x' } } });
+    expect(viaSay.map((problem) => problem.code)).toEqual(['transfer_redial_loop']);
+    const asking = validateFlow({
+      start: 'x',
+      nodes: {
+        x: { ...transfer, on_failure: 'again' },
+        again: { type: 'ask', text: 'Nobody answered. Shall I try again?', variable: 'retry', expect: 'yes_no', branches: { yes: 'x', no: 'bye' } },
+        bye: { type: 'end', text: 'Goodbye.' },
+      },
+    });
+    expect(asking).toEqual([]);
+  });
+
   it('reports schema errors with the node and field', () => {
     const problems = validateFlow({
       start: 'a',

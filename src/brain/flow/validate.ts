@@ -12,6 +12,7 @@ export const flowProblemCodes = [
   'missing_choices',
   'duplicate_choice',
   'no_way_to_end',
+  'transfer_redial_loop',
 ] as const;
 export type FlowProblemCode = (typeof flowProblemCodes)[number];
 
@@ -181,6 +182,32 @@ function graphProblems(flow: Flow): FlowProblem[] {
   for (const id of ids) {
     if (reachable.has(id) && !canEnd.has(id)) {
       problems.push({ code: 'no_way_to_end', message: `Node "${id}" can never reach an end or transfer node`, node: id });
+    }
+  }
+  problems.push(...redialLoops(flow, targets));
+  return problems;
+}
+
+/**
+ * A transfer whose failure path comes back to it without asking the callee anything would dial
+ * the target again and again (a busy line answers in a second) until the call's time runs out:
+ * every way back from `on_failure` must pass through an ask.
+ */
+function redialLoops(flow: Flow, targets: (id: string) => string[]): FlowProblem[] {
+  const problems: FlowProblem[] = [];
+  for (const [id, node] of Object.entries(flow.nodes)) {
+    if (node.type !== 'transfer' || node.on_failure === undefined || !(node.on_failure in flow.nodes)) continue;
+    const seen = new Set<string>();
+    const queue = [node.on_failure];
+    while (queue.length > 0) {
+      const next = queue.shift()!;
+      if (next === id) {
+        problems.push({ code: 'transfer_redial_loop', message: `Node "${id}" comes back to itself from on_failure without asking the callee anything: it would dial the target again and again`, node: id, field: 'on_failure' });
+        break;
+      }
+      if (seen.has(next) || flow.nodes[next]!.type === 'ask') continue;
+      seen.add(next);
+      queue.push(...targets(next));
     }
   }
   return problems;

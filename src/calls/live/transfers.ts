@@ -76,6 +76,11 @@ export class TransferDesk {
       await this.deps.recordEvent(call, 'call.transfer_refused', { mode: action.mode, reason: 'not_allowed' });
       return { connected: false, outcome: 'refused', message: 'That number is not one this call may be transferred to.' };
     }
+    // The callee's own number would ring the phone they are holding; the agent's would call Parley.
+    if ([call.toNumber, call.fromNumber].some((own) => normaliseNumber(own) === normaliseNumber(target))) {
+      await this.deps.recordEvent(call, 'call.transfer_refused', { mode: action.mode, reason: 'own_number' });
+      return { connected: false, outcome: 'refused', message: "That is this call's own number (the caller's or the agent's); it cannot be a transfer target." };
+    }
     if (!carrier.transfer || !input.providerCallId || !(carrier.transferModes ?? []).includes(action.mode)) {
       await this.deps.recordEvent(call, 'call.transfer_refused', { mode: action.mode, reason: 'carrier_cannot', carrier: carrier.id });
       return { connected: false, outcome: 'refused', message: `The phone line cannot do a ${action.mode} transfer; try ${action.mode === 'warm' ? 'cold' : 'another way'}.` };
