@@ -32,8 +32,9 @@ class GatedClient extends TwilioApiClient {
   }
 }
 
-function transfersWith(client: TwilioApiClient, renderTimeoutMs = 50): TwilioWarmTransfers {
+function transfersWith(client: TwilioApiClient, renderTimeoutMs = 50, acceptDeadlineMs?: number): TwilioWarmTransfers {
   return new TwilioWarmTransfers({
+    ...(acceptDeadlineMs !== undefined ? { acceptDeadlineMs } : {}),
     client,
     legStatusUrl: (callId) => `http://127.0.0.1:9/twilio/leg?callId=${callId}`,
     gatherUrl: (callId) => `http://127.0.0.1:9/twilio/gather?callId=${callId}`,
@@ -92,6 +93,18 @@ describe('TwilioWarmTransfers', () => {
     await expect(result).resolves.toEqual({ outcome: 'canceled' });
     expect(voice.stopped()).toBe(true);
     expect(legsPlaced().length).toBe(placedBefore);
+  });
+
+  it('gives up on a leg that never accepts nor reports (its status callbacks lost), hangs it up, and the agent comes back', async () => {
+    // The status callback URL here reaches nobody: the leg's end is never reported to Parley.
+    const transfers = transfersWith(new GatedClient(), 50, 300);
+    const result = await transfers.start(request('call_deadline'));
+    expect(result).toEqual({ outcome: 'failed' });
+    const leg = fake.calls.filter((call) => call.request.to === '+14155550142').at(-1)!;
+    await fake.waitFor(() => leg.ended || undefined, 5_000);
+    expect(leg.status).toBe('canceled');
+    // A late callback for it changes nothing.
+    transfers.legStatus('call_deadline', { CallSid: leg.sid, CallStatus: 'busy' });
   });
 
   it('hangs up a leg whose creation was under way when the callee hung up', async () => {

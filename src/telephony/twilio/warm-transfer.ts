@@ -43,6 +43,19 @@ export interface WarmTransferDeps {
   readonly log?: Logger | undefined;
   /** Rendering the briefing in the agent's voice may take this long before Twilio's voice says it instead. Default 8000 ms. */
   readonly renderTimeoutMs?: number;
+  /** The longest wait for the target to accept or the leg to report. Default: see `acceptDeadlineMs`. */
+  readonly acceptDeadlineMs?: number;
+}
+
+/**
+ * How long a placed leg may go without accepting or reporting its end before Parley gives up on
+ * it (hangs it up, and the agent comes back): the ring, the briefing at a slow 120 words a
+ * minute, the accept window, and 30 s for Twilio's callbacks. Without it, one lost status
+ * callback (Twilio does not retry them) would hold the callee in silence until they hung up.
+ */
+function acceptDeadlineMs(request: TransferRequest, words: string): number {
+  const briefingMs = (words.split(/\s+/).length * 60_000) / 120;
+  return (request.ringTimeoutS + acceptTimeoutS) * 1000 + briefingMs + 30_000;
 }
 
 /** A briefing's audio is forgotten after this even if its transfer never settles. */
@@ -105,13 +118,22 @@ export class TwilioWarmTransfers {
       // Pending from here on (the executor runs at once): callEnded finds it there. Its entry in
       // `starting` goes in `finally`, when the transfer settles; aborting it meanwhile is harmless.
       return await new Promise<TransferResult>((resolve) => {
-        this.pending.set(request.callId, {
+        const transfer: PendingTransfer = {
           providerCallId: request.providerCallId, legSid: leg.sid, room: `parley-${request.callId}`, startedAt: Date.now(), connected: false,
           resolve: (result) => {
+            clearTimeout(deadline);
             if (token) this.briefings.delete(token);
             resolve(result.outcome === 'connected' ? { ...result, briefingVoice: token ? 'agent' : 'carrier' } : result);
           },
-        });
+        };
+        const deadline = setTimeout(() => {
+          if (this.pending.get(request.callId) !== transfer || transfer.connected) return;
+          this.deps.log?.warn({ callId: request.callId, providerCallId: leg.sid, carrier: 'twilio' }, 'twilio warm transfer leg neither accepted nor reported its end in time: hung up');
+          this.pending.delete(request.callId);
+          this.hangUpLeg(request.callId, leg.sid);
+          transfer.resolve({ outcome: 'failed' });
+        }, this.deps.acceptDeadlineMs ?? acceptDeadlineMs(request, words));
+        this.pending.set(request.callId, transfer);
       });
     } finally {
       this.starting.delete(request.callId);
