@@ -19,12 +19,18 @@ describe('voicemail settings', () => {
 
   it("bounds Parley's detector by max_verdict_ms, and refuses it beside a carrier's detector or off", () => {
     expect(voicemailSettings.parse({ detection: 'parley', max_verdict_ms: 2900 })).toMatchObject({ max_verdict_ms: 2900 });
-    expect(voicemailSettings.parse({ max_verdict_ms: 2900 })).toMatchObject({ max_verdict_ms: 2900 });
-    for (const detection of ['carrier', 'off']) {
+    for (const detection of ['carrier', 'off', undefined]) {
       const result = agentInput.safeParse({ name: 'a', voicemail: { detection, max_verdict_ms: 2900 } });
       expect(result.success).toBe(false);
       expect(result.error!.issues[0]).toMatchObject({ path: ['voicemail', 'max_verdict_ms'], message: expect.stringContaining("detection to 'parley'") });
     }
-    for (const outside of [1000, 6000, 2500.5]) expect(voicemailSettings.safeParse({ max_verdict_ms: outside }).success).toBe(false);
+    for (const outside of [1000, 6000, 2500.5]) expect(voicemailSettings.safeParse({ detection: 'parley', max_verdict_ms: outside }).success).toBe(false);
+  });
+
+  it('refuses a voicemail or recording key it does not know, rather than dropping it', () => {
+    const misspelt = agentInput.safeParse({ name: 'a', voicemail: { actoin: 'leave_message', message: 'hi' } });
+    expect(misspelt.success).toBe(false);
+    expect(JSON.stringify(misspelt.error!.issues)).toContain('actoin');
+    expect(agentInput.safeParse({ name: 'a', recording: { enable: true } }).success).toBe(false);
   });
 });

@@ -195,8 +195,7 @@ export class CallService {
       throw new AppError('VARIABLES_TOO_MANY', `"variables" holds ${variableCount} keys; at most ${maxVariables} are allowed`, { details: { field: 'variables', max: maxVariables } });
     }
     const agent = await this.agents.get(orgId, input.agent_id);
-    const extra = this.policy.requiredVariables?.(agent) ?? [];
-    const missing = missingVariables([agent.prompt, agent.greeting, ...extra.map((name) => `{{${name}}}`)], variables, agent.variableDefaults);
+    const missing = this.missingVariables(agent, variables, input.recording);
     if (missing.length > 0) {
       throw new AppError('VARIABLES_MISSING', `"variables" lacks values the agent needs: ${missing.join(', ')}`, { details: { field: 'variables', missing } });
     }
@@ -453,10 +452,15 @@ export class CallService {
     return { agent, caller: { id: caller.id, number: caller.number, carrier: caller.carrier } };
   }
 
-  /** Placeholders a call of `agent` must fill (its prompt, greeting and the engine's own texts). */
-  missingVariables(agent: AgentRow, variables: Record<string, VariableValue>): string[] {
+  /**
+   * Placeholders a call of `agent` must fill: its prompt, greeting, the engine's own texts, and
+   * what the line may say besides (the message left on a machine, the recording disclosure, with
+   * the call's own `recording` override), so a machine never hears "{{secret_code}}".
+   */
+  missingVariables(agent: AgentRow, variables: Record<string, VariableValue>, recording?: CreateCallInput['recording']): string[] {
     const extra = this.policy.requiredVariables?.(agent) ?? [];
-    return missingVariables([agent.prompt, agent.greeting, ...extra.map((name) => `{{${name}}}`)], variables, agent.variableDefaults);
+    const texts = [agent.prompt, agent.greeting, ...lineTexts(agent, recording), ...extra.map((name) => `{{${name}}}`)];
+    return missingVariables(texts, variables, agent.variableDefaults);
   }
 
   private async resolveCaller(orgId: string, agentId: string, from: string | null | undefined) {
@@ -522,4 +526,15 @@ function lineOptionsOf(input: CreateCallInput): Record<string, unknown> | null {
   }
   if (input.recording) options['recording'] = { ...input.recording };
   return Object.keys(options).length > 0 ? options : null;
+}
+
+/** What the line may speak besides the conversation: the voicemail message it leaves, the recording disclosure (the call's override first). */
+function lineTexts(agent: AgentRow, recording: CreateCallInput['recording']): string[] {
+  const { voicemail, recording: agentRecording } = agent.settings;
+  const texts: string[] = [];
+  if (voicemail?.action === 'leave_message' && voicemail.message) texts.push(voicemail.message);
+  const enabled = recording?.enabled ?? agentRecording?.enabled ?? false;
+  const disclosure = recording?.disclosure !== undefined ? recording.disclosure : agentRecording?.disclosure;
+  if (enabled && disclosure) texts.push(disclosure);
+  return texts;
 }

@@ -34,17 +34,22 @@ export const voicemailSettings = z.object({
    * moment; `npm run bench -- amd` shows the trade. A carrier's detector keeps its own bounds.
    */
   max_verdict_ms: z.number().int().min(1500).max(4500).optional(),
-}).refine((settings) => settings.max_verdict_ms === undefined || settings.detection === undefined || settings.detection === 'parley', {
-  message: "max_verdict_ms bounds Parley's own detector: set detection to 'parley' (or leave it unset) to use it",
-  path: ['max_verdict_ms'],
-});
+})
+  // A misspelt key ("actoin") would otherwise be dropped and the agent hang up on every machine.
+  .strict()
+  // Unset detection is the carrier's wherever the carrier detects (the sim, Twilio), where the
+  // bound would do nothing: it is taken only beside an explicit `parley`.
+  .refine((settings) => settings.max_verdict_ms === undefined || settings.detection === 'parley', {
+    message: "max_verdict_ms bounds Parley's own detector: set detection to 'parley' to use it",
+    path: ['max_verdict_ms'],
+  });
 
 /** Whether calls are recorded, and what the callee is told first. */
 export const recordingSettings = z.object({
   enabled: z.boolean().default(false),
   /** Spoken before the greeting when set, e.g. "This call is recorded." May hold {{variables}}. */
   disclosure: z.string().trim().min(1).max(1000).nullish(),
-});
+}).strict();
 
 export type TimerSettings = z.output<typeof timerSettings>;
 export type VoicemailSettings = z.output<typeof voicemailSettings>;

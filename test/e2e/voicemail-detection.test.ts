@@ -140,6 +140,22 @@ describe("Parley's answering-machine detection on the simulated audio lane", () 
     expect(JSON.stringify(refused.body)).toContain('max_verdict_ms');
   });
 
+  it("refuses a call that leaves the voicemail message's or the disclosure's placeholders unfilled", async () => {
+    const agent = await tenant.agent({
+      greeting: 'Hello.', voicemail: { action: 'leave_message', message: 'Hi {{name}}, your code is {{secret_code}}.' },
+      recording: { enabled: true, disclosure: 'This call with {{company}} is recorded.' },
+    });
+    const refused = await tenant.request('POST', '/v1/calls', { agent_id: agent.id, to: '+14155550113', variables: { name: 'Ana' } });
+    expect(refused.status).toBe(422);
+    expect(refused.body.error).toMatchObject({ code: 'VARIABLES_MISSING', details: { missing: ['secret_code', 'company'] } });
+    // The call's own recording override decides whether the disclosure is said.
+    const unrecorded = await tenant.request('POST', '/v1/calls', { agent_id: agent.id, to: '+14155550113', variables: { name: 'Ana' }, recording: { enabled: false } });
+    expect(unrecorded.body.error).toMatchObject({ details: { missing: ['secret_code'] } });
+    const placed = await tenant.request('POST', '/v1/calls', { agent_id: agent.id, to: '+14155550100', variables: { name: 'Ana', secret_code: '42', company: 'Acme' } });
+    expect(placed.status, JSON.stringify(placed.body)).toBe(201);
+    await tenant.waitForEnd(placed.body.id, 60_000);
+  });
+
   it('releases the held greeting to a person once the verdict is human', async () => {
     const agent = await tenant.agent({ greeting: 'Hi {{name}}, this is Parley.', voicemail: { detection: 'parley', action: 'hang_up' } });
     const created = await tenant.request('POST', '/v1/calls', { agent_id: agent.id, to: '+14155550100', variables: { name: 'Ana' } });

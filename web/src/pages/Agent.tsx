@@ -82,7 +82,8 @@ function formOf(agent: Agent | undefined): FormState {
 }
 
 /** Parley's own detector may run: chosen, or left to the line (which picks it where the carrier has none). */
-const parleyDetects = (form: FormState): boolean => form.voicemailDetection === '' || form.voicemailDetection === 'parley';
+/** The verdict bound is Parley's detector's: offered only once it is chosen (unset is the carrier's where it detects). */
+const parleyDetects = (form: FormState): boolean => form.voicemailDetection === 'parley';
 
 /** The API body from the form; throws on JSON that does not parse. */
 function bodyOf(form: FormState, creating: boolean): Record<string, unknown> {
