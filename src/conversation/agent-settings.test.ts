@@ -29,4 +29,8 @@ describe('parseAgentSettings', () => {
     expect('transfer_numbers' in settings).toBe(false);
     expect(settings['kind']).toBe('flow');
   });
+  it('loads a voicemail setting a later release refuses to save, rather than dropping it', () => {
+    const settings = parseAgentSettings({ voicemail: { action: 'leave_message', message: 'Hi.', max_verdict_ms: 2900, retired_key: true } });
+    expect(settings.voicemail).toMatchObject({ action: 'leave_message', message: 'Hi.', max_verdict_ms: 2900 });
+  });
 });

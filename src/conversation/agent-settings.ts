@@ -16,7 +16,8 @@ export const timerSettings = z.object({
   ring_timeout_s: z.number().int().min(5).max(600).optional(),
 });
 
-export const voicemailSettings = z.object({
+/** The voicemail fields as stored; `voicemailSettings` is what a save accepts. */
+const voicemailFields = z.object({
   /**
    * Who decides whether a machine answered: `carrier` (Twilio's AMD; the simulated text lane
    * knows who answers), `parley` (Parley's own detector on the line's audio, the greeting held
@@ -34,7 +35,9 @@ export const voicemailSettings = z.object({
    * moment; `npm run bench -- amd` shows the trade. A carrier's detector keeps its own bounds.
    */
   max_verdict_ms: z.number().int().min(1500).max(4500).optional(),
-})
+});
+
+export const voicemailSettings = voicemailFields
   // A misspelt key ("actoin") would otherwise be dropped and the agent hang up on every machine.
   .strict()
   // Unset detection is the carrier's wherever the carrier detects (the sim, Twilio), where the
@@ -45,11 +48,12 @@ export const voicemailSettings = z.object({
   });
 
 /** Whether calls are recorded, and what the callee is told first. */
-export const recordingSettings = z.object({
+const recordingFields = z.object({
   enabled: z.boolean().default(false),
   /** Spoken before the greeting when set, e.g. "This call is recorded." May hold {{variables}}. */
   disclosure: z.string().trim().min(1).max(1000).nullish(),
-}).strict();
+});
+export const recordingSettings = recordingFields.strict();
 
 export type TimerSettings = z.output<typeof timerSettings>;
 export type VoicemailSettings = z.output<typeof voicemailSettings>;
@@ -67,10 +71,12 @@ export interface LineSettings {
 /** An agent's settings as loaded: the line settings typed, every other key as stored. */
 export type AgentSettings = Readonly<Record<string, unknown>> & LineSettings;
 
+// Loading is looser than saving: a key or a pairing a later release refuses (an unknown key,
+// max_verdict_ms beside unset detection) must not cost an agent its whole voicemail setting.
 const lineSchemas = {
   timers: timerSettings,
-  voicemail: voicemailSettings,
-  recording: recordingSettings,
+  voicemail: voicemailFields,
+  recording: recordingFields,
   transfer_numbers: z.array(z.string()),
   timezone: z.string(),
 } as const;
