@@ -18,8 +18,17 @@ export const DTMF_KEYPAD = ['123A', '456B', '789C', '*0#D'] as const;
 /** Every key DTMF can carry. */
 export const DTMF_DIGITS = '0123456789*#ABCD';
 
-/** A string of DTMF keys plus `w` (a 500 ms pause), the notation Twilio's sendDigits uses. */
-export const DTMF_SEQUENCE_PATTERN = /^[0-9*#A-Dw]{1,64}$/;
+/**
+ * The most keys (and pauses) one sequence may hold: a phone number and an extension with pauses
+ * fit, and the longest sequence plays for at most 32 s (64 pauses) and renders to 256 KB. Without
+ * a bound a model's "1" x 100000 rendered ~500 MB in one synchronous call.
+ */
+export const DTMF_MAX_KEYS = 64;
+
+/** A string of DTMF keys plus `w` (a 500 ms pause), the notation Twilio's sendDigits uses; at most `DTMF_MAX_KEYS`. */
+export const DTMF_SEQUENCE_PATTERN = new RegExp(`^[0-9*#A-Dw]{1,${DTMF_MAX_KEYS}}$`);
+
+const PAUSE_MS = 500;
 
 /** The frequency pair of one key, or undefined for anything else. */
 export function dtmfPair(digit: string): readonly [number, number] | undefined {
@@ -44,7 +53,7 @@ export interface DtmfToneOptions {
 export function dtmfPcm(sequence: string, options: DtmfToneOptions = {}): Int16Array {
   const toneSamples = Math.round(((options.toneMs ?? 100) * RATE_HZ) / 1000);
   const gapSamples = Math.round(((options.gapMs ?? 100) * RATE_HZ) / 1000);
-  const pauseSamples = RATE_HZ / 2;
+  const pauseSamples = (PAUSE_MS * RATE_HZ) / 1000;
   const peak = (options.amplitude ?? 0.25) * 32767;
   let total = 0;
   for (const key of sequence) {
@@ -75,3 +84,4 @@ export function dtmfPcm(sequence: string, options: DtmfToneOptions = {}): Int16A
 export function dtmfMulaw(sequence: string, options: DtmfToneOptions = {}): Buffer {
   return encodeMulaw(dtmfPcm(sequence, options));
 }
+

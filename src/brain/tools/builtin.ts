@@ -1,5 +1,6 @@
 /** The built-in call-control tools (end, transfer, DTMF, voicemail, opt-out): their specs and what a call of each does. */
 import type { LlmToolSpec } from '../../llm/types.js';
+import { DTMF_MAX_KEYS, DTMF_SEQUENCE_PATTERN } from '../../media/dtmf.js';
 import { transferModes, type TransferMode } from '../types.js';
 import type { ToolOutcome } from './outcome.js';
 
@@ -8,8 +9,8 @@ export const builtinToolNames = ['end_call', 'transfer_call', 'send_dtmf', 'leav
 /** One built-in tool's name. */
 export type BuiltinToolName = (typeof builtinToolNames)[number];
 
-/** DTMF keys a carrier can play; `w` is a half-second pause. */
-export const DTMF_PATTERN = '^[0-9*#wABCD]+$';
+/** DTMF keys a carrier can play; `w` is a half-second pause. The bound the voice lane renders (media/dtmf.ts), so what passes here plays. */
+export const DTMF_PATTERN = DTMF_SEQUENCE_PATTERN.source;
 
 /** Numbers compare without the spaces, dashes and brackets people write them with. */
 export const normaliseNumber = (number: string): string => number.replace(/[\s\-().]/g, '');
@@ -49,10 +50,17 @@ export function builtinToolSpec(name: BuiltinToolName, transferNumbers: readonly
     case 'send_dtmf':
       return {
         name,
-        description: 'Press keys on the phone keypad, e.g. to navigate a phone menu. Digits 0-9, *, #, A-D; w waits half a second.',
+        description:
+          `Press keys on the phone keypad, e.g. to navigate a phone menu. Digits 0-9, *, #, A-D; w waits half a second; at most ${DTMF_MAX_KEYS}. ` +
+          'The keys play after what you said before calling it and before what you say next.',
         parameters: {
           type: 'object',
-          properties: { digits: { type: 'string', pattern: DTMF_PATTERN, description: 'The keys to press, e.g. "1" or "123#".' } },
+          properties: {
+            digits: {
+              type: 'string', minLength: 1, maxLength: DTMF_MAX_KEYS, pattern: DTMF_PATTERN,
+              description: `The keys to press, e.g. "1" or "123#" (at most ${DTMF_MAX_KEYS}).`,
+            },
+          },
           required: ['digits'],
         },
       };
@@ -109,7 +117,8 @@ export function runBuiltinTool(name: BuiltinToolName, args: Record<string, unkno
     }
     case 'send_dtmf': {
       const digits = String(args['digits']);
-      return { ok: true, result: { status: 'sent', digits }, action: { type: 'send_dtmf', digits }, endsTurn: false };
+      // Queued, not yet heard: the line plays the keys in order with the words around them.
+      return { ok: true, result: { status: 'queued', digits }, action: { type: 'send_dtmf', digits }, endsTurn: false };
     }
     case 'opt_out':
       // The tool call itself is the record: it is kept as the call's event, and the number is

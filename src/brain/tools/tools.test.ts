@@ -59,6 +59,16 @@ describe('built-in tools', () => {
     expect(JSON.stringify(bad.result)).toContain('pattern');
   });
 
+  it('refuses more than 64 keys as a tool error the model can read, so no sequence blocks the line for long', async () => {
+    expect((await toolbox.run(call('send_dtmf', { digits: '1'.repeat(64) }), signal())).ok).toBe(true);
+    for (const digits of ['1'.repeat(65), 'w'.repeat(5000), '1'.repeat(100_000)]) {
+      const run = await toolbox.run(call('send_dtmf', { digits }), signal());
+      expect(run).toMatchObject({ ok: false, endsTurn: false });
+      expect(run.action).toBeUndefined();
+      expect(JSON.stringify(run.result)).toContain('64');
+    }
+  });
+
   it('leaves a voicemail message and ends the turn; a blank one is refused', async () => {
     expect(await toolbox.run(call('leave_voicemail', { message: 'Hi, this is Anna. Call us back.' }), signal())).toMatchObject({
       ok: true,
