@@ -69,6 +69,49 @@ describe('Playout', () => {
   });
 });
 
+describe('Playout: whole segments and the line ending', () => {
+  const audioOf = (line: { sent: Frame[] }) => Buffer.concat(line.sent.flatMap((f) => (f.kind === 'audio' ? [f.payload] : [])));
+
+  it('plays a whole segment (tones) in its place: after the sentence opened before it, before the one opened after', async () => {
+    const clock = realClock();
+    const line = recordingLine();
+    const playout = new Playout({ clock, pacer: new FramePacer(clock), leadMs: 100 });
+    playout.attach(line);
+    const before = playout.open('Pressing one. ');
+    const tones = playout.openWhole('[dtmf 1]', Buffer.alloc(1600, 0x11));
+    const after = playout.open('Done. ');
+    // The TTS delivers the sentences after the tones were queued: each still goes to its own segment.
+    playout.audio(Buffer.alloc(800, 0x22));
+    playout.complete();
+    playout.audio(Buffer.alloc(480, 0x33));
+    playout.complete();
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(audioOf(line)).toEqual(Buffer.concat([Buffer.alloc(800, 0x22), Buffer.alloc(1600, 0x11), Buffer.alloc(480, 0x33)]));
+    expect([before.audioMs, tones.audioMs, after.audioMs]).toEqual([100, 200, 60]);
+    expect(line.sent.filter((f) => f.kind === 'mark').map((f) => f.kind === 'mark' && f.name)).toEqual([before.id, tones.id, after.id]);
+  });
+
+  it('settles every open segment, with what was heard of it, when the line ends (nobody waits on it for good)', async () => {
+    const clock = realClock();
+    const line = recordingLine();
+    const playout = new Playout({ clock, pacer: new FramePacer(clock), leadMs: 100 });
+    playout.attach(line);
+    const playing = playout.open('[dtmf 111]');
+    playout.audio(Buffer.alloc(8000, 0x11));
+    playout.complete();
+    const waiting = playout.open('Never synthesised. ');
+    await vi.advanceTimersByTimeAsync(400);
+    playout.detach();
+    expect([playing.state, waiting.state]).toEqual(['cleared', 'cleared']);
+    expect(await playing.done).toBe('cleared');
+    expect(await waiting.done).toBe('cleared');
+    expect(playing.playedMs).toBeGreaterThanOrEqual(380);
+    expect(playing.playedMs).toBeLessThanOrEqual(420);
+    expect(waiting.playedMs).toBe(0);
+    expect(playout.busy()).toBe(false);
+  });
+});
+
 describe('heardPrefix', () => {
   it('keeps the words whose last letter was heard', () => {
     const text = 'Hello there, friend. ';

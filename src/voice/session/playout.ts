@@ -29,7 +29,9 @@ export interface Segment {
   state: 'pending' | 'played' | 'cleared';
   /** When its first frame went to the carrier. */
   firstFrameAt: number | undefined;
-  /** Settles when the callee has heard all of it, or a clear dropped it. */
+  /** How much of its audio the callee had heard when it settled (all of it when played; undefined while pending). */
+  playedMs: number | undefined;
+  /** Settles when the callee has heard all of it, or it was dropped: a clear, or the line ending. */
   readonly done: Promise<'played' | 'cleared'>;
 }
 
@@ -41,7 +43,9 @@ export interface SegmentHooks {
 
 interface SegmentState extends Segment {
   readonly hooks: SegmentHooks;
-  settle(state: 'played' | 'cleared'): void;
+  /** Audio known when it was opened (tones): it is queued once every segment before it is complete. */
+  readonly whole: Buffer | undefined;
+  settle(state: 'played' | 'cleared', playedMs: number): void;
 }
 
 type Item = { readonly segment: SegmentState; readonly payload: Buffer; readonly queuedAt: number } | { readonly segment: SegmentState; readonly payload: null };
@@ -97,8 +101,15 @@ export class Playout implements Pumpable {
     this.kick();
   }
 
-  /** Stops sending (the line ended). */
+  /**
+   * Stops sending (the line ended): nothing more will be heard, so every open segment settles as
+   * cleared. Whoever waits on one (a turn, tones) would otherwise wait for good, and the session
+   * with them.
+   */
   detach(): void {
+    const now = this.options.clock.now();
+    this.dropAll(now);
+    this.bufferedUntil = now;
     this.line = undefined;
     this.options.pacer.delete(this);
     for (const cancel of this.graceTimers) cancel();
@@ -107,12 +118,28 @@ export class Playout implements Pumpable {
 
   /** Opens the next segment; its audio is whatever the TTS delivers next. */
   open(text: string, hooks: SegmentHooks = {}): Segment {
+    return this.add(text, hooks, undefined);
+  }
+
+  /**
+   * Opens a segment whose audio is all known now (DTMF tones). It plays in its place: after
+   * every segment opened before it, before any opened after; TTS audio never goes to it.
+   */
+  openWhole(text: string, audio: Buffer, hooks: SegmentHooks = {}): Segment {
+    const segment = this.add(text, hooks, audio);
+    this.queueWhole();
+    return segment;
+  }
+
+  private add(text: string, hooks: SegmentHooks, whole: Buffer | undefined): SegmentState {
     let settle!: (state: 'played' | 'cleared') => void;
     const done = new Promise<'played' | 'cleared'>((resolve) => (settle = resolve));
     const segment: SegmentState = {
-      id: `s${++this.count}`, text, startOffsetMs: -1, audioMs: 0, complete: false, state: 'pending', firstFrameAt: undefined, done, hooks,
-      settle: (state) => {
+      id: `s${++this.count}`, text, startOffsetMs: -1, audioMs: 0, complete: false, state: 'pending', firstFrameAt: undefined,
+      playedMs: undefined, done, hooks, whole,
+      settle: (state, playedMs) => {
         if (segment.state !== 'pending') return;
+        segment.playedMs = playedMs;
         segment.state = state;
         settle(state);
       },
@@ -120,6 +147,14 @@ export class Playout implements Pumpable {
     if (this.awaiting.length === 0) this.headSince = this.options.clock.now();
     this.awaiting.push(segment);
     return segment;
+  }
+
+  /** Queues the whole-audio segments now at the head of the line, so `awaiting[0]` is always owed TTS audio. */
+  private queueWhole(): void {
+    for (let whole = this.awaiting[0]?.whole; whole; whole = this.awaiting[0]?.whole) {
+      this.audio(whole);
+      this.complete();
+    }
   }
 
   /** TTS audio for the oldest open segment (dropped when none is open: audio from before a clear). */
@@ -146,6 +181,7 @@ export class Playout implements Pumpable {
     if (last) this.enqueue(segment, last, now);
     segment.complete = true;
     this.queue.push({ segment, payload: null });
+    this.queueWhole();
     this.kick();
   }
 
@@ -163,10 +199,10 @@ export class Playout implements Pumpable {
     for (const [earlier, other] of this.inFlight) {
       if (other.startOffsetMs + other.audioMs <= end) {
         this.inFlight.delete(earlier);
-        other.settle('played');
+        other.settle('played', other.audioMs);
       }
     }
-    segment.settle('played');
+    segment.settle('played', segment.audioMs);
     return true;
   }
 
@@ -180,25 +216,29 @@ export class Playout implements Pumpable {
 
   /**
    * Barge-in: drops everything not yet played, here and at the carrier (an interruption frame,
-   * Twilio's `clear`); every unfinished segment settles as cleared. Read `heardMs` first.
+   * Twilio's `clear`); every unfinished segment settles as cleared, with what was heard of it.
    */
   clear(): void {
     const now = this.options.clock.now();
     const played = this.sentMs - Math.max(0, this.bufferedUntil - now);
     const hadAudio = this.bufferedUntil > now || this.inFlight.size > 0;
-    for (const item of this.queue.slice(this.head)) item.segment.settle('cleared');
-    for (const segment of this.awaiting) segment.settle('cleared');
-    for (const segment of this.inFlight.values()) segment.settle('cleared');
-    this.queue = [];
-    this.head = 0;
-    this.awaiting = [];
-    this.inFlight.clear();
-    this.chunker.reset();
+    this.dropAll(now);
     this.sentMs = played;
     this.enqueuedMs = played;
     this.bufferedUntil = now;
     this.options.pacer.delete(this);
     if (hadAudio) this.line?.send({ kind: 'interruption' });
+  }
+
+  /** Settles every unfinished segment as cleared (with what the callee heard of it by `now`) and forgets them. */
+  private dropAll(now: number): void {
+    const open = new Set([...this.inFlight.values(), ...this.queue.slice(this.head).map((item) => item.segment), ...this.awaiting]);
+    for (const segment of open) segment.settle('cleared', this.heardMs(segment, now));
+    this.queue = [];
+    this.head = 0;
+    this.awaiting = [];
+    this.inFlight.clear();
+    this.chunker.reset();
   }
 
   /** How long the TTS has owed the next segment its first audio (0 when it owes nothing). */
