@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeMulaw } from './mulaw.js';
-import { DTMF_DIGITS, dtmfMulaw, dtmfPair, dtmfPcm } from './dtmf.js';
+import { DTMF_DIGITS, dtmfKeysPlayed, dtmfMulaw, dtmfPair, dtmfPcm } from './dtmf.js';
 import { DtmfDecoder, goertzelPower } from './goertzel.js';
 
 function decode(audio: Buffer): string {
@@ -49,6 +49,18 @@ describe('DTMF tones', () => {
     decoder.push(noise);
     decoder.push(Int16Array.from({ length: 8000 }, (_, i) => 8000 * Math.sin((2 * Math.PI * 1000 * i) / 8000)));
     expect(decoder.digits).toEqual([]);
+  });
+
+  it('names the keys whose tone had fully played when playback stopped', () => {
+    // 100 ms tone + 100 ms gap a key, 500 ms a pause.
+    expect(dtmfKeysPlayed('12#', 0)).toBe('');
+    expect(dtmfKeysPlayed('12#', 99)).toBe('');
+    expect(dtmfKeysPlayed('12#', 100)).toBe('1');
+    expect(dtmfKeysPlayed('12#', 350)).toBe('12');
+    expect(dtmfKeysPlayed('12#', 600)).toBe('12#');
+    expect(dtmfKeysPlayed('1w2', 650)).toBe('1');
+    expect(dtmfKeysPlayed('1w2', 700)).toBe('1w');
+    expect(dtmfKeysPlayed('1w2', 800)).toBe('1w2');
   });
 
   it('refuses characters that are not keys', () => {

@@ -85,3 +85,20 @@ export function dtmfMulaw(sequence: string, options: DtmfToneOptions = {}): Buff
   return encodeMulaw(dtmfPcm(sequence, options));
 }
 
+/**
+ * The keys of `sequence` (a prefix, pauses included) whose tone had fully played after
+ * `playedMs` of its rendering: what a menu at the far end can have heard when playback was cut.
+ */
+export function dtmfKeysPlayed(sequence: string, playedMs: number, options: DtmfToneOptions = {}): string {
+  const toneMs = options.toneMs ?? 100;
+  const gapMs = options.gapMs ?? 100;
+  let atMs = 0;
+  let keys = 0;
+  for (const key of sequence) {
+    const soundMs = key === 'w' ? PAUSE_MS : toneMs;
+    if (atMs + soundMs > playedMs) break;
+    atMs += soundMs + (key === 'w' ? 0 : gapMs);
+    keys++;
+  }
+  return sequence.slice(0, keys);
+}

@@ -4,12 +4,14 @@
  * last of it (its mark came back) or the callee cut in. Cut off, the turn aborts the LLM,
  * cancels the TTS, clears the carrier's buffer and keeps only the words the callee heard.
  * If nothing has been said a while into the turn, a filler ("One moment.") explains the wait.
+ * Keys the engine presses (send_dtmf) play as tones in their place among the words.
  */
 import type { AgentAction, BrainEvent, Conversation, ConversationTurn, Cue } from '../../brain/types.js';
 import { SentenceSplitter } from '../../llm/sentences.js';
+import { dtmfKeysPlayed } from '../../media/dtmf.js';
 import type { SessionClock } from './clock.js';
 import type { TurnTimer } from './latency.js';
-import type { Playout, Segment } from './playout.js';
+import type { Playout, Segment, SegmentHooks } from './playout.js';
 import type { SpeechOut } from './speech-out.js';
 
 /** Speaking pace assumed for audio the TTS has not finished (65 ms a character, ~150 words a minute). */
@@ -22,6 +24,8 @@ export interface AgentTurnDeps {
   readonly clock: SessionClock;
   /** Resolves (with the clock time) once the line is up: silence only counts from there. */
   readonly lineReady: Promise<number>;
+  /** Queues keys as tones after everything opened so far (undefined: refused and on record, nothing queued). */
+  readonly pressKeys: (digits: string, hooks: SegmentHooks) => Segment | undefined;
   /** Tool calls, results and collected values, recorded by the session. */
   readonly onBrainEvent: (event: BrainEvent) => void;
   /** Said when the turn has produced no audio this long after it started (or the line came up). */
@@ -37,14 +41,21 @@ export interface AgentTurnResult {
   readonly interrupted: boolean;
   /** What the engine asked for (acted on even when the turn was interrupted). */
   readonly actions: readonly AgentAction[];
+  /**
+   * Of each send_dtmf action, the keys still to press: its tones were cleared before they had
+   * all played (the callee cut in over the words before them, the voice failed). Fully played
+   * keys have no entry.
+   */
+  readonly keysLeft: ReadonlyMap<AgentAction, string>;
   /** Clock time of the first frame of the turn's own words, if any went out. */
   readonly startedAt: number | undefined;
 }
 
 interface Spoken {
   readonly segment: Segment;
+  /** The sentence, or the keys of tones. */
   readonly text: string;
-  readonly filler: boolean;
+  readonly kind: 'words' | 'filler' | 'tones';
 }
 
 export class AgentTurn {
@@ -73,6 +84,15 @@ export class AgentTurn {
     return this.spoken.some((s) => s.segment.firstFrameAt !== undefined);
   }
 
+  /**
+   * Tones of this turn are on their way to the callee. The callee's voice does not cut them: a
+   * phone menu keeps talking while keys are pressed, and a cut would clear keys already half
+   * sent (a menu would hear "12" of "123#").
+   */
+  get pressingKeys(): boolean {
+    return this.spoken.some((s) => s.kind === 'tones' && s.segment.state === 'pending' && s.segment.firstFrameAt !== undefined);
+  }
+
   async run(): Promise<AgentTurnResult> {
     const { deps } = this;
     const onAbort = () => this.abort.abort();
@@ -80,6 +100,7 @@ export class AgentTurn {
     void deps.lineReady.then((readyAt) => this.armFiller(readyAt));
     const splitter = new SentenceSplitter();
     const actions: AgentAction[] = [];
+    const tones = new Map<AgentAction, Segment>();
     let text = '';
     try {
       for await (const event of deps.conversation.respond(this.turns, this.cue, this.abort.signal)) {
@@ -90,6 +111,12 @@ export class AgentTurn {
           for (const sentence of splitter.push(event.text)) this.say(sentence);
         } else if (event.type === 'action') {
           actions.push(event.action);
+          if (event.action.type === 'send_dtmf') {
+            // The words before the key press are said before it, even a sentence still open.
+            for (const sentence of splitter.flush()) this.say(sentence);
+            const segment = this.press(event.action.digits);
+            if (segment) tones.set(event.action, segment);
+          }
         } else {
           deps.onBrainEvent(event);
         }
@@ -101,8 +128,8 @@ export class AgentTurn {
       deps.signal.removeEventListener('abort', onAbort);
       for (const cancel of this.timers) cancel();
     }
-    const startedAt = this.spoken.find((s) => !s.filler && s.segment.firstFrameAt !== undefined)?.segment.firstFrameAt;
-    return { text: this.interrupted ? (this.heard ?? '') : text.trim(), interrupted: this.interrupted, actions, startedAt };
+    const startedAt = this.spoken.find((s) => s.kind === 'words' && s.segment.firstFrameAt !== undefined)?.segment.firstFrameAt;
+    return { text: this.interrupted ? (this.heard ?? '') : text.trim(), interrupted: this.interrupted, actions, keysLeft: keysLeft(actions, tones), startedAt };
   }
 
   /**
@@ -114,7 +141,7 @@ export class AgentTurn {
     const now = this.deps.clock.now();
     this.interrupted = true;
     this.heard = this.spoken
-      .filter((s) => !s.filler)
+      .filter((s) => s.kind === 'words')
       .map((s) => heardPrefix(s.text, this.deps.playout.heardMs(s.segment, now), s.segment.audioMs, s.segment.complete))
       .filter(Boolean)
       .join(' ');
@@ -123,6 +150,13 @@ export class AgentTurn {
     this.deps.playout.clear();
     this.onInterrupt();
     return this.heard;
+  }
+
+  private press(digits: string): Segment | undefined {
+    if (this.interrupted) return undefined;
+    const segment = this.deps.pressKeys(digits, { onFirstFrame: (at) => (this.firstFrameAt ??= at) });
+    if (segment) this.spoken.push({ segment, text: digits, kind: 'tones' });
+    return segment;
   }
 
   private say(sentence: string, filler = false): void {
@@ -137,7 +171,7 @@ export class AgentTurn {
         if (!filler) this.latency?.mark('first_audio', at);
       },
     });
-    this.spoken.push({ segment, text: sentence, filler });
+    this.spoken.push({ segment, text: sentence, kind: filler ? 'filler' : 'words' });
     // A TTS that says nothing for a sentence is as bad as one that failed: the callee waits in silence.
     const check = (): void => {
       if (this.finished || this.interrupted || segment.state !== 'pending' || segment.startOffsetMs >= 0) return;
@@ -159,6 +193,19 @@ export class AgentTurn {
       }),
     );
   }
+}
+
+/** The keys of each send_dtmf action whose tones were cleared before they had all played (refused keys were never queued). */
+function keysLeft(actions: readonly AgentAction[], tones: ReadonlyMap<AgentAction, Segment>): Map<AgentAction, string> {
+  const left = new Map<AgentAction, string>();
+  for (const action of actions) {
+    if (action.type !== 'send_dtmf') continue;
+    const segment = tones.get(action);
+    if (!segment || segment.state === 'played') continue;
+    const played = dtmfKeysPlayed(action.digits, segment.playedMs ?? 0);
+    if (played.length < action.digits.length) left.set(action, action.digits.slice(played.length));
+  }
+  return left;
 }
 
 /**

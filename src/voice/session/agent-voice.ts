@@ -4,6 +4,7 @@
  * latency written to the call's record.
  */
 import type { Conversation, Cue } from '../../brain/types.js';
+import { DTMF_SEQUENCE_PATTERN, dtmfKeysPlayed, dtmfMulaw } from '../../media/dtmf.js';
 import type { ProviderError } from '../../shared/errors.js';
 import type { AudioLine } from '../../media/audio-line.js';
 import type { TtsProvider } from '../tts/types.js';
@@ -12,7 +13,7 @@ import type { TurnTimer } from './latency.js';
 import { ttsStreamOptions } from './settings.js';
 import type { VoiceMetrics } from './metrics.js';
 import { fillerText } from './phrases.js';
-import { Playout } from './playout.js';
+import { Playout, type Segment, type SegmentHooks } from './playout.js';
 import type { SessionRecords } from './records.js';
 import { SpeechOut } from './speech-out.js';
 import type { SessionTuning, VoiceSessionOptions } from './types.js';
@@ -81,6 +82,7 @@ export class AgentVoice {
     const turn = new AgentTurn(
       {
         conversation, speech: this.speech, playout: this.playout, clock, lineReady: this.deps.lineReady,
+        pressKeys: (digits, hooks) => this.pressKeys(digits, hooks),
         onBrainEvent: (event) => records.brain(event),
         filler: { afterMs: tuning.fillerAfterMs, text: fillerText(settings.language) },
         ttsStall: { afterMs: tuning.ttsStallMs, onStall: () => this.deps.onTtsFailure(null) },
@@ -101,6 +103,29 @@ export class AgentVoice {
     if (cue.type === 'start' && result.startedAt !== undefined) records.firstWords(result.startedAt);
     if (timer?.has('first_audio') && !result.interrupted) records.latency(cue, timer);
     return result;
+  }
+
+  /**
+   * Queues `digits` as in-band tones (the standard pairs, 8 kHz μ-law) after everything opened
+   * so far, so they reach a phone menu on any carrier in their place among the words. The call's
+   * `agent.dtmf_sent` event names the keys once they have played, or the ones that had when the
+   * tones were cut; none played, no event. A sequence outside the tool's bound is refused (on
+   * record, nothing queued): the schema keeps models out, this keeps anything else out.
+   */
+  pressKeys(digits: string, hooks: SegmentHooks = {}): Segment | undefined {
+    if (!DTMF_SEQUENCE_PATTERN.test(digits)) {
+      this.deps.records.event('agent.dtmf_refused', { length: digits.length });
+      return undefined;
+    }
+    const segment = this.playout.openWhole(`[dtmf ${digits}]`, dtmfMulaw(digits), hooks);
+    void segment.done.then((state) => {
+      const played = state === 'played' ? digits : dtmfKeysPlayed(digits, segment.playedMs ?? 0);
+      if (!played) return;
+      this.deps.records.event('agent.dtmf_sent', {
+        digits: played, tones_ms: segment.playedMs ?? 0, ...(played === digits ? {} : { requested: digits }),
+      });
+    });
+    return segment;
   }
 
   async close(): Promise<void> {

@@ -9,10 +9,10 @@
 import type { AgentAction, Conversation, Cue } from '../../brain/types.js';
 import { endOf } from '../../conversation/outcome.js';
 import type { VerdictPlan } from '../../conversation/voicemail.js';
-import { dtmfMulaw } from '../../media/dtmf.js';
 import type { ProviderError } from '../../shared/errors.js';
 import type { AudioLine } from '../../media/audio-line.js';
 import type { AudioFrame } from '../../media/frames.js';
+import type { AgentTurnResult } from './agent-turn.js';
 import { AgentVoice, fixed } from './agent-voice.js';
 import { BargeInPolicy } from './barge-in.js';
 import { TurnTimer } from './latency.js';
@@ -203,7 +203,7 @@ export class VoiceSession {
   private considerBargeIn(): void {
     const turn = this.voice.turn;
     const listener = this.listener;
-    if (!turn || !listener?.speaking || !this.contact || this.contact.bargedIn || this.apologising || this.machine) return;
+    if (!turn || !listener?.speaking || !this.contact || this.contact.bargedIn || this.apologising || this.machine || turn.pressingKeys) return;
     if (this.policy.decide(listener.speechMs(), listener.words) !== 'interrupt') return;
     this.contact.bargedIn = true;
     const audible = turn.audible;
@@ -291,11 +291,12 @@ export class VoiceSession {
     // it ("...transferring you." "Okay, thanks."): the brain has moved on (a flow past its node, a
     // model's history holding the tool's result), so dropping the action would leave a call
     // nobody drives. The text lane does the same.
-    if (!this.closed) await this.act(result.actions, cue);
+    if (!this.closed) await this.act(result, cue);
   }
 
-  private async act(actions: readonly AgentAction[], cue: Cue): Promise<void> {
+  private async act({ actions, keysLeft }: AgentTurnResult, cue: Cue): Promise<void> {
     for (const action of actions) {
+      if (this.closed) return;
       this.records.brain({ type: 'action', action });
       if (action.type === 'transfer_call') {
         const result = this.options.hooks.transfer
@@ -313,14 +314,10 @@ export class VoiceSession {
         return this.speak({ type: 'transfer_failed', to: action.to, outcome: result.outcome }, this.options.conversation);
       }
       if (action.type === 'send_dtmf') {
-        // In-band tones (the standard pairs, 8 kHz μ-law) through the same playout as speech, so
-        // they reach a phone menu on any carrier; the agent goes on once they have played.
-        const tones = dtmfMulaw(action.digits);
-        const segment = this.voice.playout.open(`[dtmf ${action.digits}]`);
-        this.voice.playout.audio(tones);
-        this.voice.playout.complete();
-        this.records.event('agent.dtmf_sent', { digits: action.digits, tones_ms: tones.length / 8 });
-        await segment.done;
+        // The turn played the keys among its words; keys it did not get to (the callee cut in
+        // before them) are pressed now, and the agent goes on once they have played (or the line ended).
+        const left = keysLeft.get(action);
+        if (left) await this.voice.pressKeys(left)?.done;
         continue;
       }
       const end = endOf({ kind: 'action', action, cue }, 'voice');
