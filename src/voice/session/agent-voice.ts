@@ -122,7 +122,7 @@ export class AgentVoice {
       const played = state === 'played' ? digits : dtmfKeysPlayed(digits, segment.playedMs ?? 0);
       if (!played) return;
       this.deps.records.event('agent.dtmf_sent', {
-        digits: played, tones_ms: segment.playedMs ?? 0, ...(played === digits ? {} : { requested: digits }),
+        digits: played, tones_ms: Math.round(segment.playedMs ?? 0), ...(played === digits ? {} : { requested: digits }),
       });
     });
     return segment;

@@ -160,6 +160,7 @@ describe('send_dtmf on the voice lane', () => {
     expect(requested).toBe('1'.repeat(64));
     expect(digits.length).toBeGreaterThan(5);
     expect(digits.length).toBeLessThan(20);
+    expect(sent[0]!.data['tones_ms']).toSatisfy(Number.isInteger);
   });
 
   it('does not let the callee\'s voice cut tones that are playing (a menu talks over the keys)', async () => {
