@@ -26,6 +26,11 @@ export interface AgentTurnDeps {
   readonly lineReady: Promise<number>;
   /** Queues keys as tones after everything opened so far (undefined: refused and on record, nothing queued). */
   readonly pressKeys: (digits: string, hooks: SegmentHooks) => Segment | undefined;
+  /**
+   * Said before the engine's words, in full: the callee's speech does not cut it (the recording
+   * disclosure). Only a hang-up, a machine or a failed voice stops it.
+   */
+  readonly preamble?: string;
   /** Tool calls, results and collected values, recorded by the session. */
   readonly onBrainEvent: (event: BrainEvent) => void;
   /** Said when the turn has produced no audio this long after it started (or the line came up). */
@@ -49,6 +54,8 @@ export interface AgentTurnResult {
   readonly keysLeft: ReadonlyMap<AgentAction, string>;
   /** Clock time of the first frame of the turn's own words, if any went out. */
   readonly startedAt: number | undefined;
+  /** The preamble was played to the end (its mark came back). */
+  readonly preambleHeard: boolean;
 }
 
 interface Spoken {
@@ -69,6 +76,7 @@ export class AgentTurn {
   private readonly timers: (() => void)[] = [];
   private firstFrameAt: number | undefined;
   private readonly startedAt: number;
+  private preamble: Segment | undefined;
 
   constructor(
     private readonly deps: AgentTurnDeps,
@@ -82,6 +90,11 @@ export class AgentTurn {
   /** Whether any of this turn's audio has reached the carrier. */
   get audible(): boolean {
     return this.spoken.some((s) => s.segment.firstFrameAt !== undefined);
+  }
+
+  /** True while the preamble is still to be heard: the callee's speech does not interrupt the turn. */
+  get shielded(): boolean {
+    return this.preamble?.state === 'pending';
   }
 
   /**
@@ -101,12 +114,17 @@ export class AgentTurn {
     const splitter = new SentenceSplitter();
     const actions: AgentAction[] = [];
     const tones = new Map<AgentAction, Segment>();
-    let text = '';
+    const preamble = deps.preamble?.trim();
+    // Said at once, while the engine thinks; its words lead the turn's text.
+    if (preamble) this.preamble = this.say(preamble);
+    let text = preamble ? `${preamble} ` : '';
+    let answered = false;
     try {
       for await (const event of deps.conversation.respond(this.turns, this.cue, this.abort.signal)) {
         if (this.interrupted || deps.signal.aborted) break;
         if (event.type === 'text') {
-          if (!text) this.latency?.mark('llm_first_token', deps.clock.now());
+          if (!answered) this.latency?.mark('llm_first_token', deps.clock.now());
+          answered = true;
           text += event.text;
           for (const sentence of splitter.push(event.text)) this.say(sentence);
         } else if (event.type === 'action') {
@@ -129,7 +147,7 @@ export class AgentTurn {
       for (const cancel of this.timers) cancel();
     }
     const startedAt = this.spoken.find((s) => s.kind === 'words' && s.segment.firstFrameAt !== undefined)?.segment.firstFrameAt;
-    return { text: this.interrupted ? (this.heard ?? '') : text.trim(), interrupted: this.interrupted, actions, keysLeft: keysLeft(actions, tones), startedAt };
+    return { text: this.interrupted ? (this.heard ?? '') : text.trim(), interrupted: this.interrupted, actions, keysLeft: keysLeft(actions, tones), startedAt, preambleHeard: this.preamble?.state === 'played' };
   }
 
   /**
@@ -159,8 +177,8 @@ export class AgentTurn {
     return segment;
   }
 
-  private say(sentence: string, filler = false): void {
-    if (this.interrupted) return;
+  private say(sentence: string, filler = false): Segment | undefined {
+    if (this.interrupted) return undefined;
     const { clock, ttsStall } = this.deps;
     const segment = this.deps.speech.say(`${sentence} `, {
       onFirstAudio: (at) => {
@@ -179,6 +197,7 @@ export class AgentTurn {
       else this.timers.push(clock.setTimer(ttsStall.afterMs / 2, check));
     };
     this.timers.push(clock.setTimer(ttsStall.afterMs, check));
+    return segment;
   }
 
   private armFiller(readyAt: number): void {

@@ -35,6 +35,8 @@ export class AgentVoice {
   readonly playout: Playout;
   private readonly speech: SpeechOut;
   private current: AgentTurn | undefined;
+  /** The recording disclosure, until the callee has heard all of it: it leads every turn till then. */
+  private disclosure: string | undefined;
 
   constructor(
     private readonly options: VoiceSessionOptions,
@@ -48,6 +50,7 @@ export class AgentVoice {
         onFrame?.(lateness);
       },
     });
+    this.disclosure = options.disclosure?.trim() || undefined;
     this.speech = new SpeechOut(this.playout, {
       streamOptions: ttsStreamOptions(options.settings),
       onError: (error) => deps.onTtsFailure(error),
@@ -87,6 +90,7 @@ export class AgentVoice {
         filler: { afterMs: tuning.fillerAfterMs, text: fillerText(settings.language) },
         ttsStall: { afterMs: tuning.ttsStallMs, onStall: () => this.deps.onTtsFailure(null) },
         signal: this.deps.signal,
+        ...(this.disclosure ? { preamble: this.disclosure } : {}),
       },
       [...records.turns], cue, timer,
     );
@@ -99,6 +103,8 @@ export class AgentVoice {
       this.current = undefined;
       this.deps.onChange();
     }
+    // Cut short by a machine or a failed voice (never by the callee), it leads the next turn again.
+    if (result.preambleHeard) this.disclosure = undefined;
     if (result.text) records.turn('agent', result.text, result.startedAt ?? clock.now(), result.interrupted);
     if (cue.type === 'start' && result.startedAt !== undefined) records.firstWords(result.startedAt);
     if (timer?.has('first_audio') && !result.interrupted) records.latency(cue, timer);

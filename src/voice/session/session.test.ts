@@ -84,6 +84,8 @@ function start(options: {
   breaksAfterMs?: number;
   /** The carrier's side of a transfer the agent asks for. */
   transfer?: (action: AgentAction) => Promise<{ connected: true } | { connected: false; outcome: 'busy' }>;
+  /** The recording disclosure. */
+  disclosure?: string;
 }): Promise<Harness> {
   const simClock = createSimClock(1);
   const h: Harness = {} as Harness;
@@ -98,6 +100,7 @@ function start(options: {
     clock,
     pacer: new FramePacer(clock),
     timers: { silenceRepromptMs: 0, inactivityTimeoutMs: 0, wrapUpAtMs: 0, responseDelayMs: 0, ...options.timers },
+    ...(options.disclosure ? { disclosure: options.disclosure } : {}),
     hooks: {
       recordTurn: async (turn) => void h.turns.push(turn),
       recordEvent: async (type, data) => void h.events.push({ type, data }),
@@ -265,6 +268,41 @@ describe('VoiceSession', () => {
     expect(contact).toMatchObject({ role: 'contact', text: 'Sorry, I need to reschedule that.' });
     expect(second).toMatchObject({ role: 'agent', text: 'Of course, what time suits you?' });
     expect(h.events.some((e) => e.type === 'agent.interrupted')).toBe(true);
+  });
+
+  it('plays the recording disclosure in full over a callee who talks at once, then lets them cut in', async () => {
+    const disclosure = 'This call is recorded for quality and training purposes.';
+    const brain = scriptedConversation([
+      { text: ['Hello Ana, this is Parley calling to confirm your appointment on Tuesday at three.'] },
+      { text: ['It is Parley, about your appointment.'], actions: [{ type: 'end_call', reason: 'done' }] },
+    ]);
+    const h = await start({
+      conversation: brain.conversation,
+      disclosure,
+      // The callee starts talking 0.8 s into the disclosure and is still talking when it ends.
+      persona: { replies: ['Hello? Who is this? Who is calling me at this hour of the day, and why?'], barge_in: { agent_turn: 1, after_ms: 800 } },
+    });
+    await vi.advanceTimersByTimeAsync(20_000);
+    const [first] = h.turns;
+    // Cut only once the disclosure was over: the greeting after it gives way to the callee.
+    expect(first).toMatchObject({ role: 'agent', interrupted: true });
+    expect(first!.text.startsWith(disclosure)).toBe(true);
+    const beforeClear = h.sent.slice(0, h.sent.findIndex((f) => f.kind === 'interruption'));
+    const sent = Buffer.concat(beforeClear.flatMap((f) => (f.kind === 'audio' ? [f.payload] : [])));
+    const played = sent.subarray(0, sent.length - h.line.stats().framesCleared * 160);
+    expect(decodeScriptedSpeech(played).trim().startsWith(disclosure)).toBe(true);
+    // Said once: the next turn does not repeat it.
+    expect(h.turns[2]).toMatchObject({ role: 'agent', text: 'It is Parley, about your appointment.' });
+  });
+
+  it('says the disclosure again in the next turn when a failed voice cut it short', async () => {
+    const disclosure = 'This call is recorded.';
+    const brain = scriptedConversation([{ text: [greeting] }]);
+    const h = await start({ conversation: brain.conversation, disclosure, tts: { chunkIntervalMs: 100, failure: { category: 'server', afterAudioMs: 600 } } });
+    await vi.advanceTimersByTimeAsync(10_000);
+    // The voice failed 0.6 s into the disclosure: the apology (on the offline voice) leads with it.
+    const agent = h.turns.filter((t) => t.role === 'agent');
+    expect(agent.at(-1)!.text).toMatch(/^This call is recorded\. I'm sorry/);
   });
 
   it('goes on talking through a backchannel and does not answer it', async () => {

@@ -204,6 +204,8 @@ export class VoiceSession {
     const turn = this.voice.turn;
     const listener = this.listener;
     if (!turn || !listener?.speaking || !this.contact || this.contact.bargedIn || this.apologising || this.machine || turn.pressingKeys) return;
+    // The disclosure is heard in full; speech still going when it ends can cut what follows.
+    if (turn.shielded) return;
     if (this.policy.decide(listener.speechMs(), listener.words) !== 'interrupt') return;
     this.contact.bargedIn = true;
     const audible = turn.audible;

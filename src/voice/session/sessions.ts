@@ -5,7 +5,6 @@
  * drops a session whose call ended unanswered. Nothing here knows the call store: the runtime's
  * `CallControl` is where a session writes and says how the call ends.
  */
-import { withDisclosure } from '../../brain/disclosure.js';
 import type { ConversationEngine } from '../../brain/types.js';
 import type { CallControl, HostedCall, PrewarmingHost } from '../../conversation/host.js';
 import { conversationTimers } from '../../conversation/timers.js';
@@ -118,13 +117,13 @@ export class VoiceSessions implements PrewarmingHost<AudioLine> {
       agent: spec, variables: call.variables, channel: call.simulated ? 'sim' : 'voice', callId: call.id,
       ...(call.transferNumbers ? { transferNumbers: call.transferNumbers } : {}),
     });
-    // A recorded call says so before the greeting.
-    const conversation = withDisclosure(opened, call.disclosure);
     const timing = options.timing(call);
     return new VoiceSession({
-      conversation, settings, clock: timing.clock, pacer: timing.pacer,
+      conversation: opened, settings, clock: timing.clock, pacer: timing.pacer,
       stt: stt.provider, tts: tts.provider, offlineTts: options.providers.offlineTts,
       timers: conversationTimers(spec.settings.timers ?? {}, call.maxDurationS),
+      // A recorded call says so before the greeting, and the callee cannot talk it away.
+      ...(call.disclosure ? { disclosure: call.disclosure } : {}),
       machinePlan: verdictPlan('machine', spec.settings.voicemail, (template) => renderTemplate(template, call.variables, spec.variableDefaults)),
       ...(options.metrics ? { metrics: options.metrics } : {}),
       tuning: { ...options.tuning, ...timing.tuning },

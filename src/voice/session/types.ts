@@ -55,6 +55,12 @@ export interface VoiceSessionOptions {
   readonly tuning?: Partial<SessionTuning>;
   /** What an answering machine gets (conversation/voicemail.ts `verdictPlan` for a machine); the agent's own message when absent. */
   readonly machinePlan?: VerdictPlan;
+  /**
+   * The recording disclosure ("This call is recorded."): said first in the agent's first turn and
+   * not interruptible by the callee, so talking over it cannot lose it; a turn that ends before it
+   * was heard in full (a machine verdict, a failed voice) leaves it to lead the next one.
+   */
+  readonly disclosure?: string;
   /** Lateness of every outbound frame (benchmarks). */
   readonly onFrame?: (latenessMs: number) => void;
 }
