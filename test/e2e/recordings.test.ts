@@ -2,7 +2,8 @@
  * Recordings end to end on the simulated network's audio lane: the disclosure before the
  * greeting, a two-channel WAV whose left channel (callee) and right channel (agent) hold energy
  * when each spoke, the agent channel cut at a barge-in, Range requests, DELETE, the webhook
- * event, and a recording a crash left half-written repaired at start-up.
+ * event, a recording a crash left half-written repaired at start-up, and the event a call gets
+ * on the text lane, which cannot be recorded.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -160,5 +161,27 @@ describe('recordings', () => {
     const wav = readFileSync(join(folder, 'org_crashed', 'call_crashed.wav'));
     expect(wav.toString('ascii', 0, 4)).toBe('RIFF');
     expect(wav.readUInt32LE(40)).toBe(12_000 * 4); // whole sample frames only
+  });
+});
+
+describe('recordings on a line without audio', () => {
+  let text: TestParley;
+  beforeAll(async () => {
+    text = await startTestParley({ env: { PARLEY_SIM_SPEED: '10', PARLEY_RECORDINGS_DIR: folder } });
+  });
+  afterAll(() => text?.close());
+
+  it('says the call could not be recorded, and says no disclosure', async () => {
+    const owner = await text.tenant();
+    const agent = await owner.agent({ greeting: 'Hello there.', recording: { enabled: true, disclosure: 'This call is recorded.' } });
+    const created = await owner.request('POST', '/v1/calls', { agent_id: agent.id, to: '+14155550100' });
+    const ended = await owner.waitForEnd(created.body.id, 30_000);
+    expect(ended).toMatchObject({ status: 'completed', recording: null, recording_url: null });
+    expect(ended.transcript[0].text).toBe('Hello there.');
+    const events = (await owner.request('GET', `/v1/calls/${ended.id}/events`)).body.data as { type: string; data: unknown }[];
+    const types = events.map((e) => e.type);
+    expect(types.filter((type) => type === 'call.recording_unavailable')).toHaveLength(1);
+    expect(types.indexOf('call.recording_unavailable')).toBeGreaterThan(types.indexOf('call.in_progress'));
+    expect(events.find((e) => e.type === 'call.recording_unavailable')!.data).toMatchObject({ reason: 'text_lane' });
   });
 });

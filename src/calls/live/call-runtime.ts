@@ -174,7 +174,8 @@ export class CallRuntime implements SchedulerHandlers {
       transfer: { record: undefined, connectedAtMs: undefined }, transferring: undefined,
     };
     this.live.set(callId, live);
-    if (carrier.lines === 'audio' && agent && recordingSettingsOf(call, agent.settings).enabled) this.options.recordings?.expect(call);
+    // Expected on every line, so one that turns out to carry no audio says it could not be recorded.
+    if (agent && recordingSettingsOf(call, agent.settings).enabled) this.options.recordings?.expect(call);
     // From the dial on: connecting STT and TTS and synthesising the greeting fits in the ring time.
     if (carrier.lines === 'audio' && agent && this.options.voice) this.options.voice.prewarm(this.hosted(live, agent), this.control(live));
     const timers = agent?.settings.timers ?? {};
@@ -359,7 +360,8 @@ export class CallRuntime implements SchedulerHandlers {
         if (this.options.recordings?.expects(live.call.id)) {
           // A text line carries words, not audio: there is nothing to record.
           this.options.recordings.forget(live.call.id);
-          void this.options.calls.recordEvent(live.call, 'call.recording_unavailable', { reason: 'text_lane' }).catch(() => undefined);
+          // In order with the answer, so it follows `call.in_progress`.
+          this.onLine(live, () => this.options.calls.recordEvent(live.call, 'call.recording_unavailable', { reason: 'text_lane' }));
         }
         return this.text.attach(call, line, control);
       }
@@ -402,7 +404,7 @@ export class CallRuntime implements SchedulerHandlers {
     live.chain = live.chain
       .then(write)
       .then(() => undefined)
-      .catch((error: unknown) => this.options.log.error({ err: error, callId: live.call.id }, 'answering-machine record failed'));
+      .catch((error: unknown) => this.options.log.error({ err: error, callId: live.call.id }, 'a record about the line failed'));
   }
 
   private async cancelLocal(callId: string): Promise<void> {
