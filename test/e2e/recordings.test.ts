@@ -2,8 +2,8 @@
  * Recordings end to end on the simulated network's audio lane: the disclosure before the
  * greeting, a two-channel WAV whose left channel (callee) and right channel (agent) hold energy
  * when each spoke, the agent channel cut at a barge-in, Range requests, DELETE, the webhook
- * event, a recording a crash left half-written repaired at start-up, and the event a call gets
- * on the text lane, which cannot be recorded.
+ * event, a recording a crash left half-written repaired at start-up, the disclosure heard in full
+ * over a callee who talks, and the event a call gets on the text lane, which cannot be recorded.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -108,6 +108,18 @@ describe('recordings', () => {
     // ...and nothing of the rest of its long greeting is on the record while the callee talks.
     expect(rms(wav, 1, contact!.offset_ms + 900, contact!.offset_ms + 1500)).toBeLessThan(50);
     expect(rms(wav, 0, contact!.offset_ms + 900, contact!.offset_ms + 1500)).toBeGreaterThan(500);
+  });
+
+  it('says the whole disclosure to a callee who talks over it', async () => {
+    const disclosure = 'This call is recorded for quality purposes.';
+    const agent = await tenant.agent({ greeting: 'Hello there, this is Parley calling about your appointment next week.', recording: { enabled: true, disclosure } });
+    const number = '+14155550107';
+    await tenant.request('POST', '/v1/sim/personas', { number, replies: ['Sorry, who is this?'], barge_in: { agent_turn: 1, after_ms: 800 } });
+    const created = await tenant.request('POST', '/v1/calls', { agent_id: agent.id, to: number });
+    const ended = await tenant.waitForEnd(created.body.id, 30_000);
+    const [first] = ended.transcript as { role: string; text: string }[];
+    expect(first!.role).toBe('agent');
+    expect(first!.text.startsWith(disclosure)).toBe(true);
   });
 
   it('serves byte ranges, and deletes', async () => {
