@@ -14,6 +14,7 @@ import type { Logger } from '../shared/logger.js';
 import type { Db } from '../store/database.js';
 import { calls } from '../store/schema.js';
 import type { AudioLine } from '../telephony/types.js';
+import type { LineClock } from '../media/line-clock.js';
 import { CallRecorder } from '../recordings/call-recorder.js';
 import { recordedLine } from '../recordings/recorded-line.js';
 import type { ByteRange, RecordingStorage } from '../recordings/storage.js';
@@ -67,12 +68,12 @@ export class CallRecordings {
    * The call's answered line, recorded when the call wants it: the recording starts now and is
    * finished when the line's frames end. Returns the line to use.
    */
-  wrap(callId: string, line: AudioLine): AudioLine {
+  wrap(callId: string, line: AudioLine, clock?: LineClock): AudioLine {
     const call = this.wanted.get(callId);
     if (!call) return line;
     this.wanted.delete(callId);
     const key = keyOf(call);
-    const recorder = new CallRecorder(this.options.storage.begin(key, WAV_HEADER_BYTES));
+    const recorder = new CallRecorder(this.options.storage.begin(key, WAV_HEADER_BYTES), clock);
     const startedAt = new Date().toISOString();
     const marked = this.options.records
       .recording(call.id, { key, status: 'recording', size_bytes: null, duration_ms: null, started_at: startedAt, ready_at: null })

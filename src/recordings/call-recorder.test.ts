@@ -25,15 +25,23 @@ function rms(wav: Buffer, channel: 0 | 1, fromMs: number, toMs: number): number 
   return count ? Math.sqrt(sum / count) : 0;
 }
 
+/** The line's clock, moved by the test. */
+function lineClock() {
+  const clock = { ms: 0, elapsedMs: () => clock.ms };
+  return clock;
+}
+
 describe('CallRecorder', () => {
   it('puts the callee left and the agent right at the times they were heard', async () => {
-    const recorder = new CallRecorder(await storage.begin('org_a/call_1.wav', 44));
+    const clock = lineClock();
+    const recorder = new CallRecorder(await storage.begin('org_a/call_1.wav', 44), clock);
     const calleeSpeech = sliceFrames(sineMulaw({ durationMs: 1000, frequencyHz: 300 }));
     const quiet = sliceFrames(silenceMulaw(1000));
-    for (const frame of calleeSpeech) recorder.calleeAudio(frame);
+    // A frame arrives as its 20 ms end.
+    for (const frame of calleeSpeech) (clock.ms += 20), recorder.calleeAudio(frame);
     // The agent answers: 1 s of audio sent ahead of time, then the callee's clock runs through it.
     for (const frame of sliceFrames(sineMulaw({ durationMs: 1000, frequencyHz: 500 }))) recorder.agentAudio(frame);
-    for (const frame of quiet) recorder.calleeAudio(frame);
+    for (const frame of quiet) (clock.ms += 20), recorder.calleeAudio(frame);
     const summary = await recorder.finish();
     expect(summary).toMatchObject({ key: 'org_a/call_1.wav', durationMs: 2000, sizeBytes: 44 + 16000 * 4 });
 
@@ -49,12 +57,13 @@ describe('CallRecorder', () => {
   });
 
   it('cuts the agent channel where a barge-in stopped the callee hearing it', async () => {
-    const recorder = new CallRecorder(await storage.begin('org_a/call_2.wav', 44));
+    const clock = lineClock();
+    const recorder = new CallRecorder(await storage.begin('org_a/call_2.wav', 44), clock);
     // 3 s of agent speech queued at once; the callee talks over it after 1 s and the buffer is cleared.
     for (const frame of sliceFrames(sineMulaw({ durationMs: 3000, frequencyHz: 500 }))) recorder.agentAudio(frame);
-    for (const frame of sliceFrames(silenceMulaw(1000))) recorder.calleeAudio(frame);
+    for (const frame of sliceFrames(silenceMulaw(1000))) (clock.ms += 20), recorder.calleeAudio(frame);
     recorder.cutAgent();
-    for (const frame of sliceFrames(sineMulaw({ durationMs: 2000, frequencyHz: 300 }))) recorder.calleeAudio(frame);
+    for (const frame of sliceFrames(sineMulaw({ durationMs: 2000, frequencyHz: 300 }))) (clock.ms += 20), recorder.calleeAudio(frame);
     await recorder.finish();
     const wav = await readFile(join(root, 'org_a', 'call_2.wav'));
     expect(rms(wav, 1, 0, 980)).toBeGreaterThan(3000);
@@ -62,12 +71,60 @@ describe('CallRecorder', () => {
     expect(rms(wav, 0, 1050, 2950)).toBeGreaterThan(3000);
   });
 
+  it('ends where the line ended: agent audio still in the carrier\'s buffer when the callee hung up is not on the record', async () => {
+    const clock = lineClock();
+    const recorder = new CallRecorder(await storage.begin('org_a/call_4.wav', 44), clock);
+    const agentSpeech = sliceFrames(sineMulaw({ durationMs: 2000, frequencyHz: 500 }));
+    let sent = 0;
+    // The agent's audio goes out 300 ms ahead of playing, as the playout sends it; the callee hangs up at 1.5 s.
+    for (let ms = 0; ms < 1500; ms += 20) {
+      while (sent < agentSpeech.length && sent * 20 < ms + 300) recorder.agentAudio(agentSpeech[sent++]!);
+      clock.ms += 20;
+      recorder.calleeAudio(sliceFrames(silenceMulaw(20))[0]!);
+    }
+    const summary = await recorder.finish();
+    expect(summary.durationMs).toBe(1500);
+    const wav = await readFile(join(root, 'org_a', 'call_4.wav'));
+    expect(declaredDataBytes(wav)).toBe(1500 * 8 * 4);
+    expect(rms(wav, 1, 0, 1500)).toBeGreaterThan(3000);
+  });
+
+  it('keeps time and writes as it goes on a line that stops sending the callee\'s frames (15 minutes of agent turns)', async () => {
+    const clock = lineClock();
+    const upload = await storage.begin('org_a/call_5.wav', 44);
+    let writtenBytes = 0;
+    const recorder = new CallRecorder({ ...upload, write: async (chunk: Buffer) => ((writtenBytes += chunk.length), upload.write(chunk)) }, clock);
+    const tone = sliceFrames(sineMulaw({ durationMs: 100, frequencyHz: 500 }));
+    let mostBuffered = 0;
+    // Every 5 s the agent says 2 s (sent 100 ms at a time, 200 ms ahead); the browser sends nothing.
+    for (let ms = 0; ms < 15 * 60_000; ms += 100) {
+      const inTurn = ms % 5000;
+      if (inTurn < 2000) for (const frame of tone) recorder.agentAudio(frame);
+      clock.ms += 100;
+      mostBuffered = Math.max(mostBuffered, recorder.bufferedSamples);
+    }
+    // Memory holds about a second, not the call; storage has all but the quiet since the last turn.
+    expect(mostBuffered).toBeLessThan(3 * 8000);
+    await recorder.drained();
+    expect(writtenBytes).toBeGreaterThan((15 * 60 - 5) * 8000 * 4);
+    const summary = await recorder.finish();
+    expect(summary.durationMs).toBe(15 * 60_000);
+    const wav = await readFile(join(root, 'org_a', 'call_5.wav'));
+    // The turns are where they were said, 7 minutes in as at the start: speech, then 3 s of quiet.
+    for (const at of [0, 7 * 60_000]) {
+      expect(rms(wav, 1, at + 100, at + 1900)).toBeGreaterThan(3000);
+      expect(rms(wav, 1, at + 2100, at + 4900)).toBe(0);
+    }
+    expect(rms(wav, 0, 0, 60_000)).toBe(0);
+  });
+
   it('writes while the call runs instead of holding the call in memory', async () => {
     const upload = await storage.begin('org_a/call_3.wav', 44);
     const written: number[] = [];
     const spy = { ...upload, write: async (chunk: Buffer) => (written.push(chunk.length), upload.write(chunk)) };
-    const recorder = new CallRecorder(spy);
-    for (const frame of sliceFrames(silenceMulaw(10_000))) recorder.calleeAudio(frame);
+    const clock = lineClock();
+    const recorder = new CallRecorder(spy, clock);
+    for (const frame of sliceFrames(silenceMulaw(10_000))) (clock.ms += 20), recorder.calleeAudio(frame);
     // Each full second goes to storage as soon as the callee's clock passes it.
     await recorder.drained();
     expect(written.reduce((a, b) => a + b, 0)).toBe(10 * 8000 * 4);

@@ -241,7 +241,7 @@ export class CallRuntime implements SchedulerHandlers {
       case 'line': {
         if (event.line.mode === 'text') return this.attach(live, event.line);
         // Recorded from the frames it carries, when the call wants it (any carrier with audio); heard by the detector.
-        const recorded = this.options.recordings?.wrap(live.call.id, event.line) ?? event.line;
+        const recorded = this.options.recordings?.wrap(live.call.id, event.line, live.carrier.clock ?? realLineClock) ?? event.line;
         this.attach(live, live.answer.tap(recorded));
         return;
       }
