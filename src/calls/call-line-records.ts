@@ -87,6 +87,11 @@ export class CallLineRecords {
     });
   }
 
+  /** The call asked for a recording and has none (`reason`: `no_audio`, its line carried none). */
+  async noRecording(callId: string, reason: 'no_audio'): Promise<CallRow | null> {
+    return this.update(callId, { recording: null }, 'call.recording_unavailable', { reason });
+  }
+
   private async update(
     callId: string,
     fields: Partial<Pick<CallRow, 'transfer' | 'recording'>>,

@@ -82,6 +82,11 @@ export class CallRecordings {
       void (async () => {
         await marked;
         const done = await recorder.finish();
+        // Hung up before any audio crossed the line: nothing to keep, nothing to announce.
+        if (!done) {
+          await this.options.records.noRecording(call.id, 'no_audio');
+          return;
+        }
         await this.options.records.recording(
           call.id,
           {

@@ -83,7 +83,7 @@ describe('CallRecorder', () => {
       recorder.calleeAudio(sliceFrames(silenceMulaw(20))[0]!);
     }
     const summary = await recorder.finish();
-    expect(summary.durationMs).toBe(1500);
+    expect(summary!.durationMs).toBe(1500);
     const wav = await readFile(join(root, 'org_a', 'call_4.wav'));
     expect(declaredDataBytes(wav)).toBe(1500 * 8 * 4);
     expect(rms(wav, 1, 0, 1500)).toBeGreaterThan(3000);
@@ -108,7 +108,7 @@ describe('CallRecorder', () => {
     await recorder.drained();
     expect(writtenBytes).toBeGreaterThan((15 * 60 - 5) * 8000 * 4);
     const summary = await recorder.finish();
-    expect(summary.durationMs).toBe(15 * 60_000);
+    expect(summary!.durationMs).toBe(15 * 60_000);
     const wav = await readFile(join(root, 'org_a', 'call_5.wav'));
     // The turns are where they were said, 7 minutes in as at the start: speech, then 3 s of quiet.
     for (const at of [0, 7 * 60_000]) {
@@ -116,6 +116,15 @@ describe('CallRecorder', () => {
       expect(rms(wav, 1, at + 2100, at + 4900)).toBe(0);
     }
     expect(rms(wav, 0, 0, 60_000)).toBe(0);
+  });
+
+  it('stores nothing for a line that carried no audio either way', async () => {
+    const clock = lineClock();
+    const recorder = new CallRecorder(await storage.begin('org_a/call_6.wav', 44), clock);
+    clock.ms += 40;
+    expect(await recorder.finish()).toBeNull();
+    expect(await storage.stat('org_a/call_6.wav')).toBeNull();
+    expect(await storage.unfinished()).not.toContain('org_a/call_6.wav');
   });
 
   it('writes while the call runs instead of holding the call in memory', async () => {

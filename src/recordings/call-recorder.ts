@@ -82,6 +82,8 @@ export class CallRecorder {
   /** Where the callee's last frame ended (samples) and the line time it came at. */
   private anchor = { samples: 0, atMs: 0 };
   private readonly startedRealMs = Date.now();
+  /** Any audio crossed the line, either way. */
+  private carried = false;
   private writing: Promise<void> = Promise.resolve();
   private failure: unknown;
   private finished = false;
@@ -110,6 +112,7 @@ export class CallRecorder {
   /** One frame heard from the callee (μ-law). */
   calleeAudio(payload: Uint8Array): void {
     if (this.finished) return;
+    this.carried = true;
     this.callee.put(this.callee.length, payload);
     this.anchor = { samples: this.flushed + this.callee.length, atMs: this.clock.elapsedMs(this.startedRealMs) };
     if (this.callee.length >= FLUSH_SAMPLES) this.flush(this.callee.length);
@@ -118,6 +121,7 @@ export class CallRecorder {
   /** One frame sent to the callee (μ-law): it plays after the agent audio still queued, or now. */
   agentAudio(payload: Uint8Array): void {
     if (this.finished) return;
+    this.carried = true;
     const now = this.catchUp(calleeLateMs);
     this.agent.put(Math.max(this.agent.length, now - this.flushed), payload);
   }
@@ -135,10 +139,16 @@ export class CallRecorder {
 
   /**
    * The line ended: writes the call up to now (agent audio still in the carrier's buffer was
-   * never played) and the header; the recording is then in storage under its key.
+   * never played) and the header; the recording is then in storage under its key. Null when the
+   * line carried no audio either way (hung up at once): there is nothing to hear, and the upload
+   * is dropped.
    */
-  async finish(): Promise<RecordingSummary> {
+  async finish(): Promise<RecordingSummary | null> {
     if (this.finished) throw new Error('recording already finished');
+    if (!this.carried) {
+      await this.discard();
+      return null;
+    }
     const end = this.catchUp(0);
     this.finished = true;
     this.agent.truncate(end - this.flushed);

@@ -3,7 +3,8 @@
  * greeting, a two-channel WAV whose left channel (callee) and right channel (agent) hold energy
  * when each spoke, the agent channel cut at a barge-in, Range requests, DELETE, the webhook
  * event, a recording a crash left half-written repaired at start-up, the disclosure heard in full
- * over a callee who talks, and the event a call gets on the text lane, which cannot be recorded.
+ * over a callee who talks, none kept of a line that carried no audio, and the event a call gets
+ * on the text lane, which cannot be recorded.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -120,6 +121,25 @@ describe('recordings', () => {
     const [first] = ended.transcript as { role: string; text: string }[];
     expect(first!.role).toBe('agent');
     expect(first!.text.startsWith(disclosure)).toBe(true);
+  });
+
+  it('keeps no recording of a machine hung up on at answer, and says the disclosure before a message left on one', async () => {
+    const settings = { greeting: 'Hello {{name}}.', recording: { enabled: true, disclosure: 'This call is recorded.' } };
+    const hangUp = await tenant.agent({ ...settings, voicemail: { detection: 'carrier', action: 'hang_up' } });
+    const created = await tenant.request('POST', '/v1/calls', { agent_id: hangUp.id, to: '+14155550103', variables: { name: 'Zed' } });
+    const ended = await tenant.waitForEnd(created.body.id, 30_000);
+    expect(ended.status).toBe('voicemail');
+    await expect.poll(async () => (await tenant.request('GET', `/v1/calls/${ended.id}/events`)).body.data.map((e: { type: string }) => e.type)).toContain('call.recording_unavailable');
+    const events = (await tenant.request('GET', `/v1/calls/${ended.id}/events`)).body.data as { type: string; data: unknown }[];
+    expect(events.find((e) => e.type === 'call.recording_unavailable')!.data).toEqual({ reason: 'no_audio' });
+    expect(events.some((e) => e.type === 'call.recording_ready')).toBe(false);
+    expect((await tenant.request('GET', `/v1/calls/${ended.id}`)).body).toMatchObject({ recording: null, recording_url: null });
+
+    const message = await tenant.agent({ ...settings, voicemail: { detection: 'carrier', action: 'leave_message', message: 'Please call us back, {{name}}.' } });
+    const left = await tenant.request('POST', '/v1/calls', { agent_id: message.id, to: '+14155550103', variables: { name: 'Zed' } });
+    const done = await tenant.waitForEnd(left.body.id, 30_000);
+    expect((done.transcript as { text: string }[]).map((turn) => turn.text)).toEqual(['This call is recorded. Please call us back, Zed.']);
+    expect((await recorded(done.id)).recording).toMatchObject({ status: 'ready' });
   });
 
   it('serves byte ranges, and deletes', async () => {
