@@ -100,7 +100,7 @@ export class CallRecordings {
   }
 
   /** The recording's URL on the server's public base URL, or null when the server does not know it (the API path is used). */
-  private absoluteUrl(callId: string): string | null {
+  absoluteUrl(callId: string): string | null {
     const base = this.options.publicUrl?.replace(/\/+$/, '');
     return base ? `${base}${recordingPath(callId)}` : null;
   }

@@ -104,6 +104,19 @@ describe('the documented example', () => {
   });
 });
 
+describe('a recorded call', () => {
+  it('answers with mediaUrl, the absolute URL its recording will be served at', async () => {
+    const recorded = await tenant.agent({ name: 'Hamsa recorded', greeting: 'Hello.', recording: { enabled: true } });
+    const answer = await hamsa({ toNumber: '+14155550106', voiceAgentId: recorded.id });
+    expect(answer.status).toBe(200);
+    expect(answer.body.data.mediaUrl).toBe(`${t.url}/v1/calls/${answer.body.data.id}/recording`);
+    const plain = await hamsa({ toNumber: '+14155550106', voiceAgentId: agent.id });
+    expect(plain.body.data.mediaUrl).toBeNull();
+    await tenant.waitForEnd(answer.body.data.id);
+    await tenant.waitForEnd(plain.body.data.id);
+  });
+});
+
 describe('an inline agentDetails', () => {
   it('becomes a real Parley agent that holds the call, found again for the same definition', async () => {
     const body = { toNumber: '+14155550100', fromNumber: agent.number, params: { name: 'Ana' }, agentDetails: inlineDetails() };

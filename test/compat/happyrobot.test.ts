@@ -93,6 +93,17 @@ describe('a call dialled through HappyRobot', () => {
     expect(ended.metadata).toEqual({ clientId: '123', orderId: '456', compat: { vendor: 'happyrobot' } });
   });
 
+  it('answers a recorded call with its recording_sid, the id its recording is served under', async () => {
+    const recorded = await tenant.agent({ name: 'Recorded Kate', greeting: 'Hi.', recording: { enabled: true } });
+    const answer = await dial({ use_case_id: recorded.id, phone_number: '+14155550106' });
+    expect(answer.status).toBe(200);
+    expect(answer.body.metadata.recording_sid).toBe(answer.body.id);
+    const plain = await dial({ use_case_id: agent.id, phone_number: '+14155550106' });
+    expect(plain.body.metadata.recording_sid).toBeNull();
+    await tenant.waitForEnd(answer.body.id);
+    await tenant.waitForEnd(plain.body.id);
+  });
+
   it('takes the agent from any one of its id fields, by id, name or external id', async () => {
     await tenant.request('PATCH', `/v1/agents/${agent.id}`, { metadata: { external_ids: ['hr-use-case-77'] } });
     for (const body of [{ agent_id: agent.id }, { assistant_id: 'Kate' }, { use_case_id: 'hr-use-case-77' }]) {

@@ -6,11 +6,12 @@
  * echoed). Answers 200 `{success, message, data}`; errors `{success:false, message, data:null, error}`.
  */
 import { z } from 'zod';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { authenticate, principalOf } from '../auth.js';
 import type { ApiServices } from '../services.js';
 import type { AgentRow } from '../../agents/agent-service.js';
-import { recordingUrlOf } from '../../calls/call-view.js';
+import { recordingPath, recordingUrlOf } from '../../calls/call-view.js';
+import { recordingSettingsOf } from '../../calls/call-recordings.js';
 import type { CallRow } from '../../calls/call-view.js';
 import { hasScope } from '../../keys/api-keys.js';
 import { AppError } from '../../shared/errors.js';
@@ -35,8 +36,21 @@ const mappedFields = ['toNumber', 'fromNumber', 'voiceAgentId', 'params', 'agent
 /** Hamsa's `success` flag and `data` on the native error. */
 export const hamsaError: ErrorShaper = (status, error) => ({ status, body: { success: false, message: error.message, data: null, error } });
 
+/**
+ * Hamsa's `mediaUrl` is only in the answer to the call request, before anything is recorded: for
+ * a call that is to be recorded it is where the recording will be (`GET` it with the same key
+ * once `call.recording_ready` says so; until then, or if the line could not be recorded, it
+ * answers 404). Absolute, as a URL field should be: on PARLEY_PUBLIC_URL when set, else on the
+ * host this request came to.
+ */
+function mediaUrlOf(services: ApiServices, call: CallRow, agent: AgentRow, request: FastifyRequest): string | null {
+  const recorded = recordingSettingsOf(call, agent.settings).enabled;
+  const url = recordingUrlOf(call) ?? (recorded ? (services.recordings.absoluteUrl(call.id) ?? recordingPath(call.id)) : null);
+  return url?.startsWith('/') ? `${request.protocol}://${request.host}${url}` : url;
+}
+
 /** The call job as Hamsa's `data` shows it; costs and media Parley does not track are 0 or null. */
-function callJob(services: ApiServices, call: CallRow, agent: AgentRow, keyId: string, auth: { authKey: string | undefined; hasSecret: boolean }) {
+function callJob(services: ApiServices, call: CallRow, agent: AgentRow, keyId: string, auth: { authKey: string | undefined; hasSecret: boolean }, mediaUrl: string | null) {
   const view = services.agents.view(agent);
   const llm = view.llm as { model?: string } | undefined;
   return {
@@ -50,8 +64,8 @@ function callJob(services: ApiServices, call: CallRow, agent: AgentRow, keyId: s
     usageTime: null,
     fromLng: agent.language,
     toLng: agent.language,
-    // The call's two-channel recording, when it has one (GET it with the same key).
-    mediaUrl: recordingUrlOf(call),
+    // The call's two-channel recording.
+    mediaUrl,
     jobResponse: call.outcome ?? {},
     fromScript: null,
     toScript: null,
@@ -122,7 +136,7 @@ export async function hamsaRoutes(app: FastifyInstance, services: ApiServices): 
       return {
         success: true,
         message: 'success',
-        data: callJob(services, placed.call, agent, principal.keyId, { authKey, hasSecret: Boolean(authSecret) }),
+        data: callJob(services, placed.call, agent, principal.keyId, { authKey, hasSecret: Boolean(authSecret) }, mediaUrlOf(services, placed.call, agent, request)),
       };
     });
   });

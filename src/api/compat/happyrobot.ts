@@ -11,6 +11,7 @@ import { authenticate, principalOf } from '../auth.js';
 import type { ApiServices } from '../services.js';
 import type { AgentRow } from '../../agents/agent-service.js';
 import { recordingUrlOf } from '../../calls/call-view.js';
+import { recordingSettingsOf } from '../../calls/call-recordings.js';
 import type { CallRow } from '../../calls/call-view.js';
 import { parseOutcomeSettings } from '../../brain/outcome/index.js';
 import { agentLlmSettings } from '../../llm/registry.js';
@@ -139,6 +140,16 @@ function useCaseView(services: ApiServices, agent: AgentRow, call: CallRow) {
   };
 }
 
+/**
+ * HappyRobot's `recording_sid` is only in the answer to the dial, before anything is recorded
+ * (as a carrier's recording sid is known when recording starts): for a call that is to be
+ * recorded it is the call's id, under which `GET /v1/calls/{id}/recording` serves the file
+ * once the call's audio is over (`call.recording_ready`).
+ */
+function recordingSid(call: CallRow, agent: AgentRow): string | null {
+  return recordingUrlOf(call) !== null || recordingSettingsOf(call, agent.settings).enabled ? call.id : null;
+}
+
 export async function happyRobotRoutes(app: FastifyInstance, services: ApiServices): Promise<void> {
   await registerDialect(app, happyRobotPrefix, happyRobotError, (scope) => {
     scope.post('/api/v1/dial/outbound', { schema: { hide: true }, onRequest: authenticate(services.keys, 'calls:write', bearerOrBare) }, async (request) => {
@@ -175,7 +186,7 @@ export async function happyRobotRoutes(app: FastifyInstance, services: ApiServic
         id: call.id,
         organization_id: orgId,
         status: call.status,
-        metadata: { call_sid: call.providerCallId, from: call.fromNumber, to: call.toNumber, recording_sid: recordingUrlOf(call) ? call.id : null, tags: [], custom },
+        metadata: { call_sid: call.providerCallId, from: call.fromNumber, to: call.toNumber, recording_sid: recordingSid(call, agent), tags: [], custom },
         use_case: useCaseView(services, agent, call),
         params: call.variables,
         scheduled_for: call.scheduledFor?.toISOString() ?? null,
