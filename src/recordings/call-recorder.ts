@@ -22,10 +22,12 @@ const FLUSH_SAMPLES = RECORDING_SAMPLE_RATE_HZ; // write once a second of final 
 const SAMPLES_PER_MS = RECORDING_SAMPLE_RATE_HZ / 1000;
 /**
  * How far the callee's frames may lag the line clock before their channel is filled with
- * silence: more than a carrier's jitter (Twilio's frames come every 20 ms, bunched by at most a
- * few of them), so a late frame still lands where it belongs.
+ * silence. Frames held up and then delivered in a burst (a network stall; the simulated network,
+ * which catches up after its process stalls, 200 ms at speed 10 on a loaded machine) must still
+ * land where they belong, or the silence put in their place would shift the rest of the call.
+ * Costs 2 s more in memory on a line that stopped sending, never the call.
  */
-const calleeLateMs = 250;
+const calleeLateMs = 2000;
 /** A second of silence on both channels, written as often as a quiet stretch needs. */
 const SILENT_BLOCK = Buffer.alloc(FLUSH_SAMPLES * RECORDING_BLOCK_BYTES);
 
