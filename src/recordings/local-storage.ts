@@ -58,9 +58,21 @@ export function createLocalRecordingStorage(root: string): RecordingStorage {
       const partial = final + PARTIAL;
       await mkdir(dirname(final), { recursive: true });
       const handle = await open(partial, 'w');
-      await handle.write(Buffer.alloc(headerBytes), 0, headerBytes, 0);
+      try {
+        await handle.write(Buffer.alloc(headerBytes), 0, headerBytes, 0);
+      } catch (error) {
+        // No upload is handed out, so nothing else would ever close it.
+        await handle.close().catch(() => undefined);
+        throw error;
+      }
       let position = headerBytes;
+      // Set once the handle is closed (or being closed): until then abort() still closes it.
       let closed = false;
+      const closeOnce = async () => {
+        if (closed) return;
+        closed = true;
+        await handle.close();
+      };
       const upload: RecordingUpload = {
         async write(chunk) {
           if (closed) throw new Error('recording upload is closed');
@@ -70,17 +82,16 @@ export function createLocalRecordingStorage(root: string): RecordingStorage {
         },
         async complete(header) {
           if (closed) throw new Error('recording upload is closed');
-          closed = true;
+          // A failed write or sync leaves the handle open for abort(), or a later complete(), to close.
           await handle.write(header, 0, header.length, 0);
           await handle.sync();
-          await handle.close();
+          await closeOnce();
           await rename(partial, final);
           return { key, sizeBytes: position };
         },
         async abort() {
           if (closed) return;
-          closed = true;
-          await handle.close();
+          await closeOnce();
           await rm(partial, { force: true });
         },
       };
