@@ -126,6 +126,8 @@ export async function startParley(config: Config, options: StartOptions = {}): P
   calls.addEventHook(campaignProgressHook(orgEvents, clock));
   const recordings = new CallRecordings({
     db, log, records: new CallLineRecords(db, calls), retentionDays: config.recordingRetentionDays, publicUrl: config.publicUrl,
+    // PGlite is one process's alone: no other process can be writing a recording for its calls.
+    exclusive: database.kind !== 'postgres',
     storage: config.recordingsS3
       ? // A folder of its own: recordings kept in the folder before the bucket was set are not taken for failed uploads.
         createS3RecordingStorage({ ...config.recordingsS3, spoolDir: join(await recordingsFolder(config), '.s3-spool') })
@@ -228,7 +230,8 @@ export async function startParley(config: Config, options: StartOptions = {}): P
         await analysisJobs.stop();
         await app.close();
         await runtime.stop();
-        recordings.stop();
+        // The calls' lines are down: their recordings are finished (bounded) before the store closes.
+        await recordings.stop();
         for (const module of [...modules].reverse()) await module.stop?.();
         await boss.stop({ graceful: true, wait: true, timeout: 5_000 });
         await revocations?.close();

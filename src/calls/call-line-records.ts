@@ -35,16 +35,28 @@ export type AmdRecord = {
   readonly revised?: boolean;
 };
 
-/** A recording as the call keeps it. */
+/**
+ * A recording's states: `recording` while written (or while its bytes wait for a later upload);
+ * then `ready`, `repaired` (finished after a crash from what reached the disk) or `failed`
+ * (nothing usable was stored); `deleted` last.
+ */
+export const recordingStatuses = ['recording', 'ready', 'repaired', 'failed', 'deleted'] as const;
+export type RecordingStatus = (typeof recordingStatuses)[number];
+
+/** A recording as the call keeps it. `key`, `folder` and `writer_folder` are the storage's, never shown. */
 export type RecordingRecord = {
   readonly key: string;
-  readonly status: 'recording' | 'ready' | 'repaired' | 'deleted';
+  readonly status: RecordingStatus;
   readonly size_bytes: number | null;
   readonly duration_ms: number | null;
   readonly started_at: string;
   readonly ready_at: string | null;
   /** Absolute URL of the finished recording, when the server knows its public base URL. */
   readonly url?: string | null;
+  /** Id of the folder the finished file is in; absent when every process reaches it (a bucket). */
+  readonly folder?: string;
+  /** Id of the folder it was written to: only processes sharing it can finish what a crash left. */
+  readonly writer_folder?: string;
 };
 
 export class CallLineRecords {
@@ -76,11 +88,11 @@ export class CallLineRecords {
   }
 
   /**
-   * Stores the recording's state; `call.recording_ready` raises the webhook. The event says what
+   * Stores the recording's state; `call.recording_ready` / `call.recording_failed` raise the webhook. The event says what
    * a reader of the call's events needs (where to fetch it, how long it is), not where the
    * storage keeps it.
    */
-  async recording(callId: string, recording: RecordingRecord, event?: 'call.recording_ready' | 'call.recording_deleted'): Promise<CallRow | null> {
+  async recording(callId: string, recording: RecordingRecord, event?: 'call.recording_ready' | 'call.recording_failed'): Promise<CallRow | null> {
     const { status, size_bytes, duration_ms, started_at, ready_at } = recording;
     return this.update(callId, { recording }, event, {
       status, size_bytes, duration_ms, started_at, ready_at, recording_url: recordingUrlOf({ id: callId, recording }),

@@ -59,4 +59,13 @@ describe('local recording storage', () => {
     expect(readdirSync(join(root, 'org_a'))).toEqual([]);
     expect(existsSync(join(root, 'org_a', 'call_a.wav'))).toBe(false);
   });
+
+  it('names its folder once: every storage on the same folder (processes sharing it) reads the same id', async () => {
+    const root = join(mkdtempSync(join(tmpdir(), 'parley-local-')), 'not-yet-made');
+    const [first, second] = await Promise.all([createLocalRecordingStorage(root).places(), createLocalRecordingStorage(root).places()]);
+    expect(first.finished).toMatch(/^folder_[0-9a-f]{16}$/);
+    expect(first).toEqual({ finished: first.finished, unfinished: first.finished });
+    expect(second).toEqual(first);
+    expect((await createLocalRecordingStorage(mkdtempSync(join(tmpdir(), 'parley-local-'))).places()).finished).not.toBe(first.finished);
+  });
 });

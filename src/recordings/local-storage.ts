@@ -4,12 +4,15 @@
  * not grow with the call), and renamed to `<key>` when complete; a `.partial` left at start-up is
  * what a crash interrupted.
  */
-import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import type { Readable } from 'node:stream';
-import type { ByteRange, RecordingStorage, RecordingUpload, StoredRecording } from './storage.js';
+import type { ByteRange, RecordingPlaces, RecordingStorage, RecordingUpload, StoredRecording } from './storage.js';
 
 const PARTIAL = '.partial';
+/** Names the folder: every process that shares it (a network mount) reads the same id. */
+const FOLDER_ID_FILE = '.parley-folder-id';
 const KEY_PATTERN = /^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*\.wav$/;
 
 /** Keys of the files under `root`: finished recordings, or the `.partial` uploads a crash interrupted. */
@@ -35,6 +38,25 @@ export async function localRecordingKeys(root: string, kind: 'finished' | 'parti
   return keys.filter((key) => KEY_PATTERN.test(key));
 }
 
+/** The folder's id, made by whichever process comes first (`wx`: a second one reads the first one's). */
+async function folderId(root: string): Promise<string> {
+  const file = join(root, FOLDER_ID_FILE);
+  const existing = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return null;
+    throw error;
+  });
+  if (existing?.trim()) return existing.trim();
+  await mkdir(root, { recursive: true });
+  const made = `folder_${randomBytes(8).toString('hex')}`;
+  try {
+    await writeFile(file, made, { flag: 'wx' });
+    return made;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    return (await readFile(file, 'utf8')).trim();
+  }
+}
+
 /** Creates the local-folder storage rooted at `root`. */
 export function createLocalRecordingStorage(root: string): RecordingStorage {
   const pathOf = (key: string): string => {
@@ -52,7 +74,15 @@ export function createLocalRecordingStorage(root: string): RecordingStorage {
     }
   };
 
+  let places: Promise<RecordingPlaces> | undefined;
+
   return {
+    places() {
+      // One folder holds both: a `.partial` becomes the finished file by a rename.
+      places ??= folderId(root).then((id) => ({ finished: id, unfinished: id }));
+      return places;
+    },
+
     async begin(key, headerBytes) {
       const final = pathOf(key);
       const partial = final + PARTIAL;

@@ -5,7 +5,7 @@ import type { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startS3Fake, type S3Fake } from '../../test/fakes/s3/index.js';
 import { createS3RecordingStorage } from './s3-storage.js';
-import type { RecordingStorage } from './storage.js';
+import { RecordingKeptError, type RecordingStorage } from './storage.js';
 
 let s3: S3Fake;
 beforeAll(async () => {
@@ -28,7 +28,7 @@ const bytesOf = async (stream: Readable | null) => {
   for await (const chunk of stream) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
 };
-const spooled = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir, { recursive: true }).map(String).filter((name) => name.includes('.')) : []);
+const spooled = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir, { recursive: true }).map(String).filter((name) => /\.wav(\.partial)?$/.test(name)) : []);
 
 describe('recordings in an S3-compatible store', () => {
   it('spools while writing, uploads on completion with the header in front, then serves, ranges and deletes from the bucket', async () => {
@@ -73,7 +73,10 @@ describe('recordings in an S3-compatible store', () => {
     try {
       const upload = await store.begin('org_b/call_b.wav', 4);
       await upload.write(Buffer.from('kept'));
-      await expect(upload.complete(Buffer.from('HEAD'))).rejects.toThrow(/reduce your request rate/);
+      // Said as kept, not failed: the caller leaves it to the recovery rather than give it up.
+      const error = await upload.complete(Buffer.from('HEAD')).then(() => null, (e: unknown) => e);
+      expect(error).toBeInstanceOf(RecordingKeptError);
+      expect(((error as Error).cause as Error).message).toMatch(/reduce your request rate/);
     } finally {
       s3.down = false;
     }
@@ -97,15 +100,24 @@ describe('recordings in an S3-compatible store', () => {
     expect(spooled(dir)).toEqual([]);
   });
 
+  it('says every process reaches its recordings, and only those sharing the spool folder what is left there', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parley-s3-'));
+    const places = await storage(dir).places();
+    expect(places.finished).toBeNull();
+    expect(places.unfinished).toMatch(/^folder_[0-9a-f]{16}$/);
+    expect((await storage(dir).places()).unfinished).toBe(places.unfinished);
+  });
+
   it('is refused by the store with a wrong secret, which the error names without the secret', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'parley-s3-'));
     const store = storage(dir, 'not-the-secret');
     const upload = await store.begin('org_d/call_d.wav', 0);
     await upload.write(Buffer.from('x'));
     const error = (await upload.complete(Buffer.alloc(0)).then(() => null, (e: unknown) => e)) as Error;
-    expect(error).toBeInstanceOf(Error);
-    expect(error.name).toBe('SignatureDoesNotMatch');
-    expect(error.message).not.toContain('not-the-secret');
+    expect(error).toBeInstanceOf(RecordingKeptError);
+    const cause = error.cause as Error;
+    expect(cause.name).toBe('SignatureDoesNotMatch');
+    expect(cause.message).not.toContain('not-the-secret');
     expect(s3.objects.has('recordings/org_d/call_d.wav')).toBe(false);
   });
 });

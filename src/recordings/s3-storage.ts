@@ -13,7 +13,7 @@ import { Readable } from 'node:stream';
 import { setTimeout } from 'node:timers/promises';
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { createLocalRecordingStorage, localRecordingKeys } from './local-storage.js';
-import type { RecordingStorage, StoredRecording } from './storage.js';
+import { RecordingKeptError, type RecordingStorage, type StoredRecording } from './storage.js';
 
 export interface S3RecordingOptions {
   readonly bucket: string;
@@ -79,11 +79,20 @@ export function createS3RecordingStorage(options: S3RecordingOptions): Recording
   };
 
   return {
+    // Every process reaches the bucket; only those sharing the spool folder can upload what is left in it.
+    places: async () => ({ finished: null, unfinished: (await spool.places()).unfinished }),
+
     async begin(key, headerBytes) {
       const spooled = await spool.begin(key, headerBytes);
       return {
         write: (chunk) => spooled.write(chunk),
-        complete: async (header) => upload(await spooled.complete(header)),
+        complete: async (header) => {
+          const finished = await spooled.complete(header);
+          // The finished file stays in the spool, where `unfinished` finds it: it is uploaded later, not lost.
+          return upload(finished).catch((error: unknown) => {
+            throw new RecordingKeptError({ cause: error });
+          });
+        },
         abort: () => spooled.abort(),
       };
     },

@@ -31,7 +31,28 @@ export interface ByteRange {
   readonly end: number;
 }
 
+/**
+ * Where a storage keeps recordings, kept with each one: a process that shares no folder with the
+ * one that wrote a recording cannot reach it, and must say so rather than take it for missing.
+ */
+export interface RecordingPlaces {
+  /** The folder finished recordings are in (its id), or null when every process reaches them (a bucket). */
+  readonly finished: string | null;
+  /** The folder unfinished uploads are written to (its id): only processes sharing it can finish what a crash left there. */
+  readonly unfinished: string;
+}
+
+/** `complete` could not publish the recording, but kept it where `unfinished`/`recover` find it (a bucket refusing the upload). */
+export class RecordingKeptError extends Error {
+  constructor(options: { cause: unknown }) {
+    super('the recording could not be published now; it is kept for a later try', options);
+    this.name = 'RecordingKeptError';
+  }
+}
+
 export interface RecordingStorage {
+  /** Where this storage keeps recordings (the same for every process sharing its folder or bucket). */
+  places(): Promise<RecordingPlaces>;
   /** Starts a recording under `key`, reserving `headerBytes` at its start. */
   begin(key: string, headerBytes: number): Promise<RecordingUpload>;
   /** The finished recording under `key`, or null. */

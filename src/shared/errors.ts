@@ -56,6 +56,10 @@ export const errorCodes = {
   CHAT_MESSAGES_WAITING: { httpStatus: 429, message: 'Too many messages are waiting for the agent; send the next once it has answered' },
   RECORDING_NOT_FOUND: { httpStatus: 404, message: 'The call has no recording' },
   RECORDING_IN_PROGRESS: { httpStatus: 409, message: 'The call is still being recorded' },
+  RECORDING_UNREACHABLE: {
+    httpStatus: 503,
+    message: 'The recording is in another process\'s recordings folder, which this process does not reach: share PARLEY_RECORDINGS_DIR between processes, or keep recordings in a bucket',
+  },
   RANGE_NOT_SATISFIABLE: { httpStatus: 416, message: 'The requested byte range is outside the recording' },
   INTERNAL: { httpStatus: 500, message: 'Internal error' },
 } as const satisfies Record<string, { httpStatus: number; message: string }>;

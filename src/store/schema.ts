@@ -141,7 +141,7 @@ export const calls = pgTable(
     transfer: jsonb('transfer').$type<Record<string, unknown>>(),
     /** Answering-machine detection: verdict, source, reason, time to verdict. */
     amd: jsonb('amd').$type<Record<string, unknown>>(),
-    /** The recording: storage key, status (recording, ready, repaired, deleted), size, duration. */
+    /** The recording: storage key and folders, status (recording, ready, repaired, failed, deleted), size, duration. */
     recording: jsonb('recording').$type<Record<string, unknown>>(),
   },
   (t) => [
@@ -155,6 +155,8 @@ export const calls = pgTable(
     index('calls_org_status_idx').on(t.orgId, t.status),
     index('calls_lease_idx').on(t.leaseOwner).where(sql`${t.leaseOwner} is not null`),
     index('calls_recording_idx').on(t.endedAt).where(sql`${t.recording} is not null`),
+    // Recordings still being written: the recovery looks for ones left so past their call's end.
+    index('calls_recording_open_idx').on(t.endedAt).where(sql`${t.recording}->>'status' = 'recording'`),
   ],
 );
 

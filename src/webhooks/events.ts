@@ -28,6 +28,7 @@ export const webhookEventTypes = [
   'campaign.completed',
   'call.transferred',
   'call.recording_ready',
+  'call.recording_failed',
 ] as const;
 export type WebhookEventType = (typeof webhookEventTypes)[number];
 
@@ -76,7 +77,7 @@ const callStatusSet: ReadonlySet<string> = new Set(callStatuses);
  * `call.analyzed`), or null for one that raises none (`call.dialing`, tool calls, errors).
  */
 export function eventForCallEvent(callEventType: string): WebhookEventType | null {
-  if (callEventType === 'call.analyzed' || callEventType === 'call.amd' || callEventType === 'call.transferred' || callEventType === 'call.recording_ready') {
+  if (callEventType === 'call.analyzed' || callEventType === 'call.amd' || callEventType === 'call.transferred' || callEventType === 'call.recording_ready' || callEventType === 'call.recording_failed') {
     return callEventType;
   }
   if (callEventType.startsWith('campaign.')) return null;

@@ -50,7 +50,7 @@ async function recordedCall(): Promise<Record<string, any>> {
   return call;
 }
 
-const spooled = () => (existsSync(spool) ? readdirSync(spool, { recursive: true }).map(String).filter((name) => name.includes('.')) : []);
+const spooled = () => (existsSync(spool) ? readdirSync(spool, { recursive: true }).map(String).filter((name) => /\.wav(\.partial)?$/.test(name)) : []);
 
 async function download(path: string, headers: Record<string, string> = {}) {
   const response = await fetch(`${t.url}${path}`, { headers: { authorization: `Bearer ${tenant.key}`, ...headers } });
