@@ -72,6 +72,13 @@ export function recordingUrlOf(row: Pick<CallRow, 'id' | 'recording'>): string |
   return typeof url === 'string' && url ? url : recordingPath(row.id);
 }
 
+/** The recording as clients see it: its state, not where the storage keeps it (key, folders). */
+export function recordingView(recording: Record<string, unknown> | null): Record<string, unknown> | null {
+  if (!recording) return null;
+  const { key: _key, folder: _folder, writer_folder: _writer, ...shown } = recording;
+  return shown;
+}
+
 const iso = (date: Date | null): string | null => date?.toISOString() ?? null;
 
 export function callView(row: CallRow): CallView {
@@ -108,6 +115,6 @@ export function callView(row: CallRow): CallView {
     transfer: row.transfer ?? null,
     amd: row.amd ?? null,
     recording_url: recordingUrlOf(row),
-    recording: row.recording ?? null,
+    recording: recordingView(row.recording),
   };
 }
