@@ -67,6 +67,8 @@ describe('recordings', () => {
     const call = await recorded(ended.id);
     expect(call.recording_url).toBe(`/v1/calls/${ended.id}/recording`);
     expect(call.recording).toMatchObject({ status: 'ready', size_bytes: expect.any(Number), duration_ms: expect.any(Number) });
+    // Where the storage keeps it is Parley's business: not in the call, nor in its webhooks.
+    for (const internal of ['key', 'folder', 'writer_folder']) expect(call.recording).not.toHaveProperty(internal);
     const { response, body: wav } = await download(call.recording_url);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('audio/wav');
@@ -157,6 +159,21 @@ describe('recordings', () => {
     expect(tail.body.length).toBe(10);
     const outside = await download(call.recording_url, { range: `bytes=${call.recording.size_bytes + 10}-` });
     expect(outside.response.status).toBe(416);
+    expect(outside.response.headers.get('content-range')).toBe(`bytes */${call.recording.size_bytes}`);
+
+    // If-Range: the range only for the representation the client has; the whole file otherwise.
+    const etag = head.response.headers.get('etag');
+    const lastModified = head.response.headers.get('last-modified');
+    expect(etag).toMatch(/^"[0-9a-z]+-[0-9a-z]+"$/);
+    expect(lastModified).toBe(new Date(call.recording.ready_at).toUTCString());
+    const stale = await download(call.recording_url, { range: 'bytes=0-43', 'if-range': '"bogus"' });
+    expect(stale.response.status).toBe(200);
+    expect(stale.body.length).toBe(call.recording.size_bytes);
+    const current = await download(call.recording_url, { range: 'bytes=0-43', 'if-range': etag! });
+    expect(current.response.status).toBe(206);
+    expect(current.body.length).toBe(44);
+    const byDate = await download(call.recording_url, { range: 'bytes=0-43', 'if-range': lastModified! });
+    expect(byDate.response.status).toBe(206);
 
     const removed = await fetch(`${t.url}${call.recording_url}`, { method: 'DELETE', headers: { authorization: `Bearer ${tenant.key}` } });
     expect(removed.status).toBe(204);

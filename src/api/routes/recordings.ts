@@ -27,6 +27,32 @@ export function parseRange(header: string | undefined, sizeHint = Number.MAX_SAF
   return { start: Number(from), end: to === '' ? sizeHint - 1 : Number(to) };
 }
 
+/**
+ * A finished recording's validators: a strong ETag from its size and when it was finished (a
+ * recording never changes once ready; a repaired one is a new file), and that time.
+ */
+export function recordingValidators(recording: Record<string, unknown> | null): { etag: string; lastModified: string } | undefined {
+  const size = recording?.['size_bytes'];
+  const readyAt = recording?.['ready_at'];
+  if (typeof size !== 'number' || typeof readyAt !== 'string') return undefined;
+  const at = new Date(readyAt);
+  if (Number.isNaN(at.getTime())) return undefined;
+  return { etag: `"${size.toString(36)}-${at.getTime().toString(36)}"`, lastModified: at.toUTCString() };
+}
+
+/**
+ * RFC 9110 §13.1.5: a Range is honoured only when `If-Range` (if sent) names the current
+ * representation, by its strong ETag or its exact Last-Modified date; otherwise the whole file.
+ */
+export function ifRangeHolds(ifRange: string | undefined, validators: { etag: string; lastModified: string } | undefined): boolean {
+  if (ifRange === undefined) return true;
+  if (!validators) return false;
+  const value = ifRange.trim();
+  if (value.startsWith('"') || value.startsWith('W/')) return value === validators.etag;
+  const date = Date.parse(value);
+  return !Number.isNaN(date) && date === Date.parse(validators.lastModified);
+}
+
 export function recordingRoutes(app: FastifyInstance, services: ApiServices): void {
   const api = app.withTypeProvider<ZodTypeProvider>();
   const { calls, keys, recordings } = services;
@@ -40,10 +66,17 @@ export function recordingRoutes(app: FastifyInstance, services: ApiServices): vo
     async (request, reply) => {
       const call = await calls.get(principalOf(request).orgId, request.params.id);
       const size = Number((call.recording as { size_bytes?: number } | null)?.size_bytes ?? Number.MAX_SAFE_INTEGER);
-      const range = parseRange(request.headers.range, size);
-      if (range === 'invalid') throw new AppError('RANGE_NOT_SATISFIABLE', undefined, { details: { range: request.headers.range } });
-      const opened = await recordings.open(call, range);
+      const validators = recordingValidators(call.recording);
+      const ifRange = request.headers['if-range'];
+      // Sent twice it names no one representation: the whole file, as for a mismatch.
+      const range = ifRangeHolds(Array.isArray(ifRange) ? '' : ifRange, validators) ? parseRange(request.headers.range, size) : undefined;
+      const opened = await recordings.open(call, range).catch((error: unknown) => {
+        // A 416 says how long the recording is, so the client can ask again (RFC 9110 §15.5.17).
+        if (error instanceof AppError && error.code === 'RANGE_NOT_SATISFIABLE') void reply.header('content-range', `bytes */${size}`);
+        throw error;
+      });
       void reply.header('accept-ranges', 'bytes').type('audio/wav');
+      if (validators) void reply.header('etag', validators.etag).header('last-modified', validators.lastModified);
       if (opened.range) {
         void reply
           .code(206)
