@@ -50,8 +50,12 @@ export interface CallRecordingsOptions {
 /** Recordings a retention run looks at, in pages; the next hourly run goes on from the oldest left. */
 const sweepPageRows = 200;
 const sweepMaxRows = 5_000;
-/** How long shutdown waits for open recordings to be finished (a bucket's upload included). */
-const stopWaitMs = 30_000;
+/**
+ * How long shutdown waits for open recordings to be finished: a local file takes milliseconds, a
+ * bucket's upload of a long call seconds. Past it the bytes stay on disk for the recovery; and
+ * main.ts exits at 20 s whatever is left, so the queue and the store need the rest.
+ */
+const stopWaitMs = 10_000;
 
 type RecordingBase = Pick<RecordingRecord, 'key' | 'started_at' | 'folder' | 'writer_folder'>;
 
