@@ -2,7 +2,8 @@
  * Recordings as files under a folder (default: `recordings/` in the data folder). An upload is
  * written to `<key>.partial` through one file handle, appending as the call goes (memory does
  * not grow with the call), and renamed to `<key>` when complete; a `.partial` left at start-up is
- * what a crash interrupted.
+ * what a crash interrupted (or, in a folder processes share, what another one is writing). The
+ * folder names itself in `.parley-folder-id`, so a recording says which folder it is in.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
