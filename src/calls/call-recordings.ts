@@ -76,7 +76,12 @@ export class CallRecordings {
 
   constructor(private readonly options: CallRecordingsOptions) {
     this.recovery = new RecordingRecovery({
-      ...options, exclusive: options.exclusive ?? false, urlOf: (callId) => this.absoluteUrl(callId), writing: (callId) => this.writing.has(callId),
+      ...options, exclusive: options.exclusive ?? false, urlOf: (callId) => this.absoluteUrl(callId),
+      finishWriting: async (callId) => {
+        const finish = this.writing.get(callId);
+        if (finish) await finish();
+        return finish !== undefined;
+      },
     });
   }
 
@@ -177,6 +182,11 @@ export class CallRecordings {
     return this.recovery.atStart();
   }
 
+  /** One round of the recovery: recordings still `recording` well after their call ended (run every minute). */
+  finishAbandoned(): Promise<number> {
+    return this.recovery.abandoned();
+  }
+
   /** A call's finished recording, whole or a byte range ('invalid': a Range header that cannot be satisfied). */
   async open(call: CallRow, range: ByteRange | 'invalid' | undefined): Promise<{ stream: Readable; sizeBytes: number; range?: ByteRange }> {
     const record = call.recording as Partial<RecordingRecord> | null;
@@ -254,7 +264,7 @@ export class CallRecordings {
     const repaired = await this.recover();
     if (repaired > 0) this.options.log.warn({ repaired }, 'recordings left unfinished by a crash were repaired');
     this.every(3_600_000, 'recording retention sweep failed', () => this.sweep());
-    this.every(60_000, 'recording recovery failed', () => this.recovery.abandoned());
+    this.every(60_000, 'recording recovery failed', () => this.finishAbandoned());
   }
 
   /** Runs `task` now and every `intervalMs`, never two at once. */

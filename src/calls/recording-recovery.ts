@@ -38,8 +38,8 @@ export interface RecordingRecoveryOptions {
   readonly exclusive: boolean;
   /** The finished recording's absolute URL, when the server knows its public base URL. */
   readonly urlOf: (callId: string) => string | null;
-  /** Whether this process is still writing the call's recording. */
-  readonly writing: (callId: string) => boolean;
+  /** Finishes the call's recording if this process is still writing it (as its line's end would); false if it is not. */
+  readonly finishWriting: (callId: string) => Promise<boolean>;
 }
 
 export class RecordingRecovery {
@@ -85,7 +85,8 @@ export class RecordingRecovery {
       .limit(maxPerRun);
     let finished = 0;
     for (const row of rows) {
-      if (this.options.writing(row.id)) continue;
+      // Still written here: its line outlived its call by minutes (or an upload is slow), so it is finished now, or waited for.
+      if (await this.options.finishWriting(row.id)) continue;
       const record = row.recording as Partial<RecordingRecord>;
       if (!record.key) continue;
       if (await this.finishOne(row.id, record.key, record, places)) finished++;
