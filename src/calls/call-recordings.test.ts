@@ -91,18 +91,19 @@ describe('retention sweep', () => {
     expect(await statusOf(last!)).toBe('deleted');
   });
 
-  it('pages through more recordings than one page holds, oldest first', async () => {
+  it('deletes oldest first, page by page, at most its bound a run; the next run goes on', async () => {
     const storage = createLocalRecordingStorage(kit.folder());
-    const places = placeFields(await storage.places());
-    const ended = daysAgo(400);
-    const rows = Array.from({ length: 600 }, (_, i) => ({
-      endedAt: new Date(ended.getTime() + i * 1000),
-      recording: { key: `x/call_${i}.wav`, status: 'ready', size_bytes: 44, duration_ms: 0, started_at: ended.toISOString(), ready_at: ended.toISOString(), ...places },
-    }));
-    const made = await Promise.all(rows.map((values) => kit.call(values)));
-    // Files already gone: each is marked deleted without a file to remove (the sweep's paging is what is tested).
-    await expect(kit.recordings(storage, { retentionDays: 300 }).sweep()).resolves.toBe(600);
-    for (const call of [made[0]!, made[599]!]) expect(await statusOf(call)).toBe('deleted');
+    const oldest = daysAgo(400);
+    const made: CallRow[] = [];
+    // Inserted newest first, so the order they come back in is the sweep's own doing.
+    for (let i = 11; i >= 0; i--) made[i] = await recordedCall(storage, new Date(oldest.getTime() + i * 60_000));
+    const recordings = kit.recordings(storage, { retentionDays: 300, sweepRows: { page: 3, max: 6 } });
+
+    await expect(recordings.sweep()).resolves.toBe(6);
+    const after = await Promise.all(made.map(statusOf));
+    expect(after).toEqual([...Array<string>(6).fill('deleted'), ...Array<string>(6).fill('ready')]);
+    await expect(recordings.sweep()).resolves.toBe(6);
+    expect(await Promise.all(made.map(statusOf))).toEqual(Array<string>(12).fill('deleted'));
   });
 });
 

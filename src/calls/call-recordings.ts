@@ -45,11 +45,9 @@ export interface CallRecordingsOptions {
   readonly publicUrl?: string | undefined;
   /** No other process writes recordings for this database (PGlite): all that is unfinished at start-up is a crash's. */
   readonly exclusive?: boolean;
+  /** Recordings a retention run looks at, in pages of `page`, at most `max` (default 200 and 5,000): the next hourly run goes on from the oldest left. */
+  readonly sweepRows?: { readonly page: number; readonly max: number };
 }
-
-/** Recordings a retention run looks at, in pages; the next hourly run goes on from the oldest left. */
-const sweepPageRows = 200;
-const sweepMaxRows = 5_000;
 /**
  * How long shutdown waits for open recordings to be finished: a local file takes milliseconds, a
  * bucket's upload of a long call seconds. Past it the bytes stay on disk for the recovery; and
@@ -227,7 +225,7 @@ export class CallRecordings {
 
   /**
    * Deletes recordings of calls that ended more than `retentionDays` ago, oldest first, in pages
-   * (at most `sweepMaxRows` a run), of the folder this process reaches. One that fails is logged
+   * (at most `sweepRows.max` a run), of the folder this process reaches. One that fails is logged
    * and skipped. Returns how many were deleted.
    */
   async sweep(now = new Date()): Promise<number> {
@@ -235,6 +233,7 @@ export class CallRecordings {
     const before = new Date(now.getTime() - this.options.retentionDays * 86_400_000);
     const { finished } = await this.options.storage.places();
     const reachable = finished === null ? undefined : or(sql`${calls.recording}->>'folder' is null`, sql`${calls.recording}->>'folder' = ${finished}`);
+    const { page: sweepPageRows, max: sweepMaxRows } = this.options.sweepRows ?? { page: 200, max: 5_000 };
     let deleted = 0;
     let after: { endedAt: Date; id: string } | undefined;
     for (let looked = 0; looked < sweepMaxRows; looked += sweepPageRows) {
