@@ -260,7 +260,11 @@ export class CallRecordings {
 
   /** Finishes what a crash left, then sweeps retention hourly and settles abandoned recordings every minute. */
   async start(): Promise<void> {
-    const repaired = await this.recover();
+    // A recordings folder that cannot be read or written must not keep calls from being taken: each recording then ends `failed`.
+    const repaired = await this.recover().catch((error: unknown) => {
+      this.options.log.error({ err: error }, 'recordings left unfinished could not be looked for; the recovery rounds try again');
+      return 0;
+    });
     if (repaired > 0) this.options.log.warn({ repaired }, 'recordings left unfinished by a crash were repaired');
     this.every(3_600_000, 'recording retention sweep failed', () => this.sweep());
     this.every(60_000, 'recording recovery failed', () => this.finishAbandoned());

@@ -129,3 +129,14 @@ describe('a recording whose line outlives its call', () => {
     await reader.return?.();
   });
 });
+
+describe('a recordings folder that cannot be used', () => {
+  it('does not keep the process from starting', async () => {
+    const root = kit.folder();
+    // A file where the folder should be: nothing can be made under it.
+    writeFileSync(root, 'not a folder');
+    const recordings = kit.recordings(createLocalRecordingStorage(join(root, 'recordings')));
+    await expect(recordings.start()).resolves.toBeUndefined();
+    await recordings.stop();
+  });
+});
