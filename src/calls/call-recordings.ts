@@ -48,6 +48,7 @@ export interface CallRecordingsOptions {
   /** Recordings a retention run looks at, in pages of `page`, at most `max` (default 200 and 5,000): the next hourly run goes on from the oldest left. */
   readonly sweepRows?: { readonly page: number; readonly max: number };
 }
+
 /**
  * How long shutdown waits for open recordings to be finished: a local file takes milliseconds, a
  * bucket's upload of a long call seconds. Past it the bytes stay on disk for the recovery; and
