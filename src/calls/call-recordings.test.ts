@@ -8,7 +8,7 @@ import { createLocalRecordingStorage } from '../recordings/local-storage.js';
 import type { RecordingStorage } from '../recordings/storage.js';
 import { recordingHeader } from '../recordings/wav-header.js';
 import { calls } from '../store/schema.js';
-import { calleeFrames, readAll, recordingsKit, scriptedLine, type RecordingsKit } from '../../test/support/recordings.js';
+import { calleeFrames, stillLineClock, readAll, recordingsKit, scriptedLine, type RecordingsKit } from '../../test/support/recordings.js';
 
 let kit: RecordingsKit;
 beforeAll(async () => {
@@ -139,7 +139,7 @@ describe('shutdown', () => {
     const recordings = kit.recordings(createLocalRecordingStorage(folder));
     recordings.expect(call);
     const { line, push, end } = scriptedLine();
-    const wrapped = recordings.wrap(call.id, line);
+    const wrapped = recordings.wrap(call.id, line, stillLineClock);
     const frames = calleeFrames(1_500);
     for (const frame of frames) push(frame);
     // Read as the voice session does, up to the last frame pushed: the line has not ended.

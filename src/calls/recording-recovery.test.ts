@@ -7,7 +7,7 @@ import { placeFields } from './recording-recovery.js';
 import { createLocalRecordingStorage } from '../recordings/local-storage.js';
 import { calls } from '../store/schema.js';
 import type { RecordingStorage } from '../recordings/storage.js';
-import { calleeFrames, recordingsKit, scriptedLine, type RecordingsKit } from '../../test/support/recordings.js';
+import { calleeFrames, stillLineClock, recordingsKit, scriptedLine, type RecordingsKit } from '../../test/support/recordings.js';
 
 let kit: RecordingsKit;
 beforeAll(async () => {
@@ -112,7 +112,7 @@ describe('a recording whose line outlives its call', () => {
     const recordings = kit.recordings(createLocalRecordingStorage(folder));
     recordings.expect(call);
     const { line, push, end } = scriptedLine();
-    const wrapped = recordings.wrap(call.id, line);
+    const wrapped = recordings.wrap(call.id, line, stillLineClock);
     const frames = calleeFrames(500);
     for (const frame of frames) push(frame);
     const reader = wrapped.frames[Symbol.asyncIterator]();

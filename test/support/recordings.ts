@@ -12,6 +12,7 @@ import { CallRecordings, type CallRecordingsOptions } from '../../src/calls/call
 import type { CallService } from '../../src/calls/call-service.js';
 import type { CallRow } from '../../src/calls/call-view.js';
 import type { Frame } from '../../src/media/frames.js';
+import { realLineClock, type LineClock } from '../../src/media/line-clock.js';
 import type { RecordingStorage } from '../../src/recordings/storage.js';
 import { newId } from '../../src/shared/ids.js';
 import { createLogger } from '../../src/shared/logger.js';
@@ -119,6 +120,12 @@ export async function readAll(line: AudioLine): Promise<number> {
   for await (const frame of line.frames) if (frame.kind === 'audio') count++;
   return count;
 }
+
+/**
+ * A line clock that stands still: a recording then ends with the frames pushed, not with the
+ * real time a test took between its last frame and the end (a recording follows its line's clock).
+ */
+export const stillLineClock: LineClock = { ...realLineClock, elapsedMs: () => 0 };
 
 /** `ms` of a quiet callee (μ-law silence, 0xFF) as 20 ms frames. */
 export function calleeFrames(ms: number): Frame[] {
