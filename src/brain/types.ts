@@ -19,6 +19,11 @@ export interface ConversationTurn {
   readonly offsetMs: number;
   /** The agent was cut off: `text` holds only what the contact heard. */
   readonly interrupted?: boolean;
+  /**
+   * The contact keyed this turn on the phone's keypad rather than saying it: `text` is the keys
+   * as pressed ("0123#"). Kept in the transcript so later turns, and the analysis, know it.
+   */
+  readonly input?: 'keypad';
 }
 
 export type AgentAction =
@@ -51,6 +56,7 @@ export type Cue =
   | { readonly type: 'contact_turn' }
   /** Nobody has spoken for a while. */
   | { readonly type: 'silence'; readonly silentForMs: number }
+  /** The contact keyed an entry on the keypad: the last of `turns`, a keypad turn holding `digits`. */
   | { readonly type: 'dtmf'; readonly digits: string }
   /** The call is about to hit its maximum duration: say goodbye. */
   | { readonly type: 'wrap_up'; readonly reason: 'max_duration' | 'inactivity' }
@@ -85,6 +91,12 @@ export interface ConversationContext {
 /** One conversation's brain state (flow position, tool results) lives behind this. */
 export interface Conversation {
   readonly firstSpeaker: Speaker;
+  /**
+   * How many keys make a whole keypad entry for what the agent is asking now (one for a yes/no or
+   * a choice of up to nine), so a voice lane hands the entry over on its last key; undefined when
+   * the brain cannot tell, and the entry ends on `#` or a pause.
+   */
+  keysExpected?(): number | undefined;
   /** The agent's next utterance given the conversation so far and why it is asked now. */
   respond(turns: readonly ConversationTurn[], cue: Cue, signal: AbortSignal): AsyncIterable<BrainEvent>;
 }

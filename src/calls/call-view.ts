@@ -49,11 +49,16 @@ interface StoredTurn {
   readonly text: string;
   readonly offsetMs: number;
   readonly interrupted?: boolean;
+  readonly input?: string;
 }
 
-/** A transcript turn in API spelling: `{role, text, offset_ms, interrupted?}`. */
+/** A transcript turn in API spelling: `{role, text, offset_ms, interrupted?, input?}`; `input: "keypad"` marks keys the contact pressed. */
 export function transcriptTurnView(turn: StoredTurn) {
-  return { role: turn.role, text: turn.text, offset_ms: turn.offsetMs, ...(turn.interrupted ? { interrupted: true } : {}) };
+  return {
+    role: turn.role, text: turn.text, offset_ms: turn.offsetMs,
+    ...(turn.interrupted ? { interrupted: true } : {}),
+    ...(turn.input === 'keypad' ? { input: 'keypad' } : {}),
+  };
 }
 
 /** The API path of a call's recording. */

@@ -49,7 +49,10 @@ export class ChatSession {
 
   /** Keys pressed (a flow's "press 1 for yes"). */
   press(digits: string): AsyncIterable<ChatEvent> {
-    return this.ended ? empty() : this.respond({ type: 'dtmf', digits });
+    if (this.ended) return empty();
+    // On the transcript as a keyed turn, as on a call: the model still sees it turns later.
+    this.turns.push({ role: 'contact', text: digits, offsetMs: Date.now() - this.startedAtMs, input: 'keypad' });
+    return this.respond({ type: 'dtmf', digits });
   }
 
   close(): void {

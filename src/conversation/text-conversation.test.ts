@@ -104,4 +104,24 @@ describe('runTextConversation', () => {
     expect(await run).toMatchObject({ reason: 'contact_hung_up' });
     expect(line.said).toEqual(['You pressed 1.']);
   });
+
+  it('keeps a keypad entry on the transcript as a keyed contact turn the engine sees', async () => {
+    const line = new FakeLine();
+    const seen: ConversationTurn[][] = [];
+    const conversation = scriptedConversation((cue, turns) => {
+      seen.push([...turns]);
+      return cue.type === 'dtmf' ? [{ type: 'text', text: 'Thanks.' }] : [];
+    });
+    const recorded = hooks();
+    const run = runTextConversation(line, conversation, timers, recorded, new AbortController().signal);
+    line.queue.push({ type: 'dtmf', digits: '0123#' });
+    await vi.advanceTimersByTimeAsync(10);
+    line.queue.push({ type: 'hangup' });
+    await run;
+    expect(seen.at(-1)!.at(-1)).toMatchObject({ role: 'contact', text: '0123#', input: 'keypad' });
+    expect(recorded.turns.map(({ role, text, input }) => ({ role, text, input }))).toEqual([
+      { role: 'contact', text: '0123#', input: 'keypad' },
+      { role: 'agent', text: 'Thanks.', input: undefined },
+    ]);
+  });
 });

@@ -113,10 +113,16 @@ export async function runTextConversation(
         await agentTurn({ type: 'contact_turn' });
         break;
       }
-      case 'dtmf':
+      case 'dtmf': {
+        // A text line carries a whole entry per event; like the voice lane, it is the contact's turn
+        // (marked as keyed), so later turns and the analysis still know what was pressed.
         await hooks.onDtmf?.(event.digits);
+        const turn: ConversationTurn = { role: 'contact', text: event.digits, offsetMs: hooks.now(), input: 'keypad' };
+        turns.push(turn);
+        await hooks.onTurn(turn);
         await agentTurn({ type: 'dtmf', digits: event.digits });
         break;
+      }
       case 'hangup':
         return ended ?? hungUp;
     }

@@ -70,4 +70,32 @@ describe('DTMF on Twilio', () => {
     expect(events.find((e) => e.type === 'contact.dtmf')?.data).toMatchObject({ digit: '1' });
     expect(events.find((e) => e.type === 'agent.collected')?.data).toMatchObject({ name: 'confirmed', value: true });
   });
+
+  it('keys pressed one by one reach the flow as one entry: 1234# is one PIN, and the next question gets its own key', async () => {
+    const agent = await tenant.request('POST', '/v1/agents', {
+      name: 'PIN flow', kind: 'flow', greeting: null,
+      flow: {
+        start: 'pin',
+        nodes: {
+          pin: { type: 'ask', text: 'Please enter your PIN followed by the pound key.', expect: 'number', variable: 'pin', next: 'confirm' },
+          confirm: { type: 'ask', text: 'Press 1 to confirm.', expect: 'yes_no', variable: 'ok', branches: { yes: 'done', no: 'done' } },
+          done: { type: 'end', text: 'Thanks.', reason: 'done' },
+        },
+      },
+    });
+    expect(agent.status, JSON.stringify(agent.body)).toBe(201);
+    await tenant.request('POST', '/v1/phone-numbers', { number: '+14155550146', carrier: 'twilio', agent_id: agent.body.id });
+    // Typed ahead while the question is said, then 1 once the next one is asked.
+    const pin = [...'1234#'].map((digit, i) => ({ atMs: 1500 + i * 300, digit }));
+    fake.script('+14155550166', { outcome: 'answer', dtmf: [...pin, { atMs: 8000, digit: '1' }] });
+    const created = await tenant.request('POST', '/v1/calls', { agent_id: agent.body.id, to: '+14155550166' });
+    const ended = await tenant.waitForEnd(created.body.id, 40_000);
+    const events = (await tenant.request('GET', `/v1/calls/${ended.id}/events`)).body.data as { type: string; data: Record<string, unknown> }[];
+    expect(events.filter((e) => e.type === 'agent.collected').map((e) => e.data)).toEqual([expect.objectContaining({ name: 'pin', value: 1234 }), expect.objectContaining({ name: 'ok', value: true })]);
+    expect(events.filter((e) => e.type === 'contact.dtmf')).toHaveLength(6);
+    expect(ended.transcript.filter((turn: { role: string }) => turn.role === 'contact')).toEqual([
+      expect.objectContaining({ text: '1234#', input: 'keypad' }),
+      expect.objectContaining({ text: '1', input: 'keypad' }),
+    ]);
+  });
 });

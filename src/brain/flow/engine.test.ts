@@ -24,7 +24,7 @@ function agentWith(settings: Record<string, unknown>): AgentSpec {
 /** Drives a conversation the way a call session does: keeps the transcript and sends cues. */
 class Chat {
   readonly turns: ConversationTurn[] = [];
-  private readonly conversation: Conversation;
+  readonly conversation: Conversation;
   private offsetMs = 0;
 
   constructor(settings: Record<string, unknown> = appointmentConfirmation.settings, vars: Variables = variables, deps: FlowEngineDeps = { clock: () => now }) {
@@ -126,6 +126,25 @@ describe('flow engine: appointment confirmation', () => {
     expect(failed.collected).toEqual({});
     expect(failed.text).toBe("I'm sorry for the trouble. Someone from our office will follow up with you. Goodbye.");
     expect(failed.action).toEqual({ type: 'end_call', reason: 'unclear' });
+  });
+
+  it('tells a voice lane how many keys answer the pending question', async () => {
+    const flow = {
+      start: 'confirm',
+      nodes: {
+        confirm: { type: 'ask', text: 'Press 1 for yes, 2 for no.', expect: 'yes_no', variable: 'ok', next: 'pin' },
+        pin: { type: 'ask', text: 'Enter your PIN.', expect: 'number', variable: 'pin', num_digits: 4, next: 'zip' },
+        zip: { type: 'ask', text: 'Enter your ZIP code, then pound.', expect: 'number', variable: 'zip', next: 'done' },
+        done: { type: 'end', text: 'Thanks.' },
+      },
+    };
+    const chat = new Chat({ kind: 'flow', flow });
+    await chat.cue({ type: 'start' });
+    expect(chat.conversation.keysExpected?.()).toBe(1);
+    await chat.cue({ type: 'dtmf', digits: '1' });
+    expect(chat.conversation.keysExpected?.()).toBe(4);
+    await chat.cue({ type: 'dtmf', digits: '1234' });
+    expect(chat.conversation.keysExpected?.()).toBeUndefined();
   });
 
   it('takes keypad answers: 1 is yes, 2 is no', async () => {

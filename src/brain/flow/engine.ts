@@ -2,7 +2,7 @@
 import { AppError, ProviderError, assertNever } from '../../shared/errors.js';
 import type { LlmProvider } from '../../llm/types.js';
 import { interpretWithLlm } from '../nlu/llm-assist.js';
-import { understandAnswer, understandDtmf, type Understanding } from '../nlu/understand.js';
+import { keysToAnswer, understandAnswer, understandDtmf, type Understanding } from '../nlu/understand.js';
 import type {
   BrainEvent,
   ConversationContext,
@@ -56,6 +56,12 @@ class FlowConversation implements Conversation {
     this.run = new FlowRun(flow, context.variables, context.agent.variableDefaults);
     const timezone = context.variables.timezone ?? context.agent.settings.timezone;
     this.timezone = typeof timezone === 'string' && timezone ? timezone : undefined;
+  }
+
+  keysExpected(): number | undefined {
+    const ask = this.run.pendingAsk;
+    if (!ask) return undefined;
+    return ask.num_digits ?? keysToAnswer(ask.expect, ask.choices ? { choices: ask.choices } : {});
   }
 
   async *respond(turns: readonly ConversationTurn[], cue: Cue, signal: AbortSignal): AsyncIterable<BrainEvent> {

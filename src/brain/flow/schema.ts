@@ -43,6 +43,11 @@ export const askNodeSchema = z.strictObject({
   choices: z.array(choiceOptionSchema).min(1).max(20).optional(),
   /** Where the answer is stored and under which name it is collected. */
   variable: variableNameSchema,
+  /**
+   * A keypad entry of this many keys is whole without `#` (a 4-digit PIN), as Twilio's `numDigits`.
+   * Without it a yes/no or a choice of up to nine takes one key, anything else ends on `#` or a pause.
+   */
+  num_digits: z.number().int().min(1).max(32).optional(),
   /** Said instead of `text` after an answer that was not understood. */
   reprompt: spokenText.optional(),
   /** Answers the contact gets before `on_fail`; default 2. */

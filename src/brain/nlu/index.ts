@@ -7,6 +7,7 @@ export {
   answerKinds,
   understandAnswer,
   understandDtmf,
+  keysToAnswer,
   type AnswerKind,
   type Understanding,
   type UnderstandOptions,

@@ -54,6 +54,17 @@ export function understandAnswer(kind: AnswerKind, text: string, options: Unders
 }
 
 /**
+ * How many keys answer a question of this kind, by the keypad convention `understandDtmf` reads:
+ * one for yes/no (1 or 2) and for a choice of up to nine options; undefined when an entry's length
+ * is the callee's (a number, free text), so it ends on `#` or a pause.
+ */
+export function keysToAnswer(kind: AnswerKind, options: Pick<UnderstandOptions, 'choices'> = {}): number | undefined {
+  if (kind === 'yes_no') return 1;
+  if (kind === 'choice' && (options.choices?.length ?? 0) <= 9) return 1;
+  return undefined;
+}
+
+/**
  * Interprets keypad digits: yes/no is 1 for yes and 2 for no, a choice is the 1-based position,
  * a number is the digits, free text keeps them. A trailing `#` ends entry and is dropped.
  * Dates cannot be keyed in unambiguously, so digits never answer a date question.

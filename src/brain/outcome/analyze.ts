@@ -141,7 +141,7 @@ function instructions(settings: OutcomeSettings): string {
 }
 
 function conversationText(transcript: readonly ConversationTurn[], collected: Readonly<Record<string, unknown>>): string {
-  const lines = transcript.map((turn) => `${turn.role === 'agent' ? 'Agent' : 'Contact'}: ${turn.text}${turn.interrupted ? ' [interrupted]' : ''}`);
+  const lines = transcript.map((turn) => `${turn.role === 'agent' ? 'Agent' : 'Contact'}: ${turn.text}${turn.interrupted ? ' [interrupted]' : ''}${turn.input === 'keypad' ? ' [keyed on the keypad]' : ''}`);
   const facts = Object.keys(collected).length > 0 ? `\n\nValues the agent collected: ${JSON.stringify(collected)}` : '';
   return `Transcript:\n${lines.join('\n') || '(nothing was said)'}${facts}`;
 }

@@ -229,6 +229,19 @@ describe('prompt engine against the fake OpenAI server', () => {
     expect(sentBody(fake).messages.at(-1)!.content).toContain('said nothing for 8 seconds');
   });
 
+  it('shows a keypad entry once, and still shows it to the model turns later', async () => {
+    fake.enqueue({ text: ['Thanks.'] }, { text: ['Sure.'] });
+    const keyed = turn('contact', '0123#', { input: 'keypad' });
+    await respond(agent(), [turn('agent', 'Your PIN, then pound.'), keyed], { type: 'dtmf', digits: '0123#' });
+    const now = sentBody(fake).messages.filter((m) => m.role === 'user').map((m) => m.content).join('\n');
+    expect(now.match(/pressed these keys/g)).toHaveLength(1);
+    expect(now).toContain('keypad: 0 1 2 3 #');
+    await respond(agent(), [turn('agent', 'Your PIN, then pound.'), keyed, turn('agent', 'Thanks.'), turn('contact', 'What was my PIN again?')], { type: 'contact_turn' });
+    const later = sentBody(fake).messages.map((m) => m.content).join('\n');
+    expect(later).toContain('The person pressed these keys on their phone keypad: 0 1 2 3 #');
+    expect(sentBody(fake).messages.at(-1)!.content).toBe('What was my PIN again?');
+  });
+
   it('sends DTMF as an action and carries on to the next round', async () => {
     fake.enqueue({ toolCalls: [{ name: 'send_dtmf', argumentPieces: ['{"digits":"2"}'] }] }, { text: [''] });
     const events = await respond(agent(), [turn('contact', 'For sales press 2.')], { type: 'contact_turn' });

@@ -14,6 +14,9 @@ const note = (text: string): string => `${NOTE_OPEN}${text}]`;
 
 const seconds = (ms: number): number => Math.max(1, Math.round(ms / 1000));
 
+/** Keys the person pressed, spelled one by one so the model reads "0 1 2 3 #" as keys, not a quantity. */
+const keypadNote = (keys: string): string => note(`The person pressed these keys on their phone keypad: ${[...keys].join(' ')}`);
+
 /** What the cue asks of the model, as a note after the transcript; null when the last turn says it all. */
 export function cueNote(cue: Cue): string | null {
   switch (cue.type) {
@@ -24,7 +27,7 @@ export function cueNote(cue: Cue): string | null {
     case 'silence':
       return note(`The person has said nothing for ${seconds(cue.silentForMs)} seconds. Briefly check that they are still there, or gently pick the conversation back up.`);
     case 'dtmf':
-      return note(`The person pressed these keys on their phone keypad: ${[...cue.digits].join(' ')}`);
+      return keypadNote(cue.digits);
     case 'wrap_up':
       return note(
         cue.reason === 'max_duration'
@@ -77,7 +80,9 @@ export function buildMessages(input: MessagesInput): LlmMessage[] {
   input.turns.forEach((turn, index) => {
     addExchanges(index);
     if (turn.role === 'contact') {
-      pushText(messages, 'user', pendingNote ? `${pendingNote}\n${turn.text}` : turn.text);
+      // A keypad entry stays in the history as what it was, so the model still knows it turns later.
+      const said = turn.input === 'keypad' ? keypadNote(turn.text) : turn.text;
+      pushText(messages, 'user', pendingNote ? `${pendingNote}\n${said}` : said);
       pendingNote = null;
       return;
     }
@@ -92,7 +97,9 @@ export function buildMessages(input: MessagesInput): LlmMessage[] {
     }
   });
   addExchanges(input.turns.length);
-  const last = [pendingNote, cueNote(input.cue)].filter((text): text is string => text !== null);
+  // A keypad cue's entry is the last turn, already shown; a lane that recorded none still gets the note.
+  const entryShown = input.cue.type === 'dtmf' && input.turns.at(-1)?.input === 'keypad';
+  const last = [pendingNote, entryShown ? null : cueNote(input.cue)].filter((text): text is string => text !== null);
   if (last.length > 0) pushText(messages, 'user', last.join('\n'));
   return messages;
 }

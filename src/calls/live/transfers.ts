@@ -25,11 +25,12 @@ export function allowedTransferNumbers(call: Pick<CallRow, 'lineOptions'>, agent
 
 /**
  * What the agent tells the target before connecting: who is calling and why, and the
- * caller's own last words (up to three turns), so nobody has to ask again.
+ * caller's own last words (up to three spoken turns), so nobody has to ask again.
  */
 export function briefingOf(agentName: string, reason: string | undefined, turns: readonly ConversationTurn[]): string {
   const said = turns
-    .filter((turn) => turn.role === 'contact' && turn.text.trim())
+    // Keys the caller pressed (a PIN, an account number) are theirs to give, not read to a third party.
+    .filter((turn) => turn.role === 'contact' && turn.input !== 'keypad' && turn.text.trim())
     .slice(-3)
     .map((turn) => turn.text.trim().replace(/[.!?]*$/, '.'));
   const parts = [`Hi, this is ${agentName}. I have a caller on the line for you${reason ? `, about ${reason.replace(/_/g, ' ')}` : ''}.`];

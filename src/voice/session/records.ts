@@ -33,6 +33,13 @@ export class SessionRecords {
     this.write(() => this.hooks.recordTurn(turn));
   }
 
+  /** A keypad entry, on the transcript as the contact's turn so later turns and the analysis know what was keyed. */
+  keys(keys: string, at: number): void {
+    const turn: ConversationTurn = { role: 'contact', text: keys, offsetMs: Math.max(0, Math.round(at - this.answeredAt)), input: 'keypad' };
+    this.turns.push(turn);
+    this.write(() => this.hooks.recordTurn(turn));
+  }
+
   event(type: string, data: Record<string, unknown>): void {
     this.write(() => this.hooks.recordEvent(type, data));
   }

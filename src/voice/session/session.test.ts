@@ -80,6 +80,8 @@ function start(options: {
   prepareMs?: number;
   /** The callee presses a key this long after the answer. */
   dtmf?: { afterMs: number; digit: string };
+  /** The callee presses these keys, each this long after the answer. */
+  keys?: readonly { afterMs: number; digit: string }[];
   /** The line breaks (its socket fails) this long after the answer. */
   breaksAfterMs?: number;
   /** The carrier's side of a transfer the agent asks for. */
@@ -127,10 +129,11 @@ function start(options: {
       send(frame);
     };
     Object.assign(h, { line, session });
-    const tapped = options.dtmf
-      ? injecting(line, options.dtmf.afterMs, { kind: 'dtmf', digit: options.dtmf.digit })
+    const keys = options.keys ?? (options.dtmf ? [options.dtmf] : []);
+    const tapped = keys.length > 0
+      ? injecting(line, keys.map((key) => ({ afterMs: key.afterMs, frame: { kind: 'dtmf', digit: key.digit } })))
       : options.breaksAfterMs !== undefined
-        ? injecting(line, options.breaksAfterMs, { kind: 'end', reason: 'socket_error', failed: true }, true)
+        ? injecting(line, [{ afterMs: options.breaksAfterMs, frame: { kind: 'end', reason: 'socket_error', failed: true } }], true)
         : line;
     void session.run(tapped).then((end) => (h.result = end));
     return h;
@@ -138,24 +141,23 @@ function start(options: {
 }
 
 /**
- * The same line, with `frame` among its frames once `afterMs` of inbound audio has passed: a key
- * press, or (`last`) the end a broken socket's frames have, after which nothing more comes.
+ * The same line, with each frame among its frames once its `afterMs` of inbound audio has passed:
+ * key presses, or (`last`) the end a broken socket's frames have, after which nothing more comes.
  */
-function injecting(line: SimAudioLine, afterMs: number, frame: Frame, last = false): AudioLine {
+function injecting(line: SimAudioLine, frames: readonly { afterMs: number; frame: Frame }[], last = false): AudioLine {
+  const pending = [...frames].sort((a, b) => a.afterMs - b.afterMs);
   return {
     mode: 'audio',
     send: (sent) => line.send(sent),
     hangUp: () => line.hangUp(),
     frames: (async function* () {
       let audioMs = 0;
-      let injected = false;
       for await (const next of line.frames) {
         yield next;
         if (next.kind === 'audio') audioMs += 20;
-        if (!injected && audioMs >= afterMs) {
-          injected = true;
-          yield frame;
-          if (last) return;
+        while (pending[0] && audioMs >= pending[0].afterMs) {
+          yield pending.shift()!.frame;
+          if (last && pending.length === 0) return;
         }
       }
     })(),
@@ -388,6 +390,61 @@ describe('VoiceSession', () => {
     await vi.advanceTimersByTimeAsync(8_000);
     expect(brain.asked.map((a) => a.cue)).toEqual([{ type: 'start' }, { type: 'dtmf', digits: '1' }]);
     expect(h.result).toEqual({ reason: 'agent_ended' });
+  });
+
+  it('hands the brain keys pressed one by one as one entry, ended by #, and keeps it on the transcript', async () => {
+    const brain = scriptedConversation([
+      { text: ['Enter your PIN, then pound.'] },
+      { text: ['Thanks, goodbye.'], actions: [{ type: 'end_call', reason: 'done' }] },
+    ]);
+    const keys = [...'0123#'].map((digit, i) => ({ afterMs: 4000 + i * 300, digit }));
+    const h = await start({ conversation: brain.conversation, persona: { replies: [], after_replies: 'silence' }, keys });
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(brain.asked.map((a) => a.cue)).toEqual([{ type: 'start' }, { type: 'dtmf', digits: '0123#' }]);
+    expect(brain.asked[1]!.turns.at(-1)).toMatchObject({ role: 'contact', text: '0123#', input: 'keypad' });
+    expect(h.turns.filter((turn) => turn.role === 'contact')).toEqual([expect.objectContaining({ text: '0123#', input: 'keypad' })]);
+    expect(h.events.filter((e) => e.type === 'contact.dtmf')).toHaveLength(5);
+    expect(h.events).toContainEqual({ type: 'contact.keypad_entry', data: { keys: 5, ended_by: 'terminator' } });
+    expect(h.result).toEqual({ reason: 'agent_ended' });
+  });
+
+  it('ends an entry on the number of keys the brain expects, a # right after it closing the same entry', async () => {
+    const brain = scriptedConversation([
+      { text: ['Press 1 to confirm.'] },
+      { text: ['Confirmed.'] },
+    ]);
+    const conversation: Conversation = { ...brain.conversation, keysExpected: () => 1 };
+    const h = await start({ conversation, persona: { replies: [], after_replies: 'silence' }, keys: [{ afterMs: 4000, digit: '1' }, { afterMs: 4200, digit: '#' }] });
+    await vi.advanceTimersByTimeAsync(4_300);
+    // Answered on its one key, before the # and with no pause.
+    expect(brain.asked.map((a) => a.cue)).toEqual([{ type: 'start' }, { type: 'dtmf', digits: '1' }]);
+    await vi.advanceTimersByTimeAsync(8_000);
+    expect(brain.asked.map((a) => a.cue)).toEqual([{ type: 'start' }, { type: 'dtmf', digits: '1' }]);
+    expect(h.events.filter((e) => e.type === 'contact.dtmf')).toHaveLength(2);
+  });
+
+  it('ends an entry with no # after a pause between keys', async () => {
+    const brain = scriptedConversation([{ text: ['Your ZIP code?'] }, { text: ['Thanks.'] }]);
+    const h = await start({ conversation: brain.conversation, persona: { replies: [], after_replies: 'silence' }, keys: [{ afterMs: 4000, digit: '9' }, { afterMs: 4400, digit: '4' }] });
+    await vi.advanceTimersByTimeAsync(6_000);
+    // 2 s after the last key: still one entry in progress, nothing asked yet.
+    expect(brain.asked.map((a) => a.cue.type)).toEqual(['start']);
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(brain.asked.map((a) => a.cue)).toEqual([{ type: 'start' }, { type: 'dtmf', digits: '94' }]);
+    expect(h.events).toContainEqual({ type: 'contact.keypad_entry', data: { keys: 2, ended_by: 'pause' } });
+  });
+
+  it('stops the agent when the callee starts keying over it, as talking over it does', async () => {
+    const brain = scriptedConversation([
+      { text: ['Please enter your account number, which is the eight digits printed at the top of your statement, followed by the pound key.'] },
+      { text: ['Thanks.'] },
+    ]);
+    const keys = [...'42#'].map((digit, i) => ({ afterMs: 2000 + i * 200, digit }));
+    const h = await start({ conversation: brain.conversation, persona: { replies: [], after_replies: 'silence' }, keys });
+    await vi.advanceTimersByTimeAsync(6_000);
+    expect(h.events).toContainEqual({ type: 'agent.interrupted', data: expect.objectContaining({ by: 'keypad' }) });
+    expect(h.turns[0]).toMatchObject({ role: 'agent', interrupted: true });
+    expect(brain.asked.map((a) => a.cue)).toEqual([{ type: 'start' }, { type: 'dtmf', digits: '42#' }]);
   });
 
   it('ends as carrier_failed, not as the callee hanging up, when the line breaks', async () => {

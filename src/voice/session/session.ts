@@ -16,6 +16,7 @@ import type { AgentTurnResult } from './agent-turn.js';
 import { AgentVoice, fixed } from './agent-voice.js';
 import { BargeInPolicy } from './barge-in.js';
 import { TurnTimer } from './latency.js';
+import { KeypadEntry } from './keypad-entry.js';
 import { ContactListener, type Utterance } from './listener.js';
 import { noVoiceMetrics, type VoiceMetrics } from './metrics.js';
 import { apologyText } from './phrases.js';
@@ -29,6 +30,8 @@ export type { AnswerInfo, SessionEnd, SessionTuning, VoiceSessionHooks, VoiceSes
 type Input =
   | { readonly kind: 'contact'; readonly utterance: Utterance; readonly timer: TurnTimer }
   | { readonly kind: 'cue'; readonly cue: Cue }
+  /** A whole keypad entry; `at` is when its first key was pressed. */
+  | { readonly kind: 'keys'; readonly keys: string; readonly at: number }
   /** A provider failed for good: apologise (on the offline voice if it was the TTS) and hang up. */
   | { readonly kind: 'apology'; readonly reason: 'stt_failed' | 'tts_failed' }
   /** A machine's greeting is over: leave the message the plan says. */
@@ -41,6 +44,7 @@ export class VoiceSession {
   private readonly voice: AgentVoice;
   private readonly policy: BargeInPolicy;
   private readonly timers: SessionTimers;
+  private readonly keypad: KeypadEntry;
   private readonly metrics: VoiceMetrics;
   private readonly tuning: SessionTuning;
   private readonly controller = new AbortController();
@@ -71,6 +75,16 @@ export class VoiceSession {
     this.records = new SessionRecords(options.hooks, this.metrics);
     this.policy = new BargeInPolicy(options.settings.interruption);
     this.timers = new SessionTimers(options.clock, options.timers, (cue) => this.push({ kind: 'cue', cue }));
+    this.keypad = new KeypadEntry({
+      clock: options.clock,
+      interDigitMs: this.tuning.interDigitMs,
+      keysExpected: () => options.conversation.keysExpected?.(),
+      started: () => this.onKeypadStart(),
+      complete: (keys, at, end) => {
+        this.records.event('contact.keypad_entry', { keys: keys.length, ended_by: end });
+        this.push({ kind: 'keys', keys, at });
+      },
+    });
     this.voice = new AgentVoice(options, {
       tuning: this.tuning, metrics: this.metrics, records: this.records, lineReady: this.lineReady, signal: this.controller.signal,
       onTtsFailure: (error) => this.providerFailed('tts', error),
@@ -158,11 +172,8 @@ export class VoiceSession {
       for await (const frame of line.frames) {
         if (frame.kind === 'audio') this.hear(frame);
         else if (frame.kind === 'mark') this.voice.playout.onMark(frame.name);
-        else if (frame.kind === 'dtmf') {
-          this.timers.activity(true);
-          this.records.event('contact.dtmf', { digit: frame.digit });
-          this.push({ kind: 'cue', cue: { type: 'dtmf', digits: frame.digit } });
-        } else if (frame.kind === 'end') {
+        else if (frame.kind === 'dtmf') this.onKey(frame.digit);
+        else if (frame.kind === 'end') {
           if (frame.failed && !this.ended) {
             this.ended = endOf({ kind: 'line_failed' }, 'voice')!;
             this.options.hooks.endAs(this.ended);
@@ -182,6 +193,7 @@ export class VoiceSession {
     if (this.closed) return;
     this.closed = true;
     this.timers.stop();
+    this.keypad.stop();
     this.inputs = [];
     this.controller.abort();
     await Promise.all([this.listener?.close(), this.voice.close()]);
@@ -192,6 +204,28 @@ export class VoiceSession {
   private hear(frame: AudioFrame): void {
     this.listener?.push(frame);
     if (this.voice.turn && this.listener?.speaking) this.considerBargeIn();
+  }
+
+  /** One key: it joins the entry in progress, which reaches the brain whole (keypad-entry.ts). */
+  private onKey(key: string): void {
+    this.timers.activity(true);
+    this.records.event('contact.dtmf', { digit: key });
+    // A machine presses no keys; tones in its greeting are on record, nothing more.
+    if (this.machine || this.closed || this.ended) return;
+    this.keypad.press(key);
+    this.updateBusy();
+  }
+
+  /**
+   * The callee started keying: they have taken the turn. An agent still speaking stops, as it does
+   * when talked over: a caller who knows the answer types ahead, as on any phone menu.
+   */
+  private onKeypadStart(): void {
+    const turn = this.voice.turn;
+    if (!turn?.audible || this.apologising) return;
+    const heard = turn.interrupt();
+    this.metrics.interruption();
+    this.records.event('agent.interrupted', { heard_chars: heard.length, by: 'keypad' });
   }
 
   private onSpeechStart(): void {
@@ -261,6 +295,10 @@ export class VoiceSession {
         await this.speak({ type: 'contact_turn' }, this.options.conversation, timer);
         return;
       }
+      case 'keys':
+        this.records.keys(input.keys, input.at);
+        await this.speak({ type: 'dtmf', digits: input.keys }, this.options.conversation);
+        return;
       case 'cue':
         await this.speak(input.cue, this.options.conversation);
         if (input.cue.type === 'wrap_up') await this.end(endOf({ kind: 'wrap_up', reason: input.cue.reason }, 'voice')!);
@@ -375,6 +413,6 @@ export class VoiceSession {
   }
 
   private updateBusy(): void {
-    this.timers.setBusy(Boolean(this.loop || this.listener?.speaking || this.voice.busy()));
+    this.timers.setBusy(Boolean(this.loop || this.listener?.speaking || this.keypad.collecting || this.voice.busy()));
   }
 }

@@ -8,6 +8,7 @@ import type { TtsProvider } from '../tts/types.js';
 import type { SessionClock } from './clock.js';
 import type { LatencySummary } from './latency.js';
 import type { VoiceMetrics } from './metrics.js';
+import { INTER_DIGIT_MS } from './keypad-entry.js';
 import type { FramePacer } from './pacer.js';
 import type { VoiceSettings } from './settings.js';
 
@@ -31,6 +32,8 @@ export interface SessionTuning {
   readonly fillerAfterMs: number;
   /** A TTS that owes audio this long has failed. */
   readonly ttsStallMs: number;
+  /** A pause this long after a key ends a keypad entry that has no `#` (keypad-entry.ts says why 3 s). */
+  readonly interDigitMs: number;
 }
 
 /**
@@ -38,7 +41,7 @@ export interface SessionTuning {
  * the offline voice): either way the callee hears something within 2 s. Vendors answer in
  * 75-300 ms, so neither fires on a healthy line.
  */
-export const defaultTuning: SessionTuning = { leadMs: 200, fillerAfterMs: 1200, ttsStallMs: 1500 };
+export const defaultTuning: SessionTuning = { leadMs: 200, fillerAfterMs: 1200, ttsStallMs: 1500, interDigitMs: INTER_DIGIT_MS };
 
 export interface VoiceSessionOptions {
   readonly conversation: Conversation;
