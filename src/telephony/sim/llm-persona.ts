@@ -51,7 +51,8 @@ export function llmPersona(definition: PersonaDefinition, llm: { provider: LlmPr
   };
 
   function remember(reply: PersonaReply): PersonaReply {
-    own.push(reply.text);
+    // The model reads its own keyed replies as what they were, so it does not think it said digits.
+    own.push('text' in reply ? reply.text : `(pressed ${reply.keys} on the keypad)`);
     return reply;
   }
 }

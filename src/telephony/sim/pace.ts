@@ -7,6 +7,14 @@ export function speakingMs(text: string, wordsPerMinute: number): number {
   return Math.max(300, Math.round((words * 60_000) / wordsPerMinute));
 }
 
+/** A person keys about four keys a second on a phone's keypad. */
+export const keyIntervalMs = 250;
+
+/** How long keying an entry takes. */
+export function keyingMs(keys: string): number {
+  return keys.length * keyIntervalMs;
+}
+
 /** The simulated network's clock: a line clock `speed` times faster than real time. */
 export type SimClock = LineClock;
 

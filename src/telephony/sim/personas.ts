@@ -1,9 +1,14 @@
 /** Who answers a simulated call: scripted personas, registered per number or the cooperative default. */
 import { z } from 'zod';
 
+/** Keys a persona presses instead of answering in words: `{"dtmf": "1234#"}`. */
+export const keypadReply = z.strictObject({
+  dtmf: z.string().regex(/^[0-9*#]{1,32}$/, 'dtmf is 1-32 keypad keys: 0-9, * and #'),
+});
+
 export const personaDefinition = z.object({
-  /** Replies in order, one per agent turn. */
-  replies: z.array(z.string().min(1).max(2000)).max(100).default([]),
+  /** Replies in order, one per agent turn: words to say, or `{"dtmf": "1234#"}` to press keys. */
+  replies: z.array(z.union([z.string().min(1).max(2000), keypadReply])).max(100).default([]),
   /** What the persona does once its replies run out. */
   after_replies: z.enum(['hang_up', 'silence']).default('hang_up'),
   /** Said as soon as the call is answered, before the agent speaks. */
@@ -42,11 +47,13 @@ export const cooperativePersona: PersonaDefinition = personaDefinition.parse({
 export const answeringMachineGreeting =
   "Hi, you've reached my voicemail. I can't take your call right now. Please leave a message after the tone.";
 
-/** What the persona says next: text to say (and whether it then hangs up), or null to hang up or stay silent. */
-export interface PersonaReply {
-  readonly text: string;
-  readonly thenHangUp?: boolean;
-}
+/**
+ * What the persona does next: words to say or keys to press on the keypad (and whether it then
+ * hangs up); a persona's `reply` gives null to hang up or stay silent.
+ */
+export type PersonaReply =
+  | { readonly text: string; readonly thenHangUp?: boolean }
+  | { readonly keys: string; readonly thenHangUp?: boolean };
 
 export interface Persona {
   readonly definition: PersonaDefinition;
@@ -58,8 +65,9 @@ export function scriptedPersona(definition: PersonaDefinition): Persona {
   return {
     definition,
     reply: async (agentTurns) => {
-      const text = definition.replies[agentTurns.length - 1];
-      return text === undefined ? null : { text };
+      const reply = definition.replies[agentTurns.length - 1];
+      if (reply === undefined) return null;
+      return typeof reply === 'string' ? { text: reply } : { keys: reply.dtmf };
     },
   };
 }

@@ -1,7 +1,7 @@
 /** The text lane of an answered simulated call: the persona hears the agent and answers at a human pace. */
 import { AsyncQueue } from '../../shared/async-queue.js';
 import type { TextLine, TextLineEvent } from '../types.js';
-import { speakingMs, type SimClock } from './pace.js';
+import { keyingMs, speakingMs, type SimClock } from './pace.js';
 import type { Persona } from './personas.js';
 
 /** The agent's speaking pace on the simulated network. */
@@ -83,7 +83,8 @@ export class SimTextLine implements TextLine {
         .then(async (reply) => {
           if (this.closed) return;
           if (reply !== null) {
-            await this.speak(reply.text);
+            if ('text' in reply) await this.speak(reply.text);
+            else await this.press(reply.keys);
             if (reply.thenHangUp) this.contactHangsUp();
             return;
           }
@@ -100,6 +101,15 @@ export class SimTextLine implements TextLine {
     await this.options.clock.sleep(durationMs, this.abort.signal);
     if (this.closed) return;
     this.queue.push({ type: 'contact_said', text, durationMs });
+  }
+
+  /** Keys pressed at a person's pace; a text line carries the whole entry as one event. */
+  private async press(keys: string): Promise<void> {
+    if (this.closed) return;
+    this.anyoneSpoke = true;
+    await this.options.clock.sleep(keyingMs(keys), this.abort.signal);
+    if (this.closed) return;
+    this.queue.push({ type: 'dtmf', digits: keys });
   }
 
   private contactHangsUp(): void {

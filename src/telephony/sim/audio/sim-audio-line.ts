@@ -12,6 +12,7 @@ import { MULAW_SILENCE } from '../../../media/mulaw.js';
 import { ScriptedSpeechEncoder } from '../../../media/scripted-speech.js';
 import { sineMulaw } from '../../../media/signal.js';
 import type { AudioLine } from '../../../media/audio-line.js';
+import { keyIntervalMs } from '../pace.js';
 import type { SimLineOptions } from '../sim-line.js';
 import { CarrierBuffer, type CarrierBufferStats } from './carrier-buffer.js';
 
@@ -214,7 +215,24 @@ export class SimAudioLine implements AudioLine {
       if (persona.definition.after_replies === 'hang_up') this.contactHangsUp();
       return;
     }
-    this.say(reply.text, reply.thenHangUp ? () => this.contactHangsUp() : undefined);
+    const then = reply.thenHangUp ? () => this.contactHangsUp() : undefined;
+    if ('text' in reply) this.say(reply.text, then);
+    else this.press(reply.keys, then);
+  }
+
+  /**
+   * Keys pressed at a person's pace, each a DTMF frame as a carrier's media stream reports one
+   * (Twilio's `dtmf` event); the line's audio stays silence, as Twilio's stream carries keys as events.
+   */
+  private press(keys: string, then?: () => void): void {
+    if (this.closed) return;
+    this.anyoneSpoke = true;
+    [...keys].forEach((digit, i) => {
+      this.later((i + 1) * keyIntervalMs, () => {
+        this.queue.push({ kind: 'dtmf', digit });
+        if (i === keys.length - 1) then?.();
+      });
+    });
   }
 
   /** Queues the persona's words as audio; `then` runs once the last of it has gone out. */
