@@ -147,6 +147,21 @@ describe('flow engine: appointment confirmation', () => {
     expect(chat.conversation.keysExpected?.()).toBeUndefined();
   });
 
+  it('keeps the leading zeros of a code asked as digits, keyed or said', async () => {
+    const flow = {
+      start: 'pin',
+      nodes: {
+        pin: { type: 'ask', text: 'Enter your PIN.', expect: 'digits', variable: 'pin', next: 'zip' },
+        zip: { type: 'ask', text: 'And your ZIP code?', expect: 'digits', variable: 'zip', next: 'done' },
+        done: { type: 'end', text: 'Thanks.' },
+      },
+    };
+    const chat = new Chat({ kind: 'flow', flow });
+    await chat.cue({ type: 'start' });
+    expect((await chat.cue({ type: 'dtmf', digits: '0123#' })).collected).toEqual({ pin: '0123' });
+    expect((await chat.say('It is oh two one three nine.')).collected).toEqual({ zip: '02139' });
+  });
+
   it('takes keypad answers: 1 is yes, 2 is no', async () => {
     const chat = new Chat();
     await chat.cue({ type: 'start' });

@@ -68,6 +68,7 @@ function instructions(request: LlmInterpretRequest): string {
     date: `Give the date the caller named as YYYY-MM-DD, or YYYY-MM-DDTHH:mm if they also named a time, or null. Today is ${today}${request.timezone ? ` in ${request.timezone}` : ''}; dates are in the future.`,
     choice: 'Give the value of the option the caller chose, or null if they chose none or several.',
     text: 'Give the caller\'s answer to the question in a few words, or null if they did not answer it.',
+    digits: 'Give the digits the caller said, in order, as a string of 0-9 only (keep leading zeros), or null if they gave none.',
   };
   return `You interpret a phone caller's answer to one question. ${byKind[request.kind]} Reply with a JSON object only.`;
 }
@@ -82,6 +83,7 @@ function answerSchema(kind: AnswerKind, values: readonly string[]): Record<strin
       return { type: ['string', 'null'], enum: [...values, null] };
     case 'date':
     case 'text':
+    case 'digits':
       return { type: ['string', 'null'] };
   }
 }
@@ -96,6 +98,8 @@ function readAnswer(request: LlmInterpretRequest, values: readonly string[], ans
       return typeof answer === 'string' && values.includes(answer) ? { understood: true, value: answer } : notUnderstood;
     case 'text':
       return typeof answer === 'string' && answer.trim() ? { understood: true, value: answer.trim() } : notUnderstood;
+    case 'digits':
+      return typeof answer === 'string' && /^\d{1,64}$/.test(answer) ? { understood: true, value: answer } : notUnderstood;
     case 'date': {
       const match = typeof answer === 'string' ? /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}))?/.exec(answer) : null;
       if (!match || Number.isNaN(Date.parse(match[1]!))) return notUnderstood;

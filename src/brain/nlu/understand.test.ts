@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createScriptedLlm } from '../../llm/scripted/index.js';
 import { interpretWithLlm } from './llm-assist.js';
 import { completeJson } from './llm-json.js';
-import { understandAnswer, understandDtmf } from './understand.js';
+import { keysToAnswer, understandAnswer, understandDtmf } from './understand.js';
 
 const reference = new Date('2025-03-10T14:00:00Z');
 const choices = [{ value: 'morning' }, { value: 'afternoon' }];
@@ -16,6 +16,12 @@ describe('understandAnswer', () => {
     ['date', 'Friday at 3 pm', '2025-03-14T15:00-04:00'],
     ['choice', 'the afternoon', 'afternoon'],
     ['text', '  Please call after five  ', 'Please call after five'],
+    ['digits', 'zero one two three', '0123'],
+    ['digits', "It's 0123, thanks.", '0123'],
+    ['digits', 'Oh, nine four one oh three', '94103'],
+    ['digits', 'double five six', '556'],
+    ['digits', 'twenty three', '23'],
+    ['digits', 'ninety four one oh three', '94103'],
   ] as const)('reads a %s answer %j', (kind, text, value) => {
     expect(understandAnswer(kind, text, { reference, timezone: 'America/New_York', choices })).toEqual({ understood: true, value });
   });
@@ -31,6 +37,16 @@ describe('understandAnswer', () => {
   });
 });
 
+describe('keysToAnswer', () => {
+  it('takes one key for a yes/no or a choice of up to nine, and leaves a code or a number open', () => {
+    expect(keysToAnswer('yes_no')).toBe(1);
+    expect(keysToAnswer('choice', { choices })).toBe(1);
+    expect(keysToAnswer('choice', { choices: Array.from({ length: 10 }, (_, i) => ({ value: `o${i}` })) })).toBeUndefined();
+    expect(keysToAnswer('digits')).toBeUndefined();
+    expect(keysToAnswer('number')).toBeUndefined();
+  });
+});
+
 describe('understandDtmf', () => {
   it.each([
     ['yes_no', '1', true],
@@ -38,6 +54,9 @@ describe('understandDtmf', () => {
     ['number', '42#', 42],
     ['choice', '2', 'afternoon'],
     ['text', '1234', '1234'],
+    ['digits', '0123#', '0123'],
+    // A quantity keyed with a leading zero is still that quantity.
+    ['number', '02#', 2],
   ] as const)('reads %s keys %j', (kind, digits, value) => {
     expect(understandDtmf(kind, digits, { choices })).toEqual({ understood: true, value });
   });

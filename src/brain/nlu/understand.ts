@@ -1,14 +1,19 @@
 /** One entry point over the offline parsers: what an answer means for the kind of question asked. */
 import { parseChoice, type ChoiceOption } from './choice.js';
 import { parseDate } from './date.js';
+import { parseDigits } from './digits.js';
 import { parseNumber } from './number.js';
 import { parseYesNo } from './yes-no.js';
 
-export const answerKinds = ['yes_no', 'number', 'date', 'choice', 'text'] as const;
+/**
+ * `number` is a quantity ("how many people?": "02" is 2); `digits` is a code read or keyed digit by
+ * digit (a PIN, a ZIP code), kept as a string so its leading zeros stay.
+ */
+export const answerKinds = ['yes_no', 'number', 'date', 'choice', 'text', 'digits'] as const;
 /** The kind of answer a question expects. */
 export type AnswerKind = (typeof answerKinds)[number];
 
-/** A value the answer gave (yes_no: boolean, number: number, date/choice/text: string), or nothing usable. */
+/** A value the answer gave (yes_no: boolean, number: number, date/choice/text/digits: string), or nothing usable. */
 export type Understanding =
   | { readonly understood: true; readonly value: string | number | boolean }
   | { readonly understood: false };
@@ -50,6 +55,10 @@ export function understandAnswer(kind: AnswerKind, text: string, options: Unders
       const trimmed = text.trim();
       return trimmed ? { understood: true, value: trimmed } : notUnderstood;
     }
+    case 'digits': {
+      const digits = parseDigits(text);
+      return digits === null ? notUnderstood : { understood: true, value: digits };
+    }
   }
 }
 
@@ -66,7 +75,7 @@ export function keysToAnswer(kind: AnswerKind, options: Pick<UnderstandOptions, 
 
 /**
  * Interprets keypad digits: yes/no is 1 for yes and 2 for no, a choice is the 1-based position,
- * a number is the digits, free text keeps them. A trailing `#` ends entry and is dropped.
+ * a number is the digits' value, digits and free text keep them as keyed (leading zeros too). A trailing `#` ends entry and is dropped.
  * Dates cannot be keyed in unambiguously, so digits never answer a date question.
  */
 export function understandDtmf(kind: AnswerKind, digits: string, options: UnderstandOptions = {}): Understanding {
@@ -82,6 +91,7 @@ export function understandDtmf(kind: AnswerKind, digits: string, options: Unders
       return option ? { understood: true, value: option.value } : notUnderstood;
     }
     case 'text':
+    case 'digits':
       return { understood: true, value: keyed };
     case 'date':
       return notUnderstood;
