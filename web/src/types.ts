@@ -39,6 +39,8 @@ export interface Turn {
   readonly text: string;
   readonly offset_ms: number;
   readonly interrupted?: boolean;
+  /** `keypad`: the contact pressed these keys rather than saying them. */
+  readonly input?: 'keypad';
 }
 
 export interface Call {

@@ -184,7 +184,7 @@ function Transcript({ turns, events, answeredAt, running }: { turns: Turn[]; eve
         const latency = latencies.get(index);
         return (
           <li key={index} className={`turn ${turn.role}`}>
-            <div className="turn-head"><strong>{turn.role === 'agent' ? 'Agent' : turn.role === 'contact' || turn.role === 'user' ? 'Contact' : turn.role}</strong> <span className="muted small">{(turn.offset_ms / 1000).toFixed(1)} s</span>{turn.interrupted ? <span className="badge subtle">interrupted</span> : null}</div>
+            <div className="turn-head"><strong>{turn.role === 'agent' ? 'Agent' : turn.role === 'contact' || turn.role === 'user' ? 'Contact' : turn.role}</strong> <span className="muted small">{(turn.offset_ms / 1000).toFixed(1)} s</span>{turn.interrupted ? <span className="badge subtle">interrupted</span> : null}{turn.input === 'keypad' ? <span className="badge subtle">keypad</span> : null}</div>
             <p>{turn.text}</p>
             {latency ? (
               <p className="latency small" aria-label="Latency stages">
