@@ -29,7 +29,11 @@ export class TextLane implements ConversationHost<TextLine> {
         if (action.type === 'send_dtmf') await control.recordEvent('agent.dtmf_sent', { digits: action.digits, lane: 'text' });
       },
       onEnding: (end) => control.endAs(end),
-      onDtmf: (digits) => control.recordEvent('contact.dtmf', { digit: digits }),
+      // The same events as the voice lane's: one per key, then the entry (delivered whole here).
+      onDtmf: async (keys) => {
+        for (const digit of keys) await control.recordEvent('contact.dtmf', { digit });
+        await control.recordEvent('contact.keypad_entry', { keys: keys.length, ended_by: 'line' });
+      },
       ...(control.transfer ? { transfer: control.transfer } : {}),
     };
     const { spec } = call.agent;

@@ -41,6 +41,9 @@ describe.each<{ lane: string; env: Record<string, string> }>([
     expect(ended).toMatchObject({ status: 'completed' });
     const events = (await tenant.request('GET', `/v1/calls/${ended.id}/events`)).body.data as { type: string; data: Record<string, unknown> }[];
     expect(events.filter((e) => e.type === 'agent.collected').map((e) => [e.data.name, e.data.value])).toEqual([['pin', 4321], ['confirmed', true]]);
+    // One event per key and one per entry on either lane.
+    expect(events.filter((e) => e.type === 'contact.dtmf').map((e) => e.data.digit).join('')).toBe('4321#1');
+    expect(events.filter((e) => e.type === 'contact.keypad_entry').map((e) => e.data.keys)).toEqual([5, 1]);
     expect(ended.transcript.map((turn: { role: string; text: string; input?: string }) => [turn.role, turn.text, turn.input])).toEqual([
       ['agent', 'Please enter your PIN, then press pound.', undefined],
       ['contact', '4321#', 'keypad'],
