@@ -5,6 +5,8 @@ import { scriptedPersona } from './personas.js';
 
 /** The persona's way to end the call, which the model is told to append to its last words. */
 export const hangUpMarker = '<hangup>';
+/** The persona's way to press keys: a reply of keys the network sends as DTMF (the same keys a scripted `{"dtmf"}` reply allows). */
+const keysPattern = /<dtmf>\s*([0-9*#]{1,32})\s*<\/dtmf>/i;
 
 function instructions(persona: string): string {
   return [
@@ -12,6 +14,7 @@ function instructions(persona: string): string {
     `Who you are and what you want: ${persona}`,
     'Answer the caller in one or two short spoken sentences, as a person on the phone would: no lists, no markdown.',
     `When the conversation is over (you said goodbye, or want to end the call), end your reply with ${hangUpMarker}.`,
+    'When the caller asks you to press keys on your phone (a PIN, "press 1"), reply with only the keys inside <dtmf></dtmf>, for example <dtmf>1234#</dtmf>.',
   ].join('\n');
 }
 
@@ -44,6 +47,8 @@ export function llmPersona(definition: PersonaDefinition, llm: { provider: LlmPr
         return null;
       }
       const thenHangUp = text.includes(hangUpMarker);
+      const keyed = keysPattern.exec(text);
+      if (keyed) return remember({ keys: keyed[1]!, thenHangUp });
       const spoken = text.replaceAll(hangUpMarker, '').trim();
       if (!spoken) return thenHangUp ? null : remember({ text: 'Sorry, could you say that again?' });
       return remember({ text: spoken, thenHangUp });
