@@ -84,6 +84,8 @@ export class SimAudioLine implements AudioLine {
   private answeredOver = 0;
   private anyoneSpoke = false;
   private onSpoken: (() => void) | undefined;
+  /** The persona's answer to the agent's last turn is due, not yet begun. */
+  private cancelReply: (() => void) | undefined;
 
   constructor(private readonly options: SimAudioLineOptions) {
     this.buffer = new CarrierBuffer((name) => this.queue.push({ kind: 'mark', name }));
@@ -186,8 +188,16 @@ export class SimAudioLine implements AudioLine {
       return;
     }
     if (!text) return;
-    this.agentTurns.push(text);
-    this.later(persona.definition.response_delay_ms, () => {
+    // The agent went on before the persona answered (a pause mid-turn, or its audio stalling on a
+    // loaded machine): that is still the one turn, answered once, as a person waits for the rest.
+    if (this.cancelReply) {
+      this.cancelReply();
+      this.agentTurns[this.agentTurns.length - 1] += ` ${text}`;
+    } else {
+      this.agentTurns.push(text);
+    }
+    this.cancelReply = this.later(persona.definition.response_delay_ms, () => {
+      this.cancelReply = undefined;
       if (callee === 'hangs_up_after_first_turn') return this.contactHangsUp();
       this.replyOrHangUp();
     });
@@ -251,11 +261,13 @@ export class SimAudioLine implements AudioLine {
     this.onSpoken = then;
   }
 
-  private later(simulatedMs: number, fn: () => void): void {
+  /** Runs `fn` after `simulatedMs` unless the line closes first; returns a cancel function. */
+  private later(simulatedMs: number, fn: () => void): () => void {
     const cancel = this.options.clock.setTimer(simulatedMs, () => {
       if (!this.closed) fn();
     });
     this.abort.signal.addEventListener('abort', cancel, { once: true });
+    return cancel;
   }
 
   private contactHangsUp(): void {

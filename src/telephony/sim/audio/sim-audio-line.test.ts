@@ -1,0 +1,52 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Frame } from '../../../media/frames.js';
+import { createSimClock } from '../pace.js';
+import { personaDefinition, scriptedPersona } from '../personas.js';
+import { SimAudioLine, type HeardEvent } from './sim-audio-line.js';
+
+/** Ears that hear the agent say what `script` lists at the given 20 ms frames. */
+function scriptedEars(script: Record<number, HeardEvent[]>) {
+  let frame = 0;
+  return () => ({ push: () => script[++frame] ?? [] });
+}
+
+function line(replies: unknown[], script: Record<number, HeardEvent[]>) {
+  const frames: Frame[] = [];
+  const simLine = new SimAudioLine({
+    persona: scriptedPersona(personaDefinition.parse({ replies, response_delay_ms: 300, after_replies: 'silence', opening: 'Hi.' })),
+    callee: 'person',
+    clock: createSimClock(1),
+    onAgentHangUp: () => undefined,
+    onContactHangUp: () => undefined,
+    ears: scriptedEars(script),
+  });
+  void (async () => {
+    for await (const frame of simLine.frames) frames.push(frame);
+  })();
+  return { simLine, keys: () => frames.flatMap((frame) => (frame.kind === 'dtmf' ? [frame.digit] : [])).join('') };
+}
+
+const said = (text: string): HeardEvent[] => [{ type: 'transcript', text, isFinal: true, speechFinal: true }];
+
+describe('SimAudioLine', () => {
+  beforeEach(() => void vi.useFakeTimers());
+  afterEach(() => void vi.useRealTimers());
+
+  it('presses a reply of keys as one DTMF frame per key', async () => {
+    const { simLine, keys } = line([{ dtmf: '0123#' }], { 10: [{ type: 'speech_started' }], 50: said('Your PIN, then pound.') });
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(keys()).toBe('0123#');
+    simLine.hangUp();
+  });
+
+  it('answers an agent turn that paused midway once, with the reply for that turn', async () => {
+    // "Please enter" ... 160 ms ... "your PIN.": the agent went on before the persona's 300 ms were up.
+    const { simLine, keys } = line([{ dtmf: '4321#' }, { dtmf: '1' }], {
+      10: [{ type: 'speech_started' }], 40: said('Please enter'),
+      45: [{ type: 'speech_started' }], 48: said('your PIN.'),
+    });
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(keys()).toBe('4321#');
+    simLine.hangUp();
+  });
+});
