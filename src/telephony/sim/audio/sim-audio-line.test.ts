@@ -49,4 +49,19 @@ describe('SimAudioLine', () => {
     expect(keys()).toBe('4321#');
     simLine.hangUp();
   });
+
+  it('waits for an agent that resumed before its reply was due, even when the rest takes longer than the reply delay', async () => {
+    // "Please enter" ends at frame 40; the reply would be due at frame 55, but the agent resumes at
+    // 45 and says "your PIN, then pound." until frame 80.
+    const { simLine, keys } = line([{ dtmf: '4321#' }, { dtmf: '1' }], {
+      10: [{ type: 'speech_started' }], 40: said('Please enter'),
+      45: [{ type: 'speech_started' }], 80: said('your PIN, then pound.'),
+    });
+    await vi.advanceTimersByTimeAsync(1_500);
+    // Not a key before the agent is done (frame 80, 1.6 s in).
+    expect(keys()).toBe('');
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(keys()).toBe('4321#');
+    simLine.hangUp();
+  });
 });

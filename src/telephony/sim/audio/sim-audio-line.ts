@@ -86,6 +86,8 @@ export class SimAudioLine implements AudioLine {
   private onSpoken: (() => void) | undefined;
   /** The persona's answer to the agent's last turn is due, not yet begun. */
   private cancelReply: (() => void) | undefined;
+  /** The agent's utterance in progress continues its last turn (it resumed before the persona answered). */
+  private continuing = false;
 
   constructor(private readonly options: SimAudioLineOptions) {
     this.buffer = new CarrierBuffer((name) => this.queue.push({ kind: 'mark', name }));
@@ -163,9 +165,17 @@ export class SimAudioLine implements AudioLine {
       if (event.type === 'speech_started') {
         this.agentSpeaking = true;
         this.anyoneSpoke = true;
-        this.agentUtterances++;
-        this.agentSpeechFrames = 0;
         this.heardSoFar = '';
+        // The agent goes on before the persona answered (a pause mid-turn, or its audio stalling
+        // on a loaded machine): the same turn, so the persona waits for the rest, as a person does.
+        if (this.cancelReply) {
+          this.cancelReply();
+          this.cancelReply = undefined;
+          this.continuing = true;
+        } else {
+          this.agentUtterances++;
+          this.agentSpeechFrames = 0;
+        }
       } else if (event.type === 'transcript' && !event.isFinal) {
         this.heardSoFar = event.text;
       } else if (event.type === 'transcript' && event.speechFinal) {
@@ -181,21 +191,18 @@ export class SimAudioLine implements AudioLine {
 
   private agentFinished(text: string): void {
     const { persona, callee } = this.options;
+    const continued = this.continuing;
+    this.continuing = false;
     if (callee === 'answering_machine' || this.closed) return;
     if (this.answeredOver === this.agentUtterances) {
       // Cut off by the persona: what it heard replaces the partial words it answered.
       this.agentTurns[this.agentTurns.length - 1] = text;
       return;
     }
-    if (!text) return;
-    // The agent went on before the persona answered (a pause mid-turn, or its audio stalling on a
-    // loaded machine): that is still the one turn, answered once, as a person waits for the rest.
-    if (this.cancelReply) {
-      this.cancelReply();
-      this.agentTurns[this.agentTurns.length - 1] += ` ${text}`;
-    } else {
-      this.agentTurns.push(text);
-    }
+    // A continued turn is answered even if its rest was not words: its reply was put off, not dropped.
+    if (!text && !continued) return;
+    if (text && continued && this.agentTurns.length > 0) this.agentTurns[this.agentTurns.length - 1] += ` ${text}`;
+    else if (text) this.agentTurns.push(text);
     this.cancelReply = this.later(persona.definition.response_delay_ms, () => {
       this.cancelReply = undefined;
       if (callee === 'hangs_up_after_first_turn') return this.contactHangsUp();
