@@ -447,6 +447,20 @@ describe('VoiceSession', () => {
     expect(brain.asked.map((a) => a.cue)).toEqual([{ type: 'start' }, { type: 'dtmf', digits: '42#' }]);
   });
 
+  it('says its words out when its interruption is off, and answers the keys typed over them after', async () => {
+    const brain = scriptedConversation([
+      { text: ['Please enter your account number, which is the eight digits printed at the top of your statement, followed by the pound key.'] },
+      { text: ['Thanks.'] },
+    ]);
+    const keys = [...'42#'].map((digit, i) => ({ afterMs: 2000 + i * 200, digit }));
+    const h = await start({ conversation: brain.conversation, persona: { replies: [], after_replies: 'silence' }, keys, agentSettings: { interruption: { enabled: false } } });
+    await vi.advanceTimersByTimeAsync(12_000);
+    expect(h.events.some((e) => e.type === 'agent.interrupted')).toBe(false);
+    expect(h.turns[0]).toMatchObject({ role: 'agent' });
+    expect(h.turns[0]!.interrupted).toBeUndefined();
+    expect(brain.asked.map((a) => a.cue)).toEqual([{ type: 'start' }, { type: 'dtmf', digits: '42#' }]);
+  });
+
   it('ends as carrier_failed, not as the callee hanging up, when the line breaks', async () => {
     const brain = scriptedConversation([{ text: ['Hello, can you hear me?'] }]);
     const h = await start({ conversation: brain.conversation, persona: { replies: [], after_replies: 'silence' }, breaksAfterMs: 1500 });

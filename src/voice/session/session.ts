@@ -218,11 +218,12 @@ export class VoiceSession {
 
   /**
    * The callee started keying: they have taken the turn. An agent still speaking stops, as it does
-   * when talked over: a caller who knows the answer types ahead, as on any phone menu.
+   * when talked over: a caller who knows the answer types ahead, as on any phone menu. An agent
+   * whose interruption is off says its words out (a disclosure), and the entry is answered after.
    */
   private onKeypadStart(): void {
     const turn = this.voice.turn;
-    if (!turn?.audible || this.apologising) return;
+    if (!turn?.audible || this.apologising || !this.policy.enabled) return;
     const heard = turn.interrupt();
     this.metrics.interruption();
     this.records.event('agent.interrupted', { heard_chars: heard.length, by: 'keypad' });
