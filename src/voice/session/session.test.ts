@@ -461,6 +461,15 @@ describe('VoiceSession', () => {
     expect(brain.asked.map((a) => a.cue)).toEqual([{ type: 'start' }, { type: 'dtmf', digits: '42#' }]);
   });
 
+  it("does not let a key press cut the agent's own tones half sent", async () => {
+    const brain = scriptedConversation([{ text: ['One moment.'], actions: [{ type: 'send_dtmf', digits: '123456789#' }] }, { text: ['Thanks.'] }]);
+    const h = await start({ conversation: brain.conversation, persona: { replies: [], after_replies: 'silence' }, keys: [{ afterMs: 2500, digit: '5' }] });
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(h.events.find((e) => e.type === 'agent.dtmf_sent')?.data).toMatchObject({ digits: '123456789#' });
+    expect(h.events.some((e) => e.type === 'agent.interrupted')).toBe(false);
+    expect(brain.asked.map((a) => a.cue)).toEqual([{ type: 'start' }, { type: 'dtmf', digits: '5' }]);
+  });
+
   it('ends as carrier_failed, not as the callee hanging up, when the line breaks', async () => {
     const brain = scriptedConversation([{ text: ['Hello, can you hear me?'] }]);
     const h = await start({ conversation: brain.conversation, persona: { replies: [], after_replies: 'silence' }, breaksAfterMs: 1500 });

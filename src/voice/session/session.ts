@@ -218,12 +218,13 @@ export class VoiceSession {
 
   /**
    * The callee started keying: they have taken the turn. An agent still speaking stops, as it does
-   * when talked over: a caller who knows the answer types ahead, as on any phone menu. An agent
-   * whose interruption is off says its words out (a disclosure), and the entry is answered after.
+   * when talked over: a caller who knows the answer types ahead, as on any phone menu. What the
+   * callee's voice does not cut, keys do not either (its interruption off, the recording disclosure,
+   * the agent's own tones half sent); the entry is then answered after.
    */
   private onKeypadStart(): void {
     const turn = this.voice.turn;
-    if (!turn?.audible || this.apologising || !this.policy.enabled) return;
+    if (!turn?.audible || this.apologising || !this.policy.enabled || turn.pressingKeys || turn.shielded) return;
     const heard = turn.interrupt();
     this.metrics.interruption();
     this.records.event('agent.interrupted', { heard_chars: heard.length, by: 'keypad' });
