@@ -8,7 +8,7 @@ import { createLocalRecordingStorage } from '../recordings/local-storage.js';
 import type { RecordingStorage } from '../recordings/storage.js';
 import { recordingHeader } from '../recordings/wav-header.js';
 import { calls } from '../store/schema.js';
-import { calleeFrames, stillLineClock, readAll, recordingsKit, scriptedLine, type RecordingsKit } from '../../test/support/recordings.js';
+import { calleeFrames, openRecordedLine, stillLineClock, readAll, recordingsKit, scriptedLine, type RecordingsKit } from '../../test/support/recordings.js';
 
 let kit: RecordingsKit;
 beforeAll(async () => {
@@ -134,17 +134,7 @@ describe('a recording whose storage fails', () => {
 
 describe('shutdown', () => {
   it('finishes a recording whose line is still open, so no .partial is left for the next start', async () => {
-    const folder = kit.folder();
-    const call = await kit.call({ status: 'in_progress' });
-    const recordings = kit.recordings(createLocalRecordingStorage(folder));
-    recordings.expect(call);
-    const { line, push, end } = scriptedLine();
-    const wrapped = recordings.wrap(call.id, line, stillLineClock);
-    const frames = calleeFrames(1_500);
-    for (const frame of frames) push(frame);
-    // Read as the voice session does, up to the last frame pushed: the line has not ended.
-    const reader = wrapped.frames[Symbol.asyncIterator]();
-    for (let i = 0; i < frames.length; i++) await reader.next();
+    const { folder, call, recordings, close } = await openRecordedLine(kit, 1_500);
 
     await recordings.stop();
 
@@ -153,7 +143,6 @@ describe('shutdown', () => {
     expect(existsSync(`${fileOf(folder, call)}.partial`)).toBe(false);
     expect(existsSync(fileOf(folder, call))).toBe(true);
     expect(kit.events.filter((e) => e.callId === call.id).map((e) => e.type)).toEqual(['call.recording_ready']);
-    end();
-    await reader.return?.();
+    await close();
   });
 });

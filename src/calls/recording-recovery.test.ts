@@ -7,7 +7,7 @@ import { placeFields } from './recording-recovery.js';
 import { createLocalRecordingStorage } from '../recordings/local-storage.js';
 import { calls } from '../store/schema.js';
 import type { RecordingStorage } from '../recordings/storage.js';
-import { calleeFrames, stillLineClock, recordingsKit, scriptedLine, type RecordingsKit } from '../../test/support/recordings.js';
+import { calleeFrames, openRecordedLine, stillLineClock, recordingsKit, scriptedLine, type RecordingsKit } from '../../test/support/recordings.js';
 
 let kit: RecordingsKit;
 beforeAll(async () => {
@@ -107,16 +107,7 @@ describe('recordings their writer did not finish', () => {
 
 describe('a recording whose line outlives its call', () => {
   it('is finished by the recovery round once the call has been over past the grace', async () => {
-    const folder = kit.folder();
-    const call = await kit.call({ status: 'in_progress' });
-    const recordings = kit.recordings(createLocalRecordingStorage(folder));
-    recordings.expect(call);
-    const { line, push, end } = scriptedLine();
-    const wrapped = recordings.wrap(call.id, line, stillLineClock);
-    const frames = calleeFrames(500);
-    for (const frame of frames) push(frame);
-    const reader = wrapped.frames[Symbol.asyncIterator]();
-    for (let i = 0; i < frames.length; i++) await reader.next();
+    const { folder, call, recordings, close } = await openRecordedLine(kit, 500);
     await expect.poll(() => statusOf(call)).toBe('recording');
     // The call ended half an hour ago, but nothing ended its line.
     await kit.database.db.update(calls).set({ status: 'completed', endedAt: minutesAgo(30) }).where(eq(calls.id, call.id));
@@ -125,8 +116,7 @@ describe('a recording whose line outlives its call', () => {
 
     expect((await kit.row(call.id)).recording).toMatchObject({ status: 'ready', duration_ms: 500 });
     expect(existsSync(join(folder, call.orgId, `${call.id}.wav`))).toBe(true);
-    end();
-    await reader.return?.();
+    await close();
   });
 });
 

@@ -13,6 +13,13 @@ import { createTempDatabase, postgresUrl, type TempDatabase } from '../support/p
 import { startWebhookReceiver, type RecordedDelivery, type WebhookReceiver } from '../fakes/webhook-receiver/receiver.js';
 import type { Parley } from '../../src/app.js';
 
+/**
+ * Each test here starts and stops whole Parley processes on a store of their own (about 4 s of
+ * work alone) and waits up to 30 s for deliveries: at the start of a CI run, beside three other
+ * test files on two cores, the default 30 s was not enough (the restart test timed out so).
+ */
+const PROCESS_TEST_MS = 90_000;
+
 const answeredCallEvents = ['call.queued', 'call.ringing', 'call.answered', 'call.completed', 'call.analyzed'];
 /** Twenty quick retries (~250 ms apart, ±20 %): the 24-hour schedule, compressed. */
 const quickRetries = Array.from({ length: 20 }, (_, i) => (i < 2 ? 100 : 250));
@@ -153,7 +160,7 @@ describe('a receiver that goes down, answers 500 and hangs', () => {
     const endpoint = await tenant.request('GET', `/v1/webhook-endpoints/${flaky.id}`);
     expect(endpoint.body).toMatchObject({ enabled: true, failing_since: null });
     expect(endpoint.body.last_success_at).not.toBeNull();
-  });
+  }, PROCESS_TEST_MS);
 });
 
 describe('a restart mid-retry', () => {
@@ -212,7 +219,7 @@ describe('a restart mid-retry', () => {
     } finally {
       await second.close();
     }
-  });
+  }, PROCESS_TEST_MS);
 });
 
 describe.skipIf(!postgresUrl)('two processes on one PostgreSQL', () => {
@@ -245,7 +252,7 @@ describe.skipIf(!postgresUrl)('two processes on one PostgreSQL', () => {
       await temp.drop();
       rmSync(dataDir, { recursive: true, force: true });
     }
-  });
+  }, PROCESS_TEST_MS);
 });
 
 describe('an endpoint failing for days', () => {
@@ -308,7 +315,7 @@ describe('an endpoint failing for days', () => {
     expect((await tenant.request('POST', `/v1/webhook-deliveries/${firstQueued.id}/replay`)).status).toBe(202);
     await until('the replayed event', () => flaky.receiver.deliveries.some((delivery) => delivery.id === firstQueued.id && delivery.mode === 'ok'));
     expect(thirdCall).toBeDefined();
-  });
+  }, PROCESS_TEST_MS);
 });
 
 /** See startParley: lets a closed pool's sockets finish closing before their database is dropped. */

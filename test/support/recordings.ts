@@ -14,6 +14,7 @@ import type { CallRow } from '../../src/calls/call-view.js';
 import type { Frame } from '../../src/media/frames.js';
 import { realLineClock, type LineClock } from '../../src/media/line-clock.js';
 import type { RecordingStorage } from '../../src/recordings/storage.js';
+import { createLocalRecordingStorage } from '../../src/recordings/local-storage.js';
 import { newId } from '../../src/shared/ids.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { openDatabase, type Database } from '../../src/store/database.js';
@@ -130,4 +131,29 @@ export const stillLineClock: LineClock = { ...realLineClock, elapsedMs: () => 0 
 /** `ms` of a quiet callee (μ-law silence, 0xFF) as 20 ms frames. */
 export function calleeFrames(ms: number): Frame[] {
   return Array.from({ length: Math.ceil(ms / 20) }, () => ({ kind: 'audio' as const, payload: Buffer.alloc(160, 0xff) }));
+}
+
+/**
+ * A recorded call in a local folder whose line is still open: `ms` of the callee's frames pushed
+ * and read as the voice session reads them (on a still clock), the line not ended. `close()` ends
+ * the line and the reading.
+ */
+export async function openRecordedLine(kit: RecordingsKit, ms: number) {
+  const folder = kit.folder();
+  const call = await kit.call({ status: 'in_progress' });
+  const recordings = kit.recordings(createLocalRecordingStorage(folder));
+  recordings.expect(call);
+  const { line, push, end } = scriptedLine();
+  const wrapped = recordings.wrap(call.id, line, stillLineClock);
+  const frames = calleeFrames(ms);
+  for (const frame of frames) push(frame);
+  const reader = wrapped.frames[Symbol.asyncIterator]();
+  for (let i = 0; i < frames.length; i++) await reader.next();
+  return {
+    folder, call, recordings,
+    close: async () => {
+      end();
+      await reader.return?.();
+    },
+  };
 }
