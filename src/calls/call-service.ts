@@ -14,6 +14,7 @@ import type { AgentRow, AgentService } from '../agents/agent-service.js';
 import type { PhoneNumberService } from '../numbers/phone-number-service.js';
 import { canTransition, isTerminal, predecessorsOf, type CallStatus } from './call-status.js';
 import type { CallRow } from './call-view.js';
+import { recordingSettingsOf } from './call-recordings.js';
 import { linkContact, type ContactFields } from '../contacts/contact-service.js';
 
 export const maxVariables = 25;
@@ -530,11 +531,10 @@ function lineOptionsOf(input: CreateCallInput): Record<string, unknown> | null {
 
 /** What the line may speak besides the conversation: the voicemail message it leaves, the recording disclosure (the call's override first). */
 function lineTexts(agent: AgentRow, recording: CreateCallInput['recording']): string[] {
-  const { voicemail, recording: agentRecording } = agent.settings;
+  const { voicemail } = agent.settings;
   const texts: string[] = [];
   if (voicemail?.action === 'leave_message' && voicemail.message) texts.push(voicemail.message);
-  const enabled = recording?.enabled ?? agentRecording?.enabled ?? false;
-  const disclosure = recording?.disclosure !== undefined ? recording.disclosure : agentRecording?.disclosure;
-  if (enabled && disclosure) texts.push(disclosure);
+  const { disclosure } = recordingSettingsOf({ lineOptions: recording ? { recording } : null }, agent.settings);
+  if (disclosure) texts.push(disclosure);
   return texts;
 }
