@@ -18,7 +18,7 @@ export type AmdVerdictKind = (typeof amdVerdicts)[number];
 export interface AnswerVerdict {
   readonly verdict: AmdVerdictKind;
   readonly source: 'carrier' | 'parley';
-  /** Why: Parley's detector's reason (short_answer, long_greeting, beep, wording, ...) or the carrier's own word (machine_start, ...). */
+  /** Why: Parley's detector's reason (short_answer, long_greeting, beep, wording, keypad, ...) or the carrier's own word (machine_start, ...). */
   readonly reason: string | null;
   /** From the answer to the verdict (0 when the carrier knew at answer), when known. */
   readonly timeToVerdictMs: number | null;

@@ -85,6 +85,41 @@ describe('AnswerDetection', () => {
     queue.end();
   });
 
+  it('takes a key pressed during the hold as a person, releasing the greeting before the audio could decide', async () => {
+    const { answer, verdicts } = detection('parley');
+    // 1.2 s of a voice still talking: too soon for the audio, which waits for a pause or the bound.
+    const { line, queue } = lineOf(speechLikeMulaw({ durationMs: 1200 }));
+    queue.push({ kind: 'dtmf', digit: '1' });
+    const frames: Frame[] = [];
+    const reading = (async () => {
+      for await (const frame of answer.tap(line).frames) {
+        frames.push(frame);
+        if (frame.kind === 'dtmf') break;
+      }
+    })();
+    expect(await answer.decided).toEqual({ verdict: 'human', source: 'parley', reason: 'keypad', timeToVerdictMs: 1200 });
+    await reading;
+    queue.end();
+    expect(frames.at(-1)).toEqual({ kind: 'dtmf', digit: '1' });
+    expect(verdicts).toHaveLength(1);
+  });
+
+  it('leaves a key pressed after a machine verdict alone, and never decides on keys under carrier detection', async () => {
+    const parley = detection('parley');
+    const { line, queue } = lineOf(machineAudio);
+    queue.push({ kind: 'dtmf', digit: '5' });
+    queue.end();
+    await consume(parley.answer.tap(line));
+    expect(parley.verdicts.map((v) => [v.verdict, v.reason])).toEqual([['machine', 'long_greeting']]);
+
+    const carrier = detection('carrier');
+    const keyed = lineOf(Buffer.alloc(1600, MULAW_SILENCE));
+    keyed.queue.push({ kind: 'dtmf', digit: '5' });
+    keyed.queue.end();
+    await consume(carrier.answer.tap(keyed.line));
+    expect(carrier.verdicts).toEqual([]);
+  });
+
   it("takes the carrier's verdict at answer and its greeting end from the async AMD", async () => {
     const { answer, verdicts, cues } = detection('carrier');
     expect(answer.held).toBeNull();

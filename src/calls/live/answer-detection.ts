@@ -110,6 +110,7 @@ export class AnswerDetection implements AnswerInfo {
             const next = await inner.next();
             if (next.done) this.settle();
             else if (next.value.kind === 'audio') this.hearAudio(detector, next.value.payload);
+            else if (next.value.kind === 'dtmf') this.hearKey();
             return next;
           },
           return: async () => {
@@ -126,6 +127,16 @@ export class AnswerDetection implements AnswerInfo {
     if (this.options.detection !== 'parley' || this.verdict || !this.detector || !text.trim()) return;
     const decision = this.detector.pushTranscript(text);
     if (decision) this.decide({ verdict: decision.verdict, source: 'parley', reason: decision.reason, timeToVerdictMs: decision.atMs });
+  }
+
+  /**
+   * A key pressed on the line while Parley's detector listens: a machine's greeting presses no keys,
+   * so whoever pressed one is a person, and the held greeting is released at once (the key then
+   * reaches the conversation like any other).
+   */
+  private hearKey(): void {
+    if (this.options.detection !== 'parley' || this.verdict || this.settled) return;
+    this.decide({ verdict: 'human', source: 'parley', reason: 'keypad', timeToVerdictMs: Math.round(this.heardMs) });
   }
 
   /** The line or the call is over: whatever was awaited resolves (no verdict, no cue). */
