@@ -67,9 +67,20 @@ export interface CallControl {
   endAs(end: CallEnd): void;
   /**
    * Transfers the call (checked against its allowed numbers); connected means the lane's part is
-   * over. A lane with a voice passes `speak`, so a warm transfer's briefing is in the agent's voice.
+   * over. A lane with a voice lends it what `TransferVoice` names.
    */
-  transfer?(action: Extract<AgentAction, { type: 'transfer_call' }>, turns: readonly ConversationTurn[], speak?: (text: string, signal: AbortSignal) => Promise<Uint8Array>): Promise<TransferOutcome>;
+  transfer?(action: Extract<AgentAction, { type: 'transfer_call' }>, turns: readonly ConversationTurn[], voice?: TransferVoice): Promise<TransferOutcome>;
+}
+
+/** What a lane with a voice lends a transfer. */
+export interface TransferVoice {
+  /** Renders text in the agent's voice, so a warm transfer's briefing is in it. */
+  readonly speak?: (text: string, signal: AbortSignal) => Promise<Uint8Array>;
+  /**
+   * A warm transfer's target is being called while the callee stays on the line: the lane plays
+   * ringback to the callee until the transfer returns.
+   */
+  readonly dialling?: () => void;
 }
 
 /** What a transfer did, as a lane sees it. */

@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { goertzelPower } from '../../src/media/goertzel.js';
 import { startTestParley, type Tenant, type TestParley } from '../support/parley.js';
 
 const folder = mkdtempSync(join(tmpdir(), 'parley-rec-e2e-'));
@@ -111,6 +112,41 @@ describe('recordings', () => {
     // ...and nothing of the rest of its long greeting is on the record while the callee talks.
     expect(rms(wav, 1, contact!.offset_ms + 900, contact!.offset_ms + 1500)).toBeLessThan(50);
     expect(rms(wav, 0, contact!.offset_ms + 900, contact!.offset_ms + 1500)).toBeGreaterThan(500);
+  });
+
+  it('records the ringback the callee heard while a warm transfer rang, and the agent coming back after', async () => {
+    const agent = await tenant.agent({
+      kind: 'flow', greeting: null, recording: { enabled: true }, transfer_numbers: ['+14155550182'],
+      flow: {
+        start: 'move',
+        nodes: {
+          move: { type: 'transfer', to: '+14155550182', mode: 'warm', text: 'Let me put you through to billing.', reason: 'billing', on_failure: 'sorry' },
+          sorry: { type: 'end', text: 'Nobody is free right now, we will call you back.', reason: 'callback_promised' },
+        },
+      },
+    });
+    const created = await tenant.request('POST', '/v1/calls', { agent_id: agent.id, to: '+14155550100' });
+    const ended = await tenant.waitForEnd(created.body.id, 30_000);
+    expect(ended).toMatchObject({ status: 'completed', transfer: { outcome: 'no_answer' } });
+    expect((ended.transcript as { text: string }[]).at(-1)!.text).toBe('Nobody is free right now, we will call you back.');
+    const { body: wav } = await download((await recorded(ended.id)).recording_url);
+    const lengthMs = (wav.length - 44) / 32;
+    // 100 ms blocks of the agent channel that hold ringback: 440 and 480 Hz, and little else.
+    const ringing = (fromMs: number, toMs: number) => {
+      const blocks: number[] = [];
+      for (let at = Math.max(0, fromMs); at + 100 <= toMs; at += 100) {
+        const samples = Int16Array.from({ length: 800 }, (_, i) => wav.readInt16LE(44 + ((at * 8 + i) * 4) + 2));
+        const [low, high, other] = [440, 480, 1000].map((hz) => goertzelPower(samples, hz, 8000)) as [number, number, number];
+        if (low > 1e6 && high > 1e6 && other < low / 100) blocks.push(at);
+      }
+      return blocks;
+    };
+    // The target rang for 30 s of line time: at least the first cycle's 2 s of tone. It stopped when
+    // the agent came back: the file ends with its last words (about 3.2 s), with no ringback among them.
+    // (Measured on the recording alone: transcript offsets run on another clock, far apart at PARLEY_SIM_SPEED=10 on a loaded machine.)
+    const blocks = ringing(0, lengthMs);
+    expect(blocks.length, `ringback blocks ${blocks.join(',')} in ${lengthMs} ms`).toBeGreaterThanOrEqual(15);
+    expect(blocks.at(-1)!, `ringback blocks ${blocks.join(',')} in ${lengthMs} ms`).toBeLessThan(lengthMs - 3000);
   });
 
   it('says the whole disclosure to a callee who talks over it', async () => {

@@ -333,11 +333,11 @@ export class CallRuntime implements SchedulerHandlers {
       endAs: (end) => {
         live.endAs ??= { ...(end.status ? { status: end.status } : {}), reason: end.reason };
       },
-      transfer: (action, turns, speak) => {
+      transfer: (action, turns, voice) => {
         const run = this.transfers.run({
           call: live.call, carrier: live.carrier, providerCallId: live.providerCallId,
           agentName: live.agent?.name ?? 'the agent', agentSettings: live.agent?.settings ?? {},
-          action, turns, state: live.transfer, ...(speak ? { speak } : {}),
+          action, turns, state: live.transfer, ...(voice ? { voice } : {}),
           handedOver: () => {
             live.endAs ??= { status: 'completed', reason: 'transferred' };
           },

@@ -5,6 +5,7 @@
  * (warm); and keeps the attempt on the call (`transfer`, events, the `call.transferred` webhook).
  */
 import type { AgentAction, ConversationTurn, TransferFailure } from '../../brain/types.js';
+import type { TransferVoice } from '../../conversation/host.js';
 import { normaliseNumber } from '../../brain/tools/builtin.js';
 import type { Carrier, TransferLegOutcome } from '../../telephony/types.js';
 import type { CallLineRecords, TransferRecord } from '../call-line-records.js';
@@ -67,8 +68,8 @@ export class TransferDesk {
     readonly turns: readonly ConversationTurn[];
     readonly state: TransferState;
     readonly handedOver: () => void;
-    /** Renders text in the agent's voice (voice lanes), for the carrier to play the briefing. */
-    readonly speak?: (text: string, signal: AbortSignal) => Promise<Uint8Array>;
+    /** What a voice lane lends: the agent's voice for the briefing, ringback while the target is called. */
+    readonly voice?: TransferVoice;
   }): Promise<TransferResult> {
     const { call, carrier, action, state } = input;
     const allowed = allowedTransferNumbers(call, input.agentSettings);
@@ -90,11 +91,14 @@ export class TransferDesk {
     state.record = { to: target, mode: action.mode, reason: action.reason ?? null, outcome: 'pending', leg_duration_s: null, started_at: started, ended_at: null };
     await this.deps.records.transfer(call.id, state.record, 'call.transfer_started');
     const briefing = action.mode === 'warm' ? briefingOf(input.agentName, action.reason, input.turns) : '';
+    const speak = action.mode === 'warm' ? input.voice?.speak : undefined;
+    // A cold transfer hands the callee to the carrier, whose own ringback they hear; a warm one keeps them with the agent meanwhile.
+    if (action.mode === 'warm') input.voice?.dialling?.();
     let result;
     try {
       result = await carrier.transfer({
         callId: call.id, providerCallId: input.providerCallId, to: target, callerId: call.fromNumber, mode: action.mode,
-        ringTimeoutS: 30, briefing, ...(action.mode === 'warm' && input.speak ? { speak: input.speak } : {}),
+        ringTimeoutS: 30, briefing, ...(speak ? { speak } : {}),
       });
     } catch (error) {
       result = { outcome: 'failed' as const };

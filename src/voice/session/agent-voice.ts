@@ -5,6 +5,7 @@
  */
 import type { Conversation, Cue } from '../../brain/types.js';
 import { DTMF_SEQUENCE_PATTERN, dtmfKeysPlayed, dtmfMulaw } from '../../media/dtmf.js';
+import { ringbackMulaw } from '../../media/ringback.js';
 import type { ProviderError } from '../../shared/errors.js';
 import type { AudioLine } from '../../media/audio-line.js';
 import type { TtsProvider } from '../tts/types.js';
@@ -132,6 +133,30 @@ export class AgentVoice {
       });
     });
     return segment;
+  }
+
+  /**
+   * Plays ringback (media/ringback.ts), cycle after cycle, after everything opened so far, until
+   * the returned stop is called: what the callee hears while a warm transfer's target rings and is
+   * briefed. Stopping drops what is left of it at once, here and at the carrier; nothing else
+   * plays meanwhile, since the agent waits on the transfer.
+   */
+  hold(): () => void {
+    let stopped = false;
+    let segment: Segment | undefined;
+    const next = (): void => {
+      if (stopped) return;
+      segment = this.playout.openWhole('[ringback]', ringbackMulaw());
+      void segment.done.then((state) => {
+        if (state === 'played') next();
+      });
+    };
+    next();
+    return () => {
+      if (stopped) return;
+      stopped = true;
+      if (segment?.state === 'pending') this.playout.clear();
+    };
   }
 
   async close(): Promise<void> {

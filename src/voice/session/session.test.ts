@@ -8,6 +8,9 @@ import { decodeScriptedSpeech } from '../../media/scripted-speech.js';
 import { createScriptedStt, type ScriptedSttOptions } from '../stt/scripted/index.js';
 import { createScriptedTts, type ScriptedTtsOptions } from '../tts/scripted/index.js';
 import type { Frame } from '../../media/frames.js';
+import type { TransferVoice } from '../../conversation/host.js';
+import { goertzelPower } from '../../media/goertzel.js';
+import { decodeMulaw } from '../../media/mulaw.js';
 import type { AudioLine } from '../../media/audio-line.js';
 import { realClock } from './clock.js';
 import type { LatencySummary } from './latency.js';
@@ -85,7 +88,7 @@ function start(options: {
   /** The line breaks (its socket fails) this long after the answer. */
   breaksAfterMs?: number;
   /** The carrier's side of a transfer the agent asks for. */
-  transfer?: (action: AgentAction) => Promise<{ connected: true } | { connected: false; outcome: 'busy' }>;
+  transfer?: (action: AgentAction, turns: readonly ConversationTurn[], voice?: TransferVoice) => Promise<{ connected: true } | { connected: false; outcome: 'busy' }>;
   /** The recording disclosure. */
   disclosure?: string;
 }): Promise<Harness> {
@@ -238,6 +241,37 @@ describe('VoiceSession', () => {
     expect(h.turns[0]).toMatchObject({ role: 'agent', interrupted: true });
     expect(transfers).toEqual([expect.objectContaining({ type: 'transfer_call', to: '+14155550110', mode: 'cold' })]);
     expect(h.ends).toEqual([{ reason: 'transferred', status: 'completed' }]);
+  });
+
+  it('plays ringback while a warm transfer calls its target, and stops it the moment the transfer returns', async () => {
+    const brain = scriptedConversation([
+      { text: ['Let me get someone from billing for you.'], actions: [{ type: 'transfer_call', to: '+14155550110', mode: 'warm', reason: 'billing' }] },
+      { text: ['Sorry, billing is busy right now.'], actions: [{ type: 'end_call', reason: 'done' }] },
+    ]);
+    const marks: { dialled?: number; returned?: number } = {};
+    const h = await start({
+      conversation: brain.conversation,
+      persona: { replies: [], after_replies: 'silence' },
+      transfer: async (_action, _turns, voice) => {
+        voice?.dialling?.();
+        marks.dialled = h.sent.length;
+        await new Promise((resolve) => setTimeout(resolve, 7_000));
+        marks.returned = h.sent.length;
+        return { connected: false, outcome: 'busy' };
+      },
+    });
+    await vi.advanceTimersByTimeAsync(15_000);
+    expect(marks.returned).toBeGreaterThan(marks.dialled!);
+    const held = h.sent.slice(marks.dialled, marks.returned).flatMap((frame) => (frame.kind === 'audio' ? [frame.payload] : []));
+    const pcm = decodeMulaw(Buffer.concat(held));
+    // 7 s of hold: the first cycle's 2 s of 440 + 480 Hz, 4 s quiet, and the next cycle's tone.
+    expect(pcm.length / 8).toBeGreaterThanOrEqual(6_500);
+    const tone = pcm.subarray(0, 16_000);
+    for (const hz of [440, 480]) expect(goertzelPower(tone, hz, 8000)).toBeGreaterThan(100 * goertzelPower(tone, 1000, 8000));
+    expect(goertzelPower(pcm, 440, 8000, 16_800, 14_400)).toBeLessThan(1);
+    // The transfer returned: what the carrier still buffered is cleared, and the agent comes back.
+    expect(h.sent.slice(marks.returned, marks.returned! + 3).map((frame) => frame.kind)).toContain('interruption');
+    expect(h.turns.map((turn) => turn.text)).toEqual(['Let me get someone from billing for you.', 'Sorry, billing is busy right now.']);
   });
 
   it('stops talking when the callee barges in: clear sent, LLM aborted, only the heard words kept', async () => {

@@ -341,8 +341,9 @@ export class VoiceSession {
       if (this.closed) return;
       this.records.brain({ type: 'action', action });
       if (action.type === 'transfer_call') {
+        let stopHold: (() => void) | undefined;
         const result = this.options.hooks.transfer
-          ? await this.options.hooks.transfer(action, [...this.records.turns])
+          ? await this.options.hooks.transfer(action, [...this.records.turns], { dialling: () => (stopHold ??= this.voice.hold()) }).finally(() => stopHold?.())
           : ({ connected: false, outcome: 'refused' } as const);
         if (result.connected) {
           // The carrier has the callee now (the stream ends under us): no hang-up.

@@ -101,7 +101,8 @@ export class VoiceSessions implements PrewarmingHost<AudioLine> {
     settings: VoiceSettings,
     signal: AbortSignal,
   ): NonNullable<CallControl['transfer']> {
-    return (action, turns) => transfer(action, turns, (text, stop) => renderSpeech(tts, ttsStreamOptions(settings), text, AbortSignal.any([signal, stop])));
+    return (action, turns, voice) =>
+      transfer(action, turns, { ...voice, speak: (text, stop) => renderSpeech(tts, ttsStreamOptions(settings), text, AbortSignal.any([signal, stop])) });
   }
 
   private async build(call: HostedCall, control: CallControl): Promise<VoiceSession> {
