@@ -48,6 +48,12 @@ export interface AnswerInfo {
   readonly machineDetected: Promise<void>;
   /** Resolves when a machine's greeting is over (its beep, its end, or the wait's cap): a message may start. */
   readonly messageCue: Promise<void>;
+  /**
+   * Resolves when a beep comes soon after a message was cued by anything but a beep (the greeting
+   * fell quiet, then beeped): the machine records from the beep, so a message already started
+   * should start again. Never resolves otherwise.
+   */
+  readonly lateBeep?: Promise<void>;
   /** What the callee's side says so far (interim transcripts too): wording helps Parley's detector. */
   hear(text: string): void;
 }

@@ -120,6 +120,51 @@ describe('AnswerDetection', () => {
     expect(carrier.verdicts).toEqual([]);
   });
 
+  it('reports a beep that comes after a message cued by quiet, once, and only within its window', async () => {
+    const pausedGreeting = (pauseMs: number) =>
+      Buffer.concat([greeting, silenceMulaw(pauseMs), sineMulaw({ durationMs: 400, frequencyHz: 1000 }), silenceMulaw(1000), sineMulaw({ durationMs: 400, frequencyHz: 1000 }), silenceMulaw(500)]);
+    const late: MessageCueRecord[] = [];
+    const answer = new AnswerDetection({ detection: 'parley', clock: realLineClock, onVerdict: () => undefined, onCue: () => undefined, onLateBeep: (beep) => late.push(beep) });
+    const { line, queue } = lineOf(pausedGreeting(2500));
+    queue.end();
+    await consume(answer.tap(line));
+    await answer.lateBeep;
+    // Quiet for 1.5 s cued the message; the beep that ended 2.9 s after the greeting is the late one; the second beep is not.
+    expect(late).toHaveLength(1);
+    expect(late[0]!.reason).toBe('beep');
+
+    const tooLate: MessageCueRecord[] = [];
+    const patient = new AnswerDetection({
+      detection: 'parley', clock: realLineClock, lateBeepMs: 500, onVerdict: () => undefined, onCue: () => undefined, onLateBeep: (beep) => tooLate.push(beep),
+    });
+    const second = lineOf(pausedGreeting(2500));
+    second.queue.end();
+    await consume(patient.tap(second.line));
+    expect(tooLate).toEqual([]);
+  });
+
+  it("hears a late beep after the carrier's machine_end_silence too", async () => {
+    const late: MessageCueRecord[] = [];
+    const answer = new AnswerDetection({ detection: 'carrier', clock: realLineClock, onVerdict: () => undefined, onCue: () => undefined, onLateBeep: (beep) => late.push(beep) });
+    answer.carrierAnswered('unknown');
+    const { line, queue } = lineOf(Buffer.concat([silenceMulaw(1000), sineMulaw({ durationMs: 400, frequencyHz: 1000 }), silenceMulaw(500)]));
+    queue.end();
+    const tapped = answer.tap(line);
+    answer.carrierDetected('machine', 'silence', 'machine_end_silence');
+    await consume(tapped);
+    await answer.lateBeep;
+    expect(late).toEqual([{ reason: 'beep', atMs: expect.any(Number) }]);
+  });
+
+  it('listens for no late beep after a message cued by the beep itself', async () => {
+    const late: MessageCueRecord[] = [];
+    const answer = new AnswerDetection({ detection: 'parley', clock: realLineClock, onVerdict: () => undefined, onCue: () => undefined, onLateBeep: (beep) => late.push(beep) });
+    const { line, queue } = lineOf(Buffer.concat([machineAudio, sineMulaw({ durationMs: 400, frequencyHz: 1000 }), silenceMulaw(500)]));
+    queue.end();
+    await consume(answer.tap(line));
+    expect(late).toEqual([]);
+  });
+
   it("takes the carrier's verdict at answer and its greeting end from the async AMD", async () => {
     const { answer, verdicts, cues } = detection('carrier');
     expect(answer.held).toBeNull();

@@ -30,16 +30,27 @@ export interface AnswerDetectionOptions {
   readonly detector?: () => AnsweringMachineDetector;
   /** After a machine verdict, the longest wait for its greeting to end. Default 30 s (Twilio's own AMD cap). */
   readonly maxGreetingMs?: number;
+  /** A beep after a message cued by anything else: when it ended, in ms after the answer. */
+  readonly onLateBeep?: (cue: MessageCueRecord) => void;
+  /**
+   * After a message cued by anything but a beep, how long a beep still means the greeting was not
+   * over (in audio heard). Default 6000 ms: a message is seconds long, and a machine's greeting
+   * that paused 1.5 s before its beep beeps within a few seconds of the pause.
+   */
+  readonly lateBeepMs?: number;
 }
 
 export class AnswerDetection implements AnswerInfo {
   readonly held: Promise<void> | null;
   readonly machineDetected: Promise<void>;
   readonly messageCue: Promise<void>;
+  readonly lateBeep: Promise<void>;
   /** The verdict once in; null when the call ended (or detection is off) without one. */
   readonly decided: Promise<AnswerVerdict | null>;
   private verdict: AnswerVerdict | null = null;
-  private cued = false;
+  private cued: MessageCueRecord | undefined;
+  /** Audio heard when the message was cued by something other than a beep: the late beep's window opens there. */
+  private cuedAtHeardMs = 0;
   /** Nothing more for the detector to decide: set once, so the rest of the call's frames cost one check. */
   private doneListening = false;
   private settled = false;
@@ -52,11 +63,13 @@ export class AnswerDetection implements AnswerInfo {
   private resolveDecided!: (verdict: AnswerVerdict | null) => void;
   private resolveMachine!: () => void;
   private resolveCue!: () => void;
+  private resolveLateBeep!: () => void;
 
   constructor(private readonly options: AnswerDetectionOptions) {
     this.decided = new Promise((resolve) => (this.resolveDecided = resolve));
     this.machineDetected = new Promise((resolve) => (this.resolveMachine = resolve));
     this.messageCue = new Promise((resolve) => (this.resolveCue = resolve));
+    this.lateBeep = new Promise((resolve) => (this.resolveLateBeep = resolve));
     this.held = options.detection === 'parley' ? this.decided.then(() => undefined) : null;
     if (options.detection === 'off') this.resolveDecided(null);
   }
@@ -148,10 +161,11 @@ export class AnswerDetection implements AnswerInfo {
   }
 
   private hearAudio(detector: AnsweringMachineDetector, payload: Uint8Array): void {
-    // Done listening once a message was cued, or once a person (or nobody the detector could
-    // judge) answered and the second look is over: nothing after that needs the detector, and
-    // this runs for every frame of the call.
-    if (this.cued || this.doneListening) return;
+    // Done listening once a message was cued (and any late beep's window closed), or once a person
+    // (or nobody the detector could judge) answered and the second look is over: nothing after
+    // that needs the detector, and this runs for every frame of the call.
+    if (this.doneListening) return;
+    if (this.cued) return this.listenForLateBeep(detector, payload);
     if (this.verdict && this.verdict.verdict !== 'machine' && !detector.looking) {
       this.doneListening = true;
       return;
@@ -169,6 +183,24 @@ export class AnswerDetection implements AnswerInfo {
       // The carrier said machine but the detector never did (a machine_start it heard as a short answer): the cap, in audio heard.
       this.cue({ reason: 'timeout', atMs: this.sinceAnswerMs() });
     }
+  }
+
+  /**
+   * After a message cued by quiet (or the carrier's word, or the cap), a beep still to come means
+   * the machine starts recording only now: the late beep is reported once, within its window.
+   */
+  private listenForLateBeep(detector: AnsweringMachineDetector, payload: Uint8Array): void {
+    if (this.cued?.reason === 'beep' || this.heardMs - this.cuedAtHeardMs > (this.options.lateBeepMs ?? 6000)) {
+      this.doneListening = true;
+      return;
+    }
+    this.heardMs += payload.length / 8;
+    detector.pushAudio(payload);
+    const endedAt = detector.lastBeepEndMs;
+    if (endedAt === null || endedAt <= this.cuedAtHeardMs) return;
+    this.doneListening = true;
+    this.options.onLateBeep?.({ reason: 'beep', atMs: this.sinceAnswerMs() });
+    this.resolveLateBeep();
   }
 
   /**
@@ -200,7 +232,8 @@ export class AnswerDetection implements AnswerInfo {
 
   private cue(cue: MessageCueRecord): void {
     if (this.cued || this.settled) return;
-    this.cued = true;
+    this.cued = cue;
+    this.cuedAtHeardMs = this.heardMs;
     this.cancelCap?.();
     this.options.onCue(cue);
     this.resolveCue();

@@ -167,6 +167,7 @@ export class CallRuntime implements SchedulerHandlers {
       detector: () => new AnsweringMachineDetector({ maxVerdictMs: agent?.settings.voicemail?.max_verdict_ms }),
       onVerdict: (verdict) => this.laterVerdict(live, verdict),
       onCue: (cue) => this.onLine(live, () => this.lineRecords.amd(callId, { message_cue: { reason: cue.reason, at_ms: cue.atMs } })),
+      onLateBeep: (beep) => this.onLine(live, () => this.lineRecords.amd(callId, { late_beep_at_ms: beep.atMs })),
     });
     const live: LiveCall = {
       call, agent, carrier, abort: new AbortController(), providerCallId: undefined, answered: false, answeredAt: undefined,

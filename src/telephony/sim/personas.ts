@@ -28,6 +28,11 @@ export const personaDefinition = z.object({
    * Audio lane only (PARLEY_SIM_AUDIO=1): the persona talks over the agent's `agent_turn`-th
    * utterance once it has heard `after_ms` of it, saying its reply to that turn (a barge-in).
    */
+  /**
+   * Answering machines only (a number ending in 3, audio lane): the quiet between the recorded
+   * greeting and its beep. A long one tries a message that starts before a late beep.
+   */
+  machine_beep_after_ms: z.number().int().min(0).max(10_000).default(600),
   barge_in: z
     .object({
       agent_turn: z.number().int().min(1).max(100).default(1),

@@ -123,6 +123,15 @@ describe('AnsweringMachineDetector', () => {
     expect(detector.messageCue!.atMs - greeting.length / 8).toBeLessThan(1500);
   });
 
+  it('keeps hearing beeps after the message was cued, so a late one can be told', () => {
+    const detector = run(Buffer.concat([greeting, silenceMulaw(3000)]));
+    expect(detector.messageCue).toMatchObject({ reason: 'silence' });
+    expect(detector.lastBeepEndMs).toBeNull();
+    for (const frame of sliceFrames(Buffer.concat([sineMulaw({ durationMs: 400, frequencyHz: 1000, amplitude: 0.4 }), silenceMulaw(200)]))) detector.pushAudio(frame);
+    expect(detector.messageCue).toMatchObject({ reason: 'silence' });
+    expect(detector.lastBeepEndMs).toBeGreaterThan(detector.messageCue!.atMs);
+  });
+
   it('hears speech over line noise', () => {
     let seed = 3;
     const noisy = (audio: Buffer) =>

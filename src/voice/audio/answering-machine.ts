@@ -124,6 +124,8 @@ export class AnsweringMachineDetector {
   private lastVoicedEndMs = 0;
   private voicedRunMs = 0;
   private decided: AmdDecision | null = null;
+  /** When the latest beep ended (ms of audio heard), whatever was decided. */
+  private beepEndedMs: number | null = null;
   /** Speech-to-text has put words to this answer: they decide, not its length. */
   private worded = false;
   private cue: MessageCue | null = null;
@@ -154,6 +156,14 @@ export class AnsweringMachineDetector {
     return this.cue;
   }
 
+  /**
+   * When the latest beep ended, in audio heard (null: none yet). The beep is listened for as long
+   * as audio is pushed, so a caller can hear one that comes after the message was cued by quiet.
+   */
+  get lastBeepEndMs(): number | null {
+    return this.beepEndedMs;
+  }
+
   /** Audio heard so far. */
   get heardMs(): number {
     return this.elapsedMs;
@@ -174,6 +184,7 @@ export class AnsweringMachineDetector {
     const voiced = levelDb > Math.max(-48, floorDb + this.o.voicedAboveFloorDb) && !this.beeps.sounding;
     const startMs = this.elapsedMs;
     this.elapsedMs += frameMs;
+    if (beep === 'end') this.beepEndedMs = this.elapsedMs;
     if (voiced) this.voiced(startMs, frameMs);
     else this.voicedRunMs = 0;
 

@@ -309,7 +309,7 @@ export class VoiceSession {
         this.release();
         const { plan } = input;
         if (plan.message) {
-          await this.speak({ type: 'voicemail' }, fixed(plan.message));
+          await this.leaveMessage(plan.message);
           return this.end(plan.end);
         }
         // The agent's own message (a flow's voicemail text, a prompt agent's model), or its hang-up.
@@ -365,9 +365,26 @@ export class VoiceSession {
       }
       const end = endOf({ kind: 'action', action, cue }, 'voice');
       if (!end) continue;
-      if (action.type === 'leave_voicemail') await this.speak({ type: 'voicemail' }, fixed(action.message));
+      if (action.type === 'leave_voicemail') await this.leaveMessage(action.message);
       return this.end(end);
     }
+  }
+
+  /**
+   * Leaves `text` on a machine. A beep that comes while it plays (the greeting had only paused,
+   * and the machine records from its beep) cuts it, and it is said again, whole, after the beep.
+   * Once: a second beep is the machine's, not its greeting's.
+   */
+  private async leaveMessage(text: string): Promise<void> {
+    let again = false;
+    void this.answer?.lateBeep?.then(() => {
+      const turn = this.voice.turn;
+      if (again || !turn?.audible) return;
+      again = true;
+      this.records.event('agent.interrupted', { heard_chars: turn.interrupt().length, by: 'beep' });
+    });
+    await this.speak({ type: 'voicemail' }, fixed(text));
+    if (again) await this.speak({ type: 'voicemail' }, fixed(text));
   }
 
   private recordContact(utterance: Utterance): void {

@@ -27,12 +27,16 @@ const earEndpointingMs = 500;
 const earEndpointingRealMs = 100;
 const silenceFrame = Buffer.alloc(FRAME_BYTES, MULAW_SILENCE);
 /**
- * What follows an answering machine's greeting: a 600 ms pause, then its tone (1 kHz, 400 ms).
- * Played as audio, frame by frame like the greeting: a timer for the pause would stretch it by
- * however late the line's ticks ran (at PARLEY_SIM_SPEED=10, 50 ms late is 500 ms of line time,
- * long enough for a detector to take the greeting as over before its beep).
+ * What follows an answering machine's greeting: a pause (the persona's `machine_beep_after_ms`,
+ * 600 ms unless set), then its tone (1 kHz, 400 ms). Played as audio, frame by frame like the
+ * greeting: a timer for the pause would stretch it by however late the line's ticks ran (at
+ * PARLEY_SIM_SPEED=10, 50 ms late is 500 ms of line time, long enough for a detector to take the
+ * greeting as over before its beep).
  */
-const machinePauseAndBeep = Buffer.concat([Buffer.alloc((600 * FRAME_BYTES) / FRAME_DURATION_MS, MULAW_SILENCE), sineMulaw({ durationMs: 400, frequencyHz: 1000 })]);
+function machinePauseAndBeep(pauseMs: number): Buffer {
+  const frames = Math.round(pauseMs / FRAME_DURATION_MS);
+  return Buffer.concat([Buffer.alloc(frames * FRAME_BYTES, MULAW_SILENCE), sineMulaw({ durationMs: 400, frequencyHz: 1000 })]);
+}
 
 let greetingAudio: Buffer | undefined;
 /**
@@ -97,7 +101,8 @@ export class SimAudioLine implements AudioLine {
     if (options.callee === 'answering_machine') {
       // The recorded greeting, a pause, the tone; the network reports the beep once the tone has played.
       this.anyoneSpoke = true;
-      this.play(Buffer.concat([simVoicemailGreeting(), machinePauseAndBeep]), () => options.onBeep?.());
+      const pause = machinePauseAndBeep(options.persona.definition.machine_beep_after_ms);
+      this.play(Buffer.concat([simVoicemailGreeting(), pause]), () => options.onBeep?.());
     } else if (options.persona.definition.opening) {
       this.say(options.persona.definition.opening);
     } else {
