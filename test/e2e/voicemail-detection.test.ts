@@ -209,6 +209,22 @@ describe("Parley's answering-machine detection on the simulated audio lane", () 
     expect(await webhooksOf(ended.id, 'call.answered')).toMatchObject({ answered_by: 'human', amd: { verdict: 'human', source: 'parley' } });
   });
 
+  it('keeps the held greeting for a person still talking when it is released, and says it whole', async () => {
+    const agent = await tenant.agent({ greeting: 'Hi {{name}}, this is Parley about your appointment.', voicemail: { detection: 'parley', action: 'hang_up' } });
+    const number = '+14155550126';
+    // She talks from the first instant for 3.7 s: past the detector's 2.9 s bound, when the greeting is released.
+    await tenant.request('POST', '/v1/sim/personas', { number, opening: 'Hello, this is Nina from the billing office, who is this?', replies: ['Oh right, thanks.'] });
+    const created = await tenant.request('POST', '/v1/calls', { agent_id: agent.id, to: number, variables: { name: 'Ana' } });
+    const ended = await tenant.waitForEnd(created.body.id, 60_000);
+    expect(ended.status).toBe('completed');
+    expect(ended.amd.verdict).not.toBe('machine');
+    const turns = ended.transcript as { role: string; text: string; interrupted?: boolean }[];
+    // Her sentence began before the greeting: it did not cut the greeting, which was said whole; then her question was answered.
+    expect(turns.find((turn) => turn.role === 'agent')).toEqual(expect.objectContaining({ text: 'Hi Ana, this is Parley about your appointment.' }));
+    expect(turns.find((turn) => turn.role === 'agent')!.interrupted).toBeFalsy();
+    expect(turns.filter((turn) => turn.role === 'contact').map((turn) => turn.text)).toContain('Hello, this is Nina from the billing office, who is this?');
+  });
+
   it("lets an agent set to leave a message without one leave its own: a flow's voicemail text, after the beep", async () => {
     const agent = await tenant.agent({ kind: 'flow', template: 'appointment_confirmation', greeting: null, voicemail: { action: 'leave_message' } });
     const created = await tenant.request('POST', '/v1/calls', {
@@ -220,6 +236,18 @@ describe("Parley's answering-machine detection on the simulated audio lane", () 
     const agentTurns = ended.transcript.filter((turn: { role: string }) => turn.role === 'agent');
     expect(agentTurns).toHaveLength(1);
     expect(agentTurns[0].text).toContain('Hi Ana, this is our office calling about your appointment on Tuesday at 3 PM.');
+  });
+
+  it("leaves the message on a machine even when the held greeting's own turn ended the flow (say, then end)", async () => {
+    const agent = await tenant.agent({
+      kind: 'flow', greeting: null,
+      flow: { start: 'hi', nodes: { hi: { type: 'say', text: 'Hi {{name}}, this is Parley.', next: 'bye' }, bye: { type: 'end', text: 'Goodbye.', reason: 'done' } } },
+      voicemail: { detection: 'parley', action: 'leave_message', message: 'Hi {{name}}, please call Parley back.' },
+    });
+    const created = await tenant.request('POST', '/v1/calls', { agent_id: agent.id, to: '+14155550103', variables: { name: 'Ana' } });
+    const ended = await tenant.waitForEnd(created.body.id, 60_000);
+    expect(ended).toMatchObject({ status: 'completed', end_reason: 'voicemail_message_left', answered_by: 'machine' });
+    expect(ended.transcript.map((turn: { text: string }) => turn.text)).toEqual(['Hi Ana, please call Parley back.']);
   });
 
   it('greets whoever answers when detection is off, the machine included', async () => {

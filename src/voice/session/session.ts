@@ -157,6 +157,9 @@ export class VoiceSession {
   private release(): void {
     if (this.released || this.closed || !this.line) return;
     this.released = true;
+    // Speech still going (a person's long answer, heard to the detector's bound) began before the
+    // greeting, which answers it: it does not cut the greeting as talking over it would.
+    if (this.listener?.speaking) this.contact = { overAgent: false, bargedIn: true };
     this.voice.playout.attach(this.line);
     this.ready(this.options.clock.now());
     this.timers.start();
@@ -239,7 +242,9 @@ export class VoiceSession {
   private considerBargeIn(): void {
     const turn = this.voice.turn;
     const listener = this.listener;
-    if (!turn || !listener?.speaking || !this.contact || this.contact.bargedIn || this.apologising || this.machine || turn.pressingKeys) return;
+    // A greeting held for the answering-machine verdict is not cut by what it is held to hear:
+    // a person's long "Hello, this is Nina, who is this?" is what it will answer once released.
+    if (!turn || !listener?.speaking || !this.contact || this.contact.bargedIn || this.apologising || this.machine || this.holding || turn.pressingKeys) return;
     // The disclosure is heard in full; speech still going when it ends can cut what follows.
     if (turn.shielded) return;
     if (this.policy.decide(listener.speechMs(), listener.words) !== 'interrupt') return;
@@ -332,8 +337,11 @@ export class VoiceSession {
     // What the brain asked for is done even when the callee talked over the words that came with
     // it ("...transferring you." "Okay, thanks."): the brain has moved on (a flow past its node, a
     // model's history holding the tool's result), so dropping the action would leave a call
-    // nobody drives. The text lane does the same.
-    if (!this.closed) await this.act(result, cue);
+    // nobody drives. The text lane does the same. Not so for a turn meant for a person that a
+    // machine verdict cut (a held greeting whose flow ends, "Hi Ana... Goodbye": the machine gets
+    // its message instead), nor once the voice failed (the apology ends the call).
+    if (this.closed || this.apologising || (this.machine && cue.type !== 'voicemail')) return;
+    await this.act(result, cue);
   }
 
   private async act({ actions, keysLeft }: AgentTurnResult, cue: Cue): Promise<void> {
