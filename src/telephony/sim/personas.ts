@@ -11,7 +11,7 @@ export const personaDefinition = z.object({
   replies: z.array(z.union([z.string().min(1).max(2000), keypadReply])).max(100).default([]),
   /** What the persona does once its replies run out. */
   after_replies: z.enum(['hang_up', 'silence']).default('hang_up'),
-  /** Said as soon as the call is answered, before the agent speaks. */
+  /** Said as soon as the call is answered, before the agent speaks (on the audio lane, after 300 ms of the line's quiet). */
   opening: z.string().max(2000).nullish(),
   /** Speaking pace of the persona. */
   words_per_minute: z.number().int().min(60).max(400).default(170),

@@ -10,12 +10,14 @@ import { AsyncQueue } from '../../../shared/async-queue.js';
 import { FRAME_BYTES, FRAME_DURATION_MS, type Frame } from '../../../media/frames.js';
 import { MULAW_SILENCE } from '../../../media/mulaw.js';
 import { ScriptedSpeechEncoder } from '../../../media/scripted-speech.js';
-import { sineMulaw } from '../../../media/signal.js';
+import { silenceMulaw, sineMulaw } from '../../../media/signal.js';
 import type { AudioLine } from '../../../media/audio-line.js';
 import { keyIntervalMs } from '../pace.js';
 import type { SimLineOptions } from '../sim-line.js';
 import { CarrierBuffer, type CarrierBufferStats } from './carrier-buffer.js';
 
+/** A person with an opening line says it this long after the answer: the time to lift the phone to an ear. */
+const pickUpMs = 300;
 /** A person who hears nothing after answering says hello (as on the text lane). */
 const helloAfterSilenceMs = 1500;
 /**
@@ -104,7 +106,9 @@ export class SimAudioLine implements AudioLine {
       const pause = machinePauseAndBeep(options.persona.definition.machine_beep_after_ms);
       this.play(Buffer.concat([simVoicemailGreeting(), pause]), () => options.onBeep?.());
     } else if (options.persona.definition.opening) {
-      this.say(options.persona.definition.opening);
+      // A moment of the line's quiet first, as a handset gives before the voice of whoever lifted it.
+      this.anyoneSpoke = true;
+      this.play(Buffer.concat([silenceMulaw(pickUpMs), this.mouth.encode(options.persona.definition.opening)]));
     } else {
       this.later(helloAfterSilenceMs, () => {
         if (!this.anyoneSpoke) this.say('Hello?');
