@@ -8,7 +8,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeScriptedSpeech, encodeScriptedSpeech } from '../../src/media/scripted-speech.js';
-import { encodeMulaw } from '../../src/media/mulaw.js';
+import { goertzelPower } from '../../src/media/goertzel.js';
+import { decodeMulaw, encodeMulaw } from '../../src/media/mulaw.js';
 import { parseWav } from '../../src/media/wav.js';
 import type { FakeLlmScript, RecordedLlmRequest } from '../fakes/openai/server.js';
 import type { FakeTwilio } from '../fakes/twilio/index.js';
@@ -54,10 +55,12 @@ describe('transfers on Twilio', () => {
     const created = await tenant.request('POST', '/v1/calls', { agent_id: agentId, to: callee });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     const placed = await fake.waitFor(() => fake.calls.find((call) => call.request.to === callee && call.stream?.state === 'open'), 15_000);
-    setTimeout(() => placed.stream?.say(encodeScriptedSpeech('I have a billing question.')), 1500);
+    // The agent's stream as the callee heard it (a hand-over replaces it).
+    const stream = placed.stream!;
+    setTimeout(() => stream.say(encodeScriptedSpeech('I have a billing question.')), 1500);
     const ended = await tenant.waitForEnd(created.body.id, 30_000);
     const events = (await tenant.request('GET', `/v1/calls/${ended.id}/events`)).body.data as { type: string; data: Record<string, unknown> }[];
-    return { ended, placed, events, types: events.map((e) => e.type) };
+    return { ended, placed, stream, events, types: events.map((e) => e.type) };
   }
 
   it('cold: updates the live call with a <Dial> from the agent’s number, and records the leg from the action callback', async () => {
@@ -107,7 +110,7 @@ describe('transfers on Twilio', () => {
     script = transferTo('+14155550182', 'warm');
     // The target listens to the whole briefing (several seconds of the agent's voice), presses 1, talks, hangs up.
     fake.script('+14155550182', { outcome: 'answer', ringMs: 50, gatherDigits: '1', hangUpAfterMs: 12_000 });
-    const { ended, placed, types, events } = await callAndAsk('+14155550164');
+    const { ended, placed, stream, types, events } = await callAndAsk('+14155550164');
     expect(ended).toMatchObject({ status: 'completed', end_reason: 'transferred' });
     expect(ended.transfer).toMatchObject({ to: '+14155550182', mode: 'warm', outcome: 'answered', leg_duration_s: expect.any(Number) });
     // The second leg: a REST create from the agent's number, whose TwiML says the briefing and asks for the key.
@@ -135,6 +138,14 @@ describe('transfers on Twilio', () => {
     expect(leg.conference?.room).toBe(placed.redirects[0]!.conference!.room);
     expect(leg.status).toBe('completed');
     expect(types).toEqual(expect.arrayContaining(['call.transfer_started', 'call.transfer_briefed', 'call.transferred']));
+    // While the target rang and heard the briefing, the callee's stream played ringback (440 + 480 Hz), not silence.
+    const callee = decodeMulaw(stream.heardAudio());
+    let ringing = 0;
+    for (let at = 0; at + 800 <= callee.length; at += 800) {
+      const [low, high, other] = [440, 480, 1000].map((hz) => goertzelPower(callee, hz, 8000, at, 800)) as [number, number, number];
+      if (low > 1e6 && high > 1e6 && other < low / 100) ringing++;
+    }
+    expect(ringing * 100).toBeGreaterThanOrEqual(1500);
   });
 
   it('warm: a busy target is reported, the callee is never moved, and the agent comes back to say so', async () => {

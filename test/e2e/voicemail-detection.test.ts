@@ -117,19 +117,19 @@ describe("Parley's answering-machine detection on the simulated audio lane", () 
     ]);
   });
 
-  it('says the message again after a beep that came late: the greeting paused 2.5 s before it, and the message had started', async () => {
+  it('says the message again after a beep that came late: the greeting paused 4 s before it, and the message had started', async () => {
     const agent = await tenant.agent({
       greeting: 'Hello, this is Parley.',
-      voicemail: { detection: 'parley', action: 'leave_message', message: 'Hi {{name}}, Parley here, please call us back today.' },
+      voicemail: { detection: 'parley', action: 'leave_message', message: 'Hi {{name}}, Parley here about your appointment on Tuesday, please call us back today.' },
       recording: { enabled: true },
     });
     const number = '+14155550123';
-    const persona = await tenant.request('POST', '/v1/sim/personas', { number, machine_beep_after_ms: 2500 });
+    const persona = await tenant.request('POST', '/v1/sim/personas', { number, machine_beep_after_ms: 4000 });
     expect(persona.status, JSON.stringify(persona.body)).toBe(201);
     const created = await tenant.request('POST', '/v1/calls', { agent_id: agent.id, to: number, variables: { name: 'Ana' } });
     const ended = await tenant.waitForEnd(created.body.id, 60_000);
     expect(ended).toMatchObject({ status: 'completed', end_reason: 'voicemail_message_left', answered_by: 'machine' });
-    const lateBeepEndsMs = greetingMs + 2500 + 400;
+    const lateBeepEndsMs = greetingMs + 4000 + 400;
     // 1.5 s of quiet cued the message; the beep then came, and the message started again after it.
     expect(ended.amd.message_cue).toMatchObject({ reason: 'silence' });
     expect(ended.amd.message_cue.at_ms).toBeLessThan(lateBeepEndsMs - 400);
@@ -137,7 +137,7 @@ describe("Parley's answering-machine detection on the simulated audio lane", () 
     const agentTurns = (ended.transcript as { role: string; text: string; interrupted?: boolean }[]).filter((turn) => turn.role === 'agent');
     expect(agentTurns).toHaveLength(2);
     expect(agentTurns[0]).toMatchObject({ interrupted: true });
-    expect(agentTurns[1]).toMatchObject({ text: 'Hi Ana, Parley here, please call us back today.' });
+    expect(agentTurns[1]).toMatchObject({ text: 'Hi Ana, Parley here about your appointment on Tuesday, please call us back today.' });
     expect(agentTurns[1]!.interrupted).toBeFalsy();
     const events = (await tenant.request('GET', `/v1/calls/${ended.id}/events`)).body.data as { type: string; data: Record<string, unknown> }[];
     expect(events.filter((event) => event.type === 'agent.interrupted').map((event) => event.data)).toEqual([{ heard_chars: expect.any(Number), by: 'beep' }]);
@@ -150,10 +150,10 @@ describe("Parley's answering-machine detection on the simulated audio lane", () 
     const beepFrames = calleeLevels.map((level, i) => (level > 300 && i * 20 >= lateBeepEndsMs - 500 ? i : -1)).filter((i) => i >= 0);
     expect(beepFrames.length).toBeGreaterThan(0);
     const beepEnd = beepFrames.at(-1)!;
-    expect(agentLevels.slice(0, beepEnd - 20).some((level) => level > 300)).toBe(true);
-    // The second message lasts about 3.4 s (52 characters), all of it after the beep; what the
-    // first one had said before the beep was at most 1.4 s.
-    expect(agentLevels.slice(beepEnd + 1).filter((level) => level > 300).length * 20).toBeGreaterThan(2500);
+    expect(agentLevels.slice(0, beepEnd).some((level) => level > 300)).toBe(true);
+    // The second message lasts about 5.3 s (82 characters), all of it after the beep; the first was cut
+    // at the beep's end, 3.2 s after the cue.
+    expect(agentLevels.slice(beepEnd + 1).filter((level) => level > 300).length * 20).toBeGreaterThan(4000);
   });
 
   it('hangs up on the machine at its verdict, ending voicemail with the verdict on the webhook', async () => {
