@@ -61,6 +61,15 @@ export function transcriptTurnView(turn: StoredTurn) {
   };
 }
 
+/**
+ * Turns by when each began. They are stored as they ended: a callee's words heard while the
+ * greeting was held reach the record after the greeting that answered them, though they began
+ * first. Turns that began together keep their stored order.
+ */
+function inTimeOrder(turns: readonly StoredTurn[]): StoredTurn[] {
+  return [...turns].sort((a, b) => (a.offsetMs ?? 0) - (b.offsetMs ?? 0));
+}
+
 /** The API path of a call's recording. */
 export function recordingPath(callId: string): string {
   return `/v1/calls/${callId}/recording`;
@@ -112,7 +121,7 @@ export function callView(row: CallRow): CallView {
     answered_at: iso(row.answeredAt),
     ended_at: iso(row.endedAt),
     duration_s: row.durationS,
-    transcript: (row.transcript as StoredTurn[]).map(transcriptTurnView),
+    transcript: inTimeOrder(row.transcript as StoredTurn[]).map(transcriptTurnView),
     outcome: row.outcome ?? null,
     summary: (row.analysis?.summary as string | null | undefined) ?? null,
     tags: (row.analysis?.tags as string[] | undefined) ?? [],

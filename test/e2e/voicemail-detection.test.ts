@@ -217,11 +217,15 @@ describe("Parley's answering-machine detection on the simulated audio lane", () 
     const created = await tenant.request('POST', '/v1/calls', { agent_id: agent.id, to: number, variables: { name: 'Ana' } });
     const ended = await tenant.waitForEnd(created.body.id, 60_000);
     expect(ended).toMatchObject({ status: 'completed', answered_by: 'human', amd: { verdict: 'human', reason: 'wording' } });
-    const turns = ended.transcript as { role: string; text: string; interrupted?: boolean }[];
+    const turns = ended.transcript as { role: string; text: string; offset_ms: number; interrupted?: boolean }[];
     // Her sentence began before the greeting: it did not cut the greeting, which was said whole; then her question was answered.
     expect(turns.find((turn) => turn.role === 'agent')).toEqual(expect.objectContaining({ text: 'Hi Ana, this is Parley about your appointment.' }));
     expect(turns.find((turn) => turn.role === 'agent')!.interrupted).toBeFalsy();
     expect(turns.filter((turn) => turn.role === 'contact').map((turn) => turn.text)).toContain('Hello, who is this? I am just walking into a meeting at the office.');
+    // The transcript reads in time order: her words began first, though they were heard out after the greeting began.
+    expect(turns.slice(0, 2).map((turn) => turn.role)).toEqual(['contact', 'agent']);
+    const offsets = turns.map((turn) => turn.offset_ms);
+    expect(offsets).toEqual([...offsets].sort((a, b) => a - b));
   });
 
   it("lets an agent set to leave a message without one leave its own: a flow's voicemail text, after the beep", async () => {
