@@ -31,7 +31,7 @@ export type AmdRecord = {
   readonly time_to_verdict_ms: number | null;
   /** When a message was left: what cued it (beep, silence, timeout) and when. */
   readonly message_cue?: { readonly reason: string; readonly at_ms: number } | null;
-  /** A beep after a message cued by anything else (ms after the answer): the message started again after it. */
+  /** A beep after a message cued by anything else (ms after the answer): the message is said (again, if it had started) after it. */
   readonly late_beep_at_ms?: number;
   /** Parley's second look turned its earlier `human` into this machine (a short greeting's beep). */
   readonly revised?: boolean;

@@ -4,6 +4,7 @@
  * and a phone menu at the far end hears it as if keyed on a handset.
  */
 import { encodeMulaw } from './mulaw.js';
+import { writeDualTone } from './tones.js';
 
 const RATE_HZ = 8000;
 
@@ -69,12 +70,7 @@ export function dtmfPcm(sequence: string, options: DtmfToneOptions = {}): Int16A
       offset += pauseSamples;
       continue;
     }
-    const [low, high] = dtmfPair(key)!;
-    for (let i = 0; i < toneSamples; i++) {
-      const edge = i < ramp ? i / ramp : i >= toneSamples - ramp ? (toneSamples - 1 - i) / ramp : 1;
-      const t = i / RATE_HZ;
-      out[offset + i] = Math.round(peak * edge * (Math.sin(2 * Math.PI * low * t) + Math.sin(2 * Math.PI * high * t)));
-    }
+    writeDualTone(out, offset, dtmfPair(key)!, toneSamples, peak, ramp);
     offset += toneSamples + gapSamples;
   }
   return out;

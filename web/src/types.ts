@@ -80,7 +80,7 @@ export interface AmdRecord {
   readonly reason: string | null;
   readonly time_to_verdict_ms: number | null;
   readonly message_cue?: { readonly reason: string; readonly at_ms: number } | null;
-  /** A beep after a message cued by anything else: the message started again after it. */
+  /** A beep after a message cued by anything else: the message is said (again, if it had started) after it. */
   readonly late_beep_at_ms?: number;
   /** A second look turned an earlier `human` into this machine. */
   readonly revised?: boolean;

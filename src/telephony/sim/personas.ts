@@ -25,14 +25,14 @@ export const personaDefinition = z.object({
   /** With a prompt: the most turns the persona takes before it says goodbye and hangs up. */
   max_turns: z.number().int().min(1).max(50).default(8),
   /**
-   * Audio lane only (PARLEY_SIM_AUDIO=1): the persona talks over the agent's `agent_turn`-th
-   * utterance once it has heard `after_ms` of it, saying its reply to that turn (a barge-in).
-   */
-  /**
    * Answering machines only (a number ending in 3, audio lane): the quiet between the recorded
    * greeting and its beep. A long one tries a message that starts before a late beep.
    */
   machine_beep_after_ms: z.number().int().min(0).max(10_000).default(600),
+  /**
+   * Audio lane only (PARLEY_SIM_AUDIO=1): the persona talks over the agent's `agent_turn`-th
+   * utterance once it has heard `after_ms` of it, saying its reply to that turn (a barge-in).
+   */
   barge_in: z
     .object({
       agent_turn: z.number().int().min(1).max(100).default(1),

@@ -141,7 +141,7 @@ function answeredBy(who: string | null, amd: AmdRecord | null): string {
   const parts = [amd.verdict, `${by}${why}, ${atAnswer ? 'at the answer' : `${seconds(amd.time_to_verdict_ms!)} after the answer`}`];
   if (amd.revised) parts.push('first taken for a person');
   if (amd.message_cue) parts.push(`message after the ${amd.message_cue.reason === 'beep' ? 'beep' : `greeting (${amd.message_cue.reason})`} at ${seconds(amd.message_cue.at_ms)}`);
-  if (amd.late_beep_at_ms !== undefined) parts.push(`a late beep at ${seconds(amd.late_beep_at_ms)}: message started again`);
+  if (amd.late_beep_at_ms !== undefined) parts.push(`a late beep at ${seconds(amd.late_beep_at_ms)}: message said after it`);
   return parts.join(' · ');
 }
 

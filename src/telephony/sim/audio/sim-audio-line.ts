@@ -36,8 +36,7 @@ const silenceFrame = Buffer.alloc(FRAME_BYTES, MULAW_SILENCE);
  * greeting as over before its beep).
  */
 function machinePauseAndBeep(pauseMs: number): Buffer {
-  const frames = Math.round(pauseMs / FRAME_DURATION_MS);
-  return Buffer.concat([Buffer.alloc(frames * FRAME_BYTES, MULAW_SILENCE), sineMulaw({ durationMs: 400, frequencyHz: 1000 })]);
+  return Buffer.concat([silenceMulaw(pauseMs), sineMulaw({ durationMs: 400, frequencyHz: 1000 })]);
 }
 
 let greetingAudio: Buffer | undefined;
