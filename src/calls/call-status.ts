@@ -42,7 +42,7 @@ export function predecessorsOf(to: CallStatus): CallStatus[] {
 /** Why calls end: carriers, agents and the service report these. */
 export const endReasons = [
   'agent_ended', 'contact_hung_up', 'max_duration', 'inactivity', 'busy', 'no_answer', 'carrier_failed', 'dial_failed',
-  'canceled', 'voicemail_detected', 'voicemail_message_left', 'transferred', 'worker_lost', 'llm_error', 'llm_not_configured',
+  'canceled', 'voicemail_detected', 'voicemail_message_left', 'transferred', 'transfer_failed', 'worker_lost', 'llm_error', 'llm_not_configured',
   'provider_error', 'engine_error',
 ] as const;
 export type EndReason = (typeof endReasons)[number] | (string & {});

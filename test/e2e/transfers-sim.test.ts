@@ -44,11 +44,11 @@ describe('cold transfers on the sim', () => {
     expect(types.indexOf('call.transferred')).toBeLessThan(types.indexOf('call.completed'));
   });
 
-  it('records a busy and an unanswered target as the leg outcome', async () => {
+  it('records a busy and an unanswered target as the leg outcome, and the call as a failed transfer', async () => {
     const busy = await place(agentId, '+14155550171');
-    expect(busy.ended).toMatchObject({ status: 'completed', end_reason: 'transferred', transfer: { outcome: 'busy', leg_duration_s: null } });
+    expect(busy.ended).toMatchObject({ status: 'completed', end_reason: 'transfer_failed', transfer: { outcome: 'busy', leg_duration_s: null } });
     const unanswered = await place(agentId, '+14155550172');
-    expect(unanswered.ended.transfer).toMatchObject({ outcome: 'no_answer' });
+    expect(unanswered.ended).toMatchObject({ end_reason: 'transfer_failed', transfer: { outcome: 'no_answer' } });
   });
 });
 

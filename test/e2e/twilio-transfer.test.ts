@@ -98,11 +98,11 @@ describe('transfers on Twilio', () => {
     expect(types).toContain('call.transferred');
   });
 
-  it('cold: a busy target is the leg outcome, and the call still ends', async () => {
+  it('cold: a busy target is the leg outcome, and the call ends as a failed transfer', async () => {
     script = transferTo('+14155550181', 'cold');
     fake.script('+14155550181', { outcome: 'busy', ringMs: 50 });
     const { ended, placed } = await callAndAsk('+14155550162');
-    expect(ended).toMatchObject({ status: 'completed', end_reason: 'transferred', transfer: { outcome: 'busy', leg_duration_s: null } });
+    expect(ended).toMatchObject({ status: 'completed', end_reason: 'transfer_failed', transfer: { outcome: 'busy', leg_duration_s: null } });
     expect(placed.dials).toMatchObject([{ number: '+14155550181', status: 'busy' }]);
   });
 

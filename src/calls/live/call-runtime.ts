@@ -19,7 +19,7 @@ import type { CallService } from '../call-service.js';
 import type { TerminalStatus } from '../call-status.js';
 import type { CallRow } from '../call-view.js';
 import { claimDirectCall, claimRound, expiredLeases, nextCallDueAt, orgsWithDueCalls, renewLeases, type LaneSource } from './call-claim.js';
-import { TransferDesk, allowedTransferNumbers, type TransferResult, type TransferState } from './transfers.js';
+import { TransferDesk, allowedTransferNumbers, coldLegFailed, type TransferResult, type TransferState } from './transfers.js';
 import { CallLineRecords, type AmdRecord, type TransferRecord } from '../call-line-records.js';
 import { AnswerDetection } from './answer-detection.js';
 import { AnsweringMachineDetector } from '../../voice/audio/answering-machine.js';
@@ -282,6 +282,11 @@ export class CallRuntime implements SchedulerHandlers {
         return;
       case 'transfer_ended':
         await this.transfers.legEnded(id, live.transfer, event.outcome, event.legDurationS);
+        // A cold transfer whose target never took the call handed the callee to a busy tone or
+        // to nobody: the call ends for that reason, not as transferred.
+        if (live.transfer.record?.mode === 'cold' && coldLegFailed(event.outcome) && live.endAs?.reason === 'transferred') {
+          live.endAs = { status: 'completed', reason: 'transfer_failed' };
+        }
         return;
       case 'ended': {
         live.abort.abort();

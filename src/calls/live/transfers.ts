@@ -40,6 +40,11 @@ export function briefingOf(agentName: string, reason: string | undefined, turns:
   return parts.join(' ');
 }
 
+/** A cold transfer's leg that ended this way never reached the target: the callee was handed to nobody. */
+export function coldLegFailed(outcome: TransferLegOutcome): boolean {
+  return outcome === 'busy' || outcome === 'no_answer' || outcome === 'declined' || outcome === 'failed';
+}
+
 /** One live call's transfer state. */
 export interface TransferState {
   record: TransferRecord | undefined;
