@@ -4,6 +4,14 @@ import { redactUrl, safeErrorSerializer, safeRequestSerializer } from './log-saf
 describe('redactUrl', () => {
   it('replaces hook tokens and credential or personal query values', () => {
     expect(redactUrl('/v1/hooks/hk_secret123')).toBe('/v1/hooks/[redacted]');
+  });
+
+  it('hides a phone number that is a path segment, escaped or not, and leaves ids alone', () => {
+    expect(redactUrl('/v1/do-not-call/+14155550177')).toBe('/v1/do-not-call/[redacted]');
+    expect(redactUrl('/v1/do-not-call/%2B14155550177?x=1')).toBe('/v1/do-not-call/[redacted]?x=1');
+    expect(redactUrl('/v1/do-not-call/(415)%20555-0177')).toBe('/v1/do-not-call/[redacted]');
+    expect(redactUrl('/v1/calls/call_01m95zchn2sdhwt01v97h8s6py/recording')).toBe('/v1/calls/call_01m95zchn2sdhwt01v97h8s6py/recording');
+    expect(redactUrl('/v1/calls/1234/events')).toBe('/v1/calls/1234/events');
     expect(redactUrl('/compat/huskyvoice/v1/hooks/hk_secret?x=1')).toBe('/compat/huskyvoice/v1/hooks/[redacted]?x=1');
     expect(redactUrl('/v1/agents/agent_1/chat?api_key=pk_abc&variables=%7B%22name%22%3A%22Ana%22%7D&x=2')).toBe('/v1/agents/agent_1/chat?api_key=[redacted]&variables=[redacted]&x=2');
     expect(redactUrl('/x?TOKEN=a&input_variables=b&%ZZ=c')).toBe('/x?TOKEN=[redacted]&input_variables=[redacted]&%ZZ=c');

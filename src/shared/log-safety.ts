@@ -17,7 +17,11 @@ const redacted = '[redacted]';
 export function redactUrl(url: string): string {
   const queryAt = url.indexOf('?');
   const path = queryAt === -1 ? url : url.slice(0, queryAt);
-  const safePath = path.replace(/(\/hooks\/)[^/?#]+/gi, `$1${redacted}`);
+  const safePath = path
+    .replace(/(\/hooks\/)[^/?#]+/gi, `$1${redacted}`)
+    .split('/')
+    .map((segment) => (looksLikePhoneNumber(segment) ? redacted : segment))
+    .join('/');
   if (queryAt === -1) return safePath;
   const query = url.slice(queryAt + 1).split('&').map((pair) => {
     const eq = pair.indexOf('=');
@@ -31,6 +35,20 @@ export function redactUrl(url: string): string {
     return eq !== -1 && secretQueryNames.has(decoded.toLowerCase()) ? `${name}=${redacted}` : pair;
   });
   return `${safePath}?${query.join('&')}`;
+}
+
+/**
+ * A path segment that is a phone number (`/v1/do-not-call/+14155550100`, escaped or not, with
+ * the separators people type): seven digits or more and nothing but digits, `+` and separators.
+ */
+function looksLikePhoneNumber(segment: string): boolean {
+  let decoded = segment;
+  try {
+    decoded = decodeURIComponent(segment);
+  } catch {
+    // A malformed escape: judge it as sent.
+  }
+  return /^[+\d\s().-]+$/.test(decoded) && (decoded.match(/\d/g)?.length ?? 0) >= 7;
 }
 
 /** Fields of a database error that describe the failure without quoting the data. */
