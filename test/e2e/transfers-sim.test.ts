@@ -106,6 +106,15 @@ describe('refused targets', () => {
     expect(events.find((e) => e.type === 'call.transfer_refused')?.data).toMatchObject({ reason: 'own_number' });
   });
 
+  it("refuses the organisation's own numbers (another agent's), which would call Parley, and dials nothing", async () => {
+    const other = await tenant.agent({ kind: 'flow', flow: transferFlow('cold'), greeting: null });
+    const agent = await tenant.agent({ kind: 'flow', flow: transferFlow('cold'), greeting: null, transfer_numbers: [other.number] });
+    const { ended, events, types } = await place(agent.id, other.number);
+    expect(ended).toMatchObject({ status: 'completed', transfer: null });
+    expect(events.find((e) => e.type === 'call.transfer_refused')?.data).toMatchObject({ reason: 'own_number' });
+    expect(types).not.toContain('call.transfer_started');
+  });
+
   it("keeps a flow agent's transfer numbers in E.164 and refuses what is not a number, so nothing is dialled as written", async () => {
     const base = { name: 'Desk', kind: 'flow', flow: transferFlow('cold'), greeting: null };
     const refused = await tenant.request('POST', '/v1/agents', { ...base, transfer_numbers: ['+14155550170', 'sip:x@y'] });

@@ -4,7 +4,9 @@
  * voice lane while the phone rings), renews leases, honours cancels, and fails calls whose worker
  * vanished. Every call it touches ends terminal.
  */
+import { and, eq } from 'drizzle-orm';
 import type { Db } from '../../store/database.js';
+import { phoneNumbers } from '../../store/schema.js';
 import type { Logger } from '../../shared/logger.js';
 import type { ConversationEngine } from '../../brain/types.js';
 import type { CallControl, HostedCall, PrewarmingHost } from '../../conversation/host.js';
@@ -95,6 +97,11 @@ export class CallRuntime implements SchedulerHandlers {
     this.transfers = new TransferDesk({
       records: this.lineRecords,
       recordEvent: (call, type, data) => options.calls.recordEvent(call, type, data),
+      isOrgNumber: async (orgId, number) => {
+        const [found] = await options.db.select({ id: phoneNumbers.id }).from(phoneNumbers)
+          .where(and(eq(phoneNumbers.orgId, orgId), eq(phoneNumbers.number, number))).limit(1);
+        return found !== undefined;
+      },
     });
     options.calls.onTransition((row) => {
       if (row.cancelRequestedAt) this.cancelLocal(row.id).catch((error: unknown) => options.log.error({ err: error, callId: row.id }, 'local cancel failed'));

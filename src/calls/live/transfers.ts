@@ -53,6 +53,8 @@ export interface TransferState {
 
 export interface TransferDeskDeps {
   readonly records: CallLineRecords;
+  /** Whether `number` is one of the organisation's own Parley numbers (a transfer there would call Parley). */
+  readonly isOrgNumber: (orgId: string, number: string) => Promise<boolean>;
   readonly recordEvent: (call: CallRow, type: string, data: Record<string, unknown>) => Promise<void>;
 }
 
@@ -83,8 +85,11 @@ export class TransferDesk {
       await this.deps.recordEvent(call, 'call.transfer_refused', { mode: action.mode, reason: 'not_allowed' });
       return { connected: false, outcome: 'refused', message: 'That number is not one this call may be transferred to.' };
     }
-    // The callee's own number would ring the phone they are holding; the agent's would call Parley.
-    if ([call.toNumber, call.fromNumber].some((own) => normaliseNumber(own) === normaliseNumber(target))) {
+    // The callee's own number would ring the phone they are holding; the agent's, or any other
+    // number of the organisation's, would call Parley.
+    const ownNumber = [call.toNumber, call.fromNumber].some((own) => normaliseNumber(own) === normaliseNumber(target))
+      || (await this.deps.isOrgNumber(call.orgId, normaliseNumber(target)));
+    if (ownNumber) {
       await this.deps.recordEvent(call, 'call.transfer_refused', { mode: action.mode, reason: 'own_number' });
       return { connected: false, outcome: 'refused', message: "That is this call's own number (the caller's or the agent's); it cannot be a transfer target." };
     }
