@@ -189,12 +189,13 @@ export class CallRecordings {
   /** A call's finished recording, whole or a byte range ('invalid': a Range header that cannot be satisfied). */
   async open(call: CallRow, range: ByteRange | 'invalid' | undefined): Promise<{ stream: Readable; sizeBytes: number; range?: ByteRange }> {
     const record = call.recording as Partial<RecordingRecord> | null;
+    if (record?.status === 'recording') throw new AppError('RECORDING_IN_PROGRESS', undefined, { details: { call_id: call.id } });
     if (!record?.key || (record.status !== 'ready' && record.status !== 'repaired')) {
       throw new AppError('RECORDING_NOT_FOUND', undefined, { details: { call_id: call.id, status: record?.status ?? null } });
     }
     // The size Parley stored it with (set when it became ready or repaired): one read, no lookup first.
     const sizeBytes = record.size_bytes ?? 0;
-    if (range === 'invalid' || (range && (range.start > range.end || range.start >= sizeBytes))) {
+    if (range === 'invalid' || (range && range.start >= sizeBytes)) {
       throw new AppError('RANGE_NOT_SATISFIABLE', undefined, { details: { size_bytes: sizeBytes } });
     }
     const clipped = range ? { start: range.start, end: Math.min(range.end, sizeBytes - 1) } : undefined;

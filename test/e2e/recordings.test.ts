@@ -180,6 +180,22 @@ describe('recordings', () => {
     expect((await recorded(done.id)).recording).toMatchObject({ status: 'ready' });
   });
 
+  it('answers 409 while the call is still being recorded, for a download as for a delete', async () => {
+    const agent = await tenant.agent({ greeting: 'Hello, this call takes a little while to say all it has to say.', recording: { enabled: true } });
+    const created = await tenant.request('POST', '/v1/calls', { agent_id: agent.id, to: '+14155550106' });
+    const deadline = Date.now() + 15_000;
+    let live = (await tenant.request('GET', `/v1/calls/${created.body.id}`)).body;
+    while (live.recording?.status !== 'recording' && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      live = (await tenant.request('GET', `/v1/calls/${created.body.id}`)).body;
+    }
+    expect(live.recording?.status).toBe('recording');
+    const early = await download(`/v1/calls/${live.id}/recording`);
+    expect(early.response.status).toBe(409);
+    expect(JSON.parse(early.body.toString()).error).toMatchObject({ code: 'RECORDING_IN_PROGRESS' });
+    await tenant.waitForEnd(live.id, 30_000);
+  });
+
   it('serves byte ranges, and deletes', async () => {
     const agent = await tenant.agent({ greeting: 'Hello.', recording: { enabled: true } });
     const created = await tenant.request('POST', '/v1/calls', { agent_id: agent.id, to: '+14155550106' });
@@ -196,6 +212,14 @@ describe('recordings', () => {
     const outside = await download(call.recording_url, { range: `bytes=${call.recording.size_bytes + 10}-` });
     expect(outside.response.status).toBe(416);
     expect(outside.response.headers.get('content-range')).toBe(`bytes */${call.recording.size_bytes}`);
+    // A header that is not one byte range is ignored (RFC 9110 §14.2): the whole file, never a 416 that blames the range.
+    for (const malformed of ['bytes=abc', 'bytes=5-1', 'bytes=', 'bytes=0-1,5-6', 'items=0-1']) {
+      const whole = await download(call.recording_url, { range: malformed });
+      expect(whole.response.status, malformed).toBe(200);
+      expect(whole.body.length, malformed).toBe(call.recording.size_bytes);
+    }
+    const upper = await download(call.recording_url, { range: 'BYTES=0-43' });
+    expect(upper.response.status).toBe(206);
 
     // If-Range: the range only for the representation the client has; the whole file otherwise.
     const etag = head.response.headers.get('etag');

@@ -10,21 +10,24 @@ import type { ByteRange } from '../../recordings/storage.js';
 const idParams = z.object({ id: z.string().min(1).max(100) });
 
 /**
- * One `bytes=` range (the only kind players ask for): `start-end`, `start-` or `-suffix`.
- * Several ranges or another unit: served whole, as RFC 9110 allows.
+ * One `bytes=` range (the only kind players ask for): `start-end`, `start-` or `-suffix`, the
+ * unit in any case. A header that is not one such range (another unit, several ranges, a last
+ * byte before the first, not a range at all) is ignored and the file served whole, as RFC 9110
+ * §14.2 lets a server do; 'invalid' is only a range no byte of the file can satisfy (`-0`).
  */
 export function parseRange(header: string | undefined, sizeHint = Number.MAX_SAFE_INTEGER): ByteRange | undefined | 'invalid' {
   if (!header) return undefined;
-  const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
-  if (!match) return header.trim().startsWith('bytes=') && !header.includes(',') ? 'invalid' : undefined;
+  const match = /^bytes=\s*(\d*)-(\d*)$/i.exec(header.trim());
+  if (!match) return undefined;
   const [, from, to] = match;
-  if (from === '' && to === '') return 'invalid';
+  if (from === '' && to === '') return undefined;
   if (from === '') {
     const suffix = Number(to);
     if (suffix === 0) return 'invalid';
     return { start: Math.max(0, sizeHint - suffix), end: sizeHint - 1 };
   }
-  return { start: Number(from), end: to === '' ? sizeHint - 1 : Number(to) };
+  if (to === '') return { start: Number(from), end: sizeHint - 1 };
+  return Number(to) < Number(from) ? undefined : { start: Number(from), end: Number(to) };
 }
 
 /**
