@@ -46,7 +46,12 @@ export type BrainEvent =
   | { readonly type: 'tool_call'; readonly id: string; readonly name: string; readonly arguments: unknown }
   | { readonly type: 'tool_result'; readonly id: string; readonly name: string; readonly ok: boolean; readonly result: unknown }
   /** A value the agent collected (flows), recorded on the call for the outcome. */
-  | { readonly type: 'collected'; readonly name: string; readonly value: unknown };
+  | { readonly type: 'collected'; readonly name: string; readonly value: unknown }
+  /**
+   * The model failed this reply (after any fallbacks): which provider, what kind of failure and
+   * the provider's HTTP status, so a call that ended `llm_error` says why. Never the prompt or the reply.
+   */
+  | { readonly type: 'model_error'; readonly provider: string | null; readonly category: string; readonly status_code: number | null; readonly message: string };
 
 /** Why the engine is asked to speak now. */
 export type Cue =

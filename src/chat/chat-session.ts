@@ -10,6 +10,7 @@ export type ChatEvent =
   | { readonly type: 'tool_call'; readonly id: string; readonly name: string; readonly arguments: unknown }
   | { readonly type: 'tool_result'; readonly id: string; readonly name: string; readonly ok: boolean; readonly result: unknown }
   | { readonly type: 'collected'; readonly name: string; readonly value: unknown }
+  | { readonly type: 'model_error'; readonly provider: string | null; readonly category: string; readonly status_code: number | null; readonly message: string }
   | { readonly type: 'action'; readonly action: AgentAction }
   | { readonly type: 'ended'; readonly reason: string };
 

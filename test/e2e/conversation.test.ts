@@ -133,6 +133,8 @@ describe('with a model (a fake OpenAI-compatible server)', () => {
     expect(ended.transcript.at(-1).text).toContain("I'm sorry");
     const events = (await tenant.request('GET', `/v1/calls/${ended.id}/events`)).body.data;
     expect(events).toContainEqual(expect.objectContaining({ type: 'agent.action', data: expect.objectContaining({ action: expect.objectContaining({ reason: 'llm_error' }) }) }));
+    // And why: the model's failure is on the call's events.
+    expect(events).toContainEqual(expect.objectContaining({ type: 'agent.model_error', data: expect.objectContaining({ provider: 'openai', category: 'connectivity' }) }));
   });
 
   it('answers from the agent\'s fallback model when its own is down, and keeps the fallback\'s key sealed', async () => {

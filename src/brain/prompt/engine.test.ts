@@ -175,6 +175,7 @@ describe('prompt engine against the fake OpenAI server', () => {
     expect(events).toEqual([
       { type: 'text', text: 'Let me' },
       { type: 'text', text: ' check' },
+      { type: 'model_error', provider: 'openai', category: 'connectivity', status_code: null, message: expect.any(String) },
       { type: 'text', text: ` ${APOLOGY}` },
       { type: 'action', action: { type: 'end_call', reason: 'llm_error' } },
     ]);
@@ -183,7 +184,12 @@ describe('prompt engine against the fake OpenAI server', () => {
   it('apologises when the model refuses the request outright', async () => {
     fake.enqueue({ error: { status: 500 } });
     const events = await respond(agent(), [turn('contact', 'Hello?')], { type: 'contact_turn' });
-    expect(events).toEqual([{ type: 'text', text: APOLOGY }, { type: 'action', action: { type: 'end_call', reason: 'llm_error' } }]);
+    // Why is on the call's events: the provider, the kind of failure and its status, never the prompt.
+    expect(events).toEqual([
+      { type: 'model_error', provider: 'openai', category: 'server', status_code: 500, message: expect.any(String) },
+      { type: 'text', text: APOLOGY },
+      { type: 'action', action: { type: 'end_call', reason: 'llm_error' } },
+    ]);
   });
 
   it('still greets without a configured model, then apologises instead of falling silent', async () => {
@@ -207,7 +213,11 @@ describe('prompt engine against the fake OpenAI server', () => {
   it('falls back to a fixed goodbye when the model fails at wrap-up', async () => {
     fake.enqueue({ error: { status: 503 } });
     const events = await respond(agent(), [turn('agent', 'Hi.')], { type: 'wrap_up', reason: 'inactivity' });
-    expect(events).toEqual([{ type: 'text', text: FALLBACK_GOODBYE }, { type: 'action', action: { type: 'end_call', reason: 'inactivity' } }]);
+    expect(events).toEqual([
+      { type: 'model_error', provider: 'openai', category: 'server', status_code: 503, message: expect.any(String) },
+      { type: 'text', text: FALLBACK_GOODBYE },
+      { type: 'action', action: { type: 'end_call', reason: 'inactivity' } },
+    ]);
   });
 
   it('follows the voicemail policy: hang up, a fixed message, or one the model composes', async () => {

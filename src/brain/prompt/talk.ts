@@ -3,6 +3,7 @@ import type { LlmResolution } from '../../llm/registry.js';
 import type { LlmMessage, LlmToolCall, LlmToolSpec } from '../../llm/types.js';
 import type { Toolbox } from '../tools/toolbox.js';
 import type { AgentAction, BrainEvent } from '../types.js';
+import { ProviderError } from '../../shared/errors.js';
 import type { ToolExchange } from './messages.js';
 
 /** What stays the same across one conversation's replies. */
@@ -68,8 +69,10 @@ export async function* talk(setup: TalkSetup, request: TalkRequest, signal: Abor
           calls.push(event.call);
         }
       }
-    } catch {
-      return signal.aborted ? { kind: 'aborted' } : { kind: 'failed', said, reason: 'llm_error' };
+    } catch (error) {
+      if (signal.aborted) return { kind: 'aborted' };
+      yield modelError(error);
+      return { kind: 'failed', said, reason: 'llm_error' };
     }
     if (signal.aborted) return { kind: 'aborted' };
     if (calls.length === 0) return { kind: 'done', said, endedByTool: false };
@@ -124,6 +127,14 @@ async function* runTools(
     yield { type: 'action', action };
   }
   return ended ? 'ended' : 'continue';
+}
+
+/** What the call's events keep of a model failure: Parley's own description of it, never the provider's body. */
+function modelError(error: unknown): Extract<BrainEvent, { type: 'model_error' }> {
+  if (error instanceof ProviderError) {
+    return { type: 'model_error', provider: error.provider, category: error.category, status_code: error.statusCode ?? null, message: error.message };
+  }
+  return { type: 'model_error', provider: null, category: 'unknown', status_code: null, message: 'The model client failed unexpectedly' };
 }
 
 /** The arguments as the tool_call event shows them: parsed JSON, or the raw text when it is not JSON. */

@@ -56,6 +56,7 @@ export function ChatPanel({ agent, variables }: { agent: Agent; variables: strin
       if (event.type === 'agent_message') {
         setLines((current) => [...current, { who: 'agent', text: event.text ?? '' }]);
       } else if (event.type === 'collected') setLines((current) => [...current, { who: 'system', text: `Collected ${event.name}: ${JSON.stringify(event.value)}` }]);
+      else if (event.type === 'model_error') setLines((current) => [...current, { who: 'system', text: `The model failed: ${event.message}` }]);
       else if (event.type === 'ended') setLines((current) => [...current, { who: 'system', text: `The conversation ended (${event.reason}).` }]);
       else if (event.type === 'error') setLines((current) => [...current, { who: 'system', text: `Error: ${event.message}` }]);
     };
