@@ -8,6 +8,7 @@ describe('redactUrl', () => {
 
   it('hides a phone number that is a path segment, escaped or not, and leaves ids alone', () => {
     expect(redactUrl('/v1/do-not-call/+14155550177')).toBe('/v1/do-not-call/[redacted]');
+    expect(redactUrl(`/twilio/transfer/briefings/${'a1'.repeat(24)}.wav`)).toBe('/twilio/transfer/briefings/[redacted]');
     expect(redactUrl('/v1/do-not-call/%2B14155550177?x=1')).toBe('/v1/do-not-call/[redacted]?x=1');
     expect(redactUrl('/v1/do-not-call/(415)%20555-0177')).toBe('/v1/do-not-call/[redacted]');
     expect(redactUrl('/v1/calls/call_01m95zchn2sdhwt01v97h8s6py/recording')).toBe('/v1/calls/call_01m95zchn2sdhwt01v97h8s6py/recording');

@@ -11,14 +11,15 @@ const secretQueryNames = new Set([
 const redacted = '[redacted]';
 
 /**
- * The URL as it may be logged: the token of `…/hooks/{token}` and the values of `api_key`,
+ * The URL as it may be logged: the token of `…/hooks/{token}` and `…/briefings/{token}.wav`, phone
+ * numbers in the path, and the values of `api_key`,
  * `token`, `variables`, `number`, `search` and their kin replaced. Works on a path with or without a query.
  */
 export function redactUrl(url: string): string {
   const queryAt = url.indexOf('?');
   const path = queryAt === -1 ? url : url.slice(0, queryAt);
   const safePath = path
-    .replace(/(\/hooks\/)[^/?#]+/gi, `$1${redacted}`)
+    .replace(/(\/(?:hooks|briefings)\/)[^/?#]+/gi, `$1${redacted}`)
     .split('/')
     .map((segment) => (looksLikePhoneNumber(segment) ? redacted : segment))
     .join('/');

@@ -119,7 +119,11 @@ export class CallRuntime implements SchedulerHandlers {
    */
   readonly sink = (callId: string, event: CarrierEvent): void => {
     const live = this.live.get(callId);
-    if (!live) return;
+    if (!live) {
+      // A line for a call this process does not hold (over, or never its own) is hung up, not left open.
+      if (event.type === 'line') event.line.hangUp();
+      return;
+    }
     this.observe(live, event);
     live.chain = live.chain
       .then(() => this.handle(live, event))

@@ -13,6 +13,7 @@ type Stage = (typeof stages)[keyof typeof stages];
 interface TrackedCall {
   stage: Stage;
   machineReported: boolean;
+  lineReported: boolean;
   providerCallId: string | undefined;
 }
 
@@ -46,6 +47,11 @@ export class CallTracker {
     return callId !== undefined && this.#calls.get(callId)?.stage === stages.answered;
   }
 
+  /** Whether `callId` already has its media line (a call has one). */
+  lineTaken(callId: string): boolean {
+    return this.#calls.get(callId)?.lineReported === true;
+  }
+
   /** Whether `callId` has ended. */
   hasEnded(callId: string): boolean {
     return this.#calls.get(callId)?.stage === stages.ended;
@@ -67,6 +73,9 @@ export class CallTracker {
         if (event.type === 'machine_detected') {
           if (call.machineReported) return false;
           call.machineReported = true;
+        } else {
+          if (call.lineReported) return false;
+          call.lineReported = true;
         }
         this.#sink(callId, event);
         return true;
@@ -95,7 +104,7 @@ export class CallTracker {
   #get(callId: string): TrackedCall {
     let call = this.#calls.get(callId);
     if (!call) {
-      call = { stage: stages.new, machineReported: false, providerCallId: undefined };
+      call = { stage: stages.new, machineReported: false, lineReported: false, providerCallId: undefined };
       this.#calls.set(callId, call);
     }
     return call;

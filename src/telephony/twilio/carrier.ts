@@ -38,7 +38,7 @@ export type TwilioCallbackResult = { readonly ok: true } | { readonly ok: false;
 /** Whether a Media Stream became a call's line, and why not. */
 export type TwilioMediaResult =
   | { readonly ok: true; readonly callId: string; readonly line: TwilioMediaLine }
-  | { readonly ok: false; readonly reason: 'bad_signature' | 'no_start' | 'unknown_call' | 'call_ended' };
+  | { readonly ok: false; readonly reason: 'bad_signature' | 'no_start' | 'unknown_call' | 'call_ended' | 'line_taken' };
 
 /** Twilio call control plus the inbound handlers the HTTP routes call. */
 export interface TwilioCarrier extends Carrier {
@@ -141,7 +141,13 @@ export function createTwilioCarrier(options: TwilioOptionsInput, deps: TwilioCar
     const callId = query.get('callId');
     if (!callId) return { ok: false, reason: 'bad_request' };
     const callSid = request.params['CallSid'];
-    if (typeof callSid === 'string' && tracker.providerCallId(callId) === undefined && query.get('source') !== 'transfer') tracker.placed(callId, callSid);
+    if (query.get('source') !== 'transfer' && typeof callSid === 'string') {
+      const knownSid = tracker.providerCallId(callId);
+      // A callback about another Twilio call than the one carrying callId is not this call's.
+      if (knownSid !== undefined && knownSid !== callSid) return { ok: false, reason: 'bad_request' };
+      // A callback can beat the dial's own response: it names the call first.
+      if (knownSid === undefined) tracker.placed(callId, callSid);
+    }
     // A warm transfer's target leg reports to its own transfer, not as the call.
     if (query.get('source') === 'transfer') {
       warm.legStatus(callId, request.params);
@@ -208,13 +214,21 @@ export function createTwilioCarrier(options: TwilioOptionsInput, deps: TwilioCar
       return { ok: false, reason: 'no_start' };
     }
     const { callId, callSid, accountSid, streamSid } = line.stream;
+    // Only a call this process placed (its Call SID known from the dial or a status callback,
+    // which both come before Twilio can answer and stream) gets its line; anything else is hung
+    // up at once rather than left open, its audio queued for nobody.
     const knownSid = callId === undefined ? undefined : tracker.providerCallId(callId);
-    if (callId === undefined || accountSid !== resolved.accountSid || (knownSid !== undefined && knownSid !== callSid)) {
-      log?.warn({ carrier: 'twilio', providerCallId: callSid, streamSid }, 'twilio media stream for an unknown call');
+    if (callId === undefined || accountSid !== resolved.accountSid || knownSid === undefined || knownSid !== callSid) {
+      log?.warn({ carrier: 'twilio', streamSid }, 'twilio media stream for an unknown call');
       line.hangUp();
       return { ok: false, reason: 'unknown_call' };
     }
-    if (knownSid === undefined) tracker.placed(callId, callSid);
+    if (tracker.lineTaken(callId)) {
+      // A call has one line: a second stream (a replayed upgrade) must not hear or speak on it.
+      log?.warn({ callId, carrier: 'twilio', streamSid }, 'twilio media stream for a call that already has one');
+      line.hangUp();
+      return { ok: false, reason: 'line_taken' };
+    }
     if (!tracker.report(callId, { type: 'line', line })) {
       line.hangUp();
       return { ok: false, reason: 'call_ended' };

@@ -123,6 +123,62 @@ describe('Twilio routes', () => {
     expect(harness.typesOf(dial.callId)).not.toContain('line');
   });
 
+  /** Opens a signed stream and sends `start` for `callId` on Twilio call `callSid`; resolves once it is sent. */
+  async function startStream(callId: string, callSid: string): Promise<WebSocket> {
+    const wsUrl = `${harness.publicUrl.replace('http', 'ws')}/twilio/media`;
+    const { socket } = await openStream(signTwilio(harness.fake.authToken, wsUrl));
+    const streamSid = `MZ${'d'.repeat(32)}`;
+    socket!.send(JSON.stringify({ event: 'connected', protocol: 'Call', version: '1.0.0' }));
+    socket!.send(JSON.stringify({
+      event: 'start', sequenceNumber: '1', streamSid,
+      start: {
+        streamSid, accountSid: harness.fake.accountSid, callSid, tracks: ['inbound'],
+        customParameters: { callId }, mediaFormat: { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 },
+      },
+    }));
+    return socket!;
+  }
+
+  it('hangs up a signed stream for a call this process never placed, rather than keeping it open', async () => {
+    const socket = await startStream('call_never_placed', `CA${'e'.repeat(32)}`);
+    expect(await closed(socket)).toBe(1000);
+    expect(harness.typesOf('call_never_placed')).toEqual([]);
+  });
+
+  it('hangs up a second stream for a call that already has its line (a replayed upgrade)', async () => {
+    const dial = { callId: 'call_one_line', orgId: 'org_test', to: '+14155550191', from: '+14155550199', ringTimeoutS: 30, timeLimitS: 60, detectVoicemail: false };
+    harness.fake.script(dial.to, { outcome: 'answer', ringMs: 60_000 });
+    const { providerCallId } = await harness.carrier.dial(dial);
+    const first = await startStream(dial.callId, providerCallId);
+    const deadline = Date.now() + 5000;
+    while (!harness.typesOf(dial.callId).includes('line') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(harness.typesOf(dial.callId)).toContain('line');
+    const second = await startStream(dial.callId, providerCallId);
+    expect(await closed(second)).toBe(1000);
+    expect(harness.typesOf(dial.callId).filter((type) => type === 'line')).toHaveLength(1);
+    first.close();
+  });
+
+  it('refuses a signed callback whose CallSid is not the Twilio call carrying that call id', async () => {
+    const dial = { callId: 'call_sid_checked', orgId: 'org_test', to: '+14155550192', from: '+14155550199', ringTimeoutS: 30, timeLimitS: 60, detectVoicemail: false };
+    harness.fake.script(dial.to, { outcome: 'answer', ringMs: 60_000 });
+    await harness.carrier.dial(dial);
+    const url = `${harness.publicUrl}/twilio/status?callId=${dial.callId}`;
+    const foreign = { ...params, CallSid: `CA${'f'.repeat(32)}`, CallStatus: 'completed' };
+    expect((await postCallback(url, foreign, signTwilio(harness.fake.authToken, url, foreign))).status).toBe(400);
+    expect(harness.typesOf(dial.callId)).not.toContain('ended');
+  });
+
+  it('refuses a signed callback that is not a form with 415, before reading it, whatever its body', async () => {
+    const url = `${harness.publicUrl}/twilio/status?callId=call_json`;
+    for (const body of ['{"CallStatus":1}', 'null', '[1,2]', 'CallStatus=ringing']) {
+      const response = await fetch(url, { method: 'POST', headers: { 'content-type': body.startsWith('C') ? 'text/plain' : 'application/json', 'x-twilio-signature': 'AAAA' }, body });
+      expect(response.status, body).toBe(415);
+      expect(await response.text()).toContain('application/x-www-form-urlencoded');
+    }
+    expect(harness.typesOf('call_json')).toEqual([]);
+  });
+
   describe('when Twilio signs the stream upgrade wrongly', () => {
     let forged: TwilioHarness;
     beforeAll(async () => {

@@ -14,9 +14,18 @@ function signatureOf(request: FastifyRequest): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
+/** The form's fields as strings (repeated ones as lists); anything else a parser could produce is dropped. */
 function formParams(body: unknown): TwilioSignedParams {
-  return typeof body === 'object' && body !== null ? (body as TwilioSignedParams) : {};
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return {};
+  const params: Record<string, string | string[]> = {};
+  for (const [key, value] of Object.entries(body)) {
+    if (typeof value === 'string') params[key] = value;
+    else if (Array.isArray(value) && value.every((item): item is string => typeof item === 'string')) params[key] = value;
+  }
+  return params;
 }
+
+const isForm = (request: FastifyRequest) => /^application\/x-www-form-urlencoded\b/i.test(request.headers['content-type'] ?? '');
 
 /**
  * Mounts POST `statusCallbackPath` and GET `mediaStreamPath` (WebSocket). Needs @fastify/formbody
@@ -34,6 +43,8 @@ export function twilioRoutes(carrier: TwilioCarrier): FastifyPluginAsync {
       bodyLimit: signedFormBodyLimitBytes,
       onRequest: async (request: FastifyRequest, reply: FastifyReply) => {
         if (!signatureOf(request)) await reply.code(403).type('text/plain').send('Invalid X-Twilio-Signature');
+        // Twilio posts forms; any other body is no callback of Twilio's, refused before it is read.
+        else if (!isForm(request)) await reply.code(415).type('text/plain').send('Twilio callbacks are form posts: send application/x-www-form-urlencoded');
       },
     };
 
