@@ -300,7 +300,7 @@ describe('Twilio calls through the voice pipeline', () => {
     });
     expect(forged.status).toBe(403);
     const upgrade = await new Promise<number>((resolve, reject) => {
-      const socket = new WebSocket(`${t.url.replace('http', 'ws')}/twilio/media`);
+      const socket = new WebSocket(`${t.url.replace('http', 'ws')}/twilio/media/call_x`);
       socket.on('unexpected-response', (_request, response) => {
         resolve(response.statusCode ?? 0);
         socket.terminate();

@@ -223,7 +223,7 @@ describe("Voicing's chatbot WebSocket", () => {
 });
 
 describe("Twilio's media stream WebSocket", () => {
-  const path = '/twilio/media';
+  const path = '/twilio/media/call_probe';
   const signed = (url: string) => ({ 'x-twilio-signature': computeTwilioSignature(twilioToken, url) });
   const mediaHeaders = signed(`${publicUrl.replace('https', 'wss')}${path}`);
 

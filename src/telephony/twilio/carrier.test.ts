@@ -44,7 +44,7 @@ describe('Twilio carrier against the fake Twilio', () => {
     const call = harness.fake.call(sid)!;
     call.answer();
     const line = (await harness.waitForEvent(dial.callId, 'line')).line as TwilioMediaLine;
-    expect(call.request.twiml).toEqual({ streamUrl: `${harness.publicUrl.replace('http', 'ws')}/twilio/media`, parameters: { callId: dial.callId } });
+    expect(call.request.twiml).toEqual({ streamUrl: `${harness.publicUrl.replace('http', 'ws')}/twilio/media/${dial.callId}`, parameters: { callId: dial.callId } });
     expect(call.request.statusCallback).toBe(`${harness.publicUrl}/twilio/status?callId=${dial.callId}`);
     expect(call.request.statusCallbackEvents).toEqual(['initiated', 'ringing', 'answered', 'completed']);
     expect(line.stream).toMatchObject({ callSid: sid, callId: dial.callId, accountSid: harness.fake.accountSid, tracks: ['inbound'] });

@@ -30,6 +30,8 @@ export interface TwilioSignedRequest {
 export interface TwilioUpgradeRequest {
   readonly url: string;
   readonly signature: string | undefined;
+  /** The call the stream's URL is for (`<mediaStreamPath>/<callId>`); its `start` must name the same. */
+  readonly callId?: string | undefined;
 }
 
 /** The route answers 403 for `bad_signature`, 400 for `bad_request`, 204 otherwise. */
@@ -104,7 +106,9 @@ export function createTwilioCarrier(options: TwilioOptionsInput, deps: TwilioCar
     const call = await client.createCall({
       to: request.to,
       from: request.from,
-      twiml: buildConnectStreamTwiml(mediaStreamUrl, { callId: request.callId }),
+      // The call's own stream URL: Twilio signs the URL, so each call's upgrade carries its own
+      // signature, and one seen once (a proxy's log) opens no other call's stream.
+      twiml: buildConnectStreamTwiml(`${mediaStreamUrl}/${encodeURIComponent(request.callId)}`, { callId: request.callId }),
       statusCallbackUrl: statusCallbackUrl(request.callId),
       ringTimeoutS: clamp(request.ringTimeoutS, 1, maxRingTimeoutS),
       timeLimitS: clamp(request.timeLimitS, 1, maxTimeLimitS),
@@ -218,7 +222,7 @@ export function createTwilioCarrier(options: TwilioOptionsInput, deps: TwilioCar
     // which both come before Twilio can answer and stream) gets its line; anything else is hung
     // up at once rather than left open, its audio queued for nobody.
     const knownSid = callId === undefined ? undefined : tracker.providerCallId(callId);
-    if (callId === undefined || accountSid !== resolved.accountSid || knownSid === undefined || knownSid !== callSid) {
+    if (callId === undefined || callId !== request.callId || accountSid !== resolved.accountSid || knownSid === undefined || knownSid !== callSid) {
       log?.warn({ carrier: 'twilio', streamSid }, 'twilio media stream for an unknown call');
       line.hangUp();
       return { ok: false, reason: 'unknown_call' };

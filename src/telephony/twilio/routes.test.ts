@@ -24,9 +24,12 @@ function postCallback(url: string, params: Record<string, string>, signature?: s
   });
 }
 
-/** Opens a WebSocket to the media route; resolves with the socket or the HTTP status that refused it. */
-function openStream(signature: string | undefined): Promise<{ socket?: WebSocket; refusedWith?: number }> {
-  const url = `${harness.publicUrl.replace('http', 'ws')}/twilio/media`;
+/** A call's stream URL, as Parley puts it in the call's TwiML and Twilio signs it. */
+const streamUrl = (callId: string) => `${harness.publicUrl.replace('http', 'ws')}/twilio/media/${callId}`;
+
+/** Opens a WebSocket to a call's media route; resolves with the socket or the HTTP status that refused it. */
+function openStream(signature: string | undefined, callId = 'call_stream'): Promise<{ socket?: WebSocket; refusedWith?: number }> {
+  const url = streamUrl(callId);
   const socket = new WebSocket(url, signature === undefined ? {} : { headers: { 'X-Twilio-Signature': signature } });
   return new Promise((resolve, reject) => {
     socket.on('open', () => resolve({ socket }));
@@ -93,12 +96,13 @@ describe('Twilio routes', () => {
     expect(await openStream(undefined)).toEqual({ refusedWith: 403 });
     expect(await openStream('bm90IGEgc2lnbmF0dXJl')).toEqual({ refusedWith: 403 });
     // Signed over the https form of the URL: not what Twilio signs for a WebSocket.
-    expect(await openStream(signTwilio(harness.fake.authToken, `${harness.publicUrl}/twilio/media`))).toEqual({ refusedWith: 403 });
+    expect(await openStream(signTwilio(harness.fake.authToken, `${harness.publicUrl}/twilio/media/call_stream`))).toEqual({ refusedWith: 403 });
+    // Signed for another call's stream: each call's URL, so its signature, is its own.
+    expect(await openStream(signTwilio(harness.fake.authToken, streamUrl('call_other')), 'call_stream')).toEqual({ refusedWith: 403 });
   });
 
   it('closes a signed stream that never sends start', async () => {
-    const wsUrl = `${harness.publicUrl.replace('http', 'ws')}/twilio/media`;
-    const { socket } = await openStream(signTwilio(harness.fake.authToken, wsUrl));
+    const { socket } = await openStream(signTwilio(harness.fake.authToken, streamUrl('call_stream')));
     expect(socket).toBeDefined();
     expect(await closed(socket!)).toBe(1000);
   });
@@ -107,8 +111,7 @@ describe('Twilio routes', () => {
     const dial = { callId: 'call_hijack', orgId: 'org_test', to: '+14155550190', from: '+14155550199', ringTimeoutS: 30, timeLimitS: 60, detectVoicemail: false };
     harness.fake.script(dial.to, { outcome: 'answer', ringMs: 60_000 });
     await harness.carrier.dial(dial);
-    const wsUrl = `${harness.publicUrl.replace('http', 'ws')}/twilio/media`;
-    const { socket } = await openStream(signTwilio(harness.fake.authToken, wsUrl));
+    const { socket } = await openStream(signTwilio(harness.fake.authToken, streamUrl(dial.callId)), dial.callId);
     const whenClosed = closed(socket!);
     const otherSid = `CA${'b'.repeat(32)}`;
     socket!.send(JSON.stringify({ event: 'connected', protocol: 'Call', version: '1.0.0' }));
@@ -124,9 +127,8 @@ describe('Twilio routes', () => {
   });
 
   /** Opens a signed stream and sends `start` for `callId` on Twilio call `callSid`; resolves once it is sent. */
-  async function startStream(callId: string, callSid: string): Promise<WebSocket> {
-    const wsUrl = `${harness.publicUrl.replace('http', 'ws')}/twilio/media`;
-    const { socket } = await openStream(signTwilio(harness.fake.authToken, wsUrl));
+  async function startStream(callId: string, callSid: string, urlCallId = callId): Promise<WebSocket> {
+    const { socket } = await openStream(signTwilio(harness.fake.authToken, streamUrl(urlCallId)), urlCallId);
     const streamSid = `MZ${'d'.repeat(32)}`;
     socket!.send(JSON.stringify({ event: 'connected', protocol: 'Call', version: '1.0.0' }));
     socket!.send(JSON.stringify({
@@ -143,6 +145,15 @@ describe('Twilio routes', () => {
     const socket = await startStream('call_never_placed', `CA${'e'.repeat(32)}`);
     expect(await closed(socket)).toBe(1000);
     expect(harness.typesOf('call_never_placed')).toEqual([]);
+  });
+
+  it("hangs up a stream whose start names another call than its URL's", async () => {
+    const dial = { callId: 'call_url_named', orgId: 'org_test', to: '+14155550193', from: '+14155550199', ringTimeoutS: 30, timeLimitS: 60, detectVoicemail: false };
+    harness.fake.script(dial.to, { outcome: 'answer', ringMs: 60_000 });
+    const { providerCallId } = await harness.carrier.dial(dial);
+    const socket = await startStream(dial.callId, providerCallId, 'call_someone_else');
+    expect(await closed(socket)).toBe(1000);
+    expect(harness.typesOf(dial.callId)).not.toContain('line');
   });
 
   it('hangs up a second stream for a call that already has its line (a replayed upgrade)', async () => {

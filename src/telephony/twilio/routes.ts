@@ -28,7 +28,7 @@ function formParams(body: unknown): TwilioSignedParams {
 const isForm = (request: FastifyRequest) => /^application\/x-www-form-urlencoded\b/i.test(request.headers['content-type'] ?? '');
 
 /**
- * Mounts POST `statusCallbackPath` and GET `mediaStreamPath` (WebSocket). Needs @fastify/formbody
+ * Mounts POST `statusCallbackPath` and GET `mediaStreamPath/<callId>` (WebSocket, one URL per call). Needs @fastify/formbody
  * and @fastify/websocket registered at the root. URLs are rebuilt from `publicUrl`, because
  * Twilio signs the URL it was given, not whatever host a proxy forwards.
  */
@@ -89,7 +89,7 @@ export function twilioRoutes(carrier: TwilioCarrier): FastifyPluginAsync {
     });
 
     app.get(
-      mediaStreamPath,
+      `${mediaStreamPath}/:callId`,
       {
         websocket: true,
         // Refuse first, before the upgrade, so an unsigned client never gets a socket at all.
@@ -101,7 +101,8 @@ export function twilioRoutes(carrier: TwilioCarrier): FastifyPluginAsync {
       },
       (socket, request) => {
         // Attaches to the socket synchronously, so Twilio's first messages are not lost.
-        carrier.handleMediaConnection(socket, { url: `${wsBase}${request.url}`, signature: signatureOf(request) }).catch((error: unknown) => {
+        const { callId } = request.params as { callId: string };
+        carrier.handleMediaConnection(socket, { url: `${wsBase}${request.url}`, signature: signatureOf(request), callId }).catch((error: unknown) => {
           // Only the sink can throw here; a broken call must not take the process down.
           request.log.error({ err: error }, 'twilio media stream handling failed');
           socket.close(1011, 'internal error');
