@@ -39,6 +39,22 @@ describe('SimAudioLine', () => {
     simLine.hangUp();
   });
 
+  it('presses a long reply of keys without piling timers on the line (no MaxListenersExceededWarning)', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      const { simLine, keys } = line([{ dtmf: '0123456789*#0123' }], { 10: [{ type: 'speech_started' }], 50: said('Your account number, then pound.') });
+      await vi.advanceTimersByTimeAsync(10_000);
+      expect(keys()).toBe('0123456789*#0123');
+      simLine.hangUp();
+      await vi.advanceTimersByTimeAsync(10);
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
+  });
+
   it('answers an agent turn that paused midway once, with the reply for that turn', async () => {
     // "Please enter" ... 160 ms ... "your PIN.": the agent went on before the persona's 300 ms were up.
     const { simLine, keys } = line([{ dtmf: '4321#' }, { dtmf: '1' }], {

@@ -73,6 +73,8 @@ export class SimAudioLine implements AudioLine {
   private readonly ears: SimEars;
   private readonly mouth: ScriptedSpeechEncoder;
   private readonly abort = new AbortController();
+  /** Cancels of the timers still to run (see later). */
+  private readonly pending = new Set<() => void>();
   private speech: Buffer = Buffer.alloc(0);
   private speechOffset = 0;
   private readonly startedAt = Date.now();
@@ -278,10 +280,17 @@ export class SimAudioLine implements AudioLine {
 
   /** Runs `fn` after `simulatedMs` unless the line closes first; returns a cancel function. */
   private later(simulatedMs: number, fn: () => void): () => void {
-    const cancel = this.options.clock.setTimer(simulatedMs, () => {
+    // Pending timers are kept in one set the close cancels, not as a listener each on the line's
+    // signal: a persona pressing a long string of keys schedules them all at once.
+    const cancel = (): void => {
+      this.pending.delete(cancel);
+      cancelTimer();
+    };
+    const cancelTimer = this.options.clock.setTimer(simulatedMs, () => {
+      this.pending.delete(cancel);
       if (!this.closed) fn();
     });
-    this.abort.signal.addEventListener('abort', cancel, { once: true });
+    this.pending.add(cancel);
     return cancel;
   }
 
@@ -294,6 +303,7 @@ export class SimAudioLine implements AudioLine {
     if (this.closed) return false;
     this.closed = true;
     this.cancelTick?.();
+    for (const cancel of [...this.pending]) cancel();
     this.abort.abort();
     this.queue.push({ kind: 'end', reason: 'hangup' });
     this.queue.end();
