@@ -86,11 +86,14 @@ export function recordingUrlOf(row: Pick<CallRow, 'id' | 'recording'>): string |
   return typeof url === 'string' && url ? url : recordingPath(row.id);
 }
 
-/** The recording as clients see it: its state, not where the storage keeps it (key, folders). */
-export function recordingView(recording: Record<string, unknown> | null): Record<string, unknown> | null {
-  if (!recording) return null;
-  const { key: _key, folder: _folder, writer_folder: _writer, ...shown } = recording;
-  return shown;
+/**
+ * The recording as clients see it: its state, not where the storage keeps it (key, folders),
+ * and its `url` the same as the call's `recording_url` (stored only when a public base URL was set).
+ */
+export function recordingView(row: Pick<CallRow, 'id' | 'recording'>): Record<string, unknown> | null {
+  if (!row.recording) return null;
+  const { key: _key, folder: _folder, writer_folder: _writer, ...shown } = row.recording;
+  return { ...shown, url: recordingUrlOf(row) };
 }
 
 const iso = (date: Date | null): string | null => date?.toISOString() ?? null;
@@ -129,6 +132,6 @@ export function callView(row: CallRow): CallView {
     transfer: row.transfer ?? null,
     amd: row.amd ?? null,
     recording_url: recordingUrlOf(row),
-    recording: recordingView(row.recording),
+    recording: recordingView(row),
   };
 }
