@@ -127,7 +127,8 @@ describe('prompt engine against the fake OpenAI server', () => {
       { type: 'text', text: 'One moment.' },
       { type: 'tool_call', id: 'call_lookup', name: 'lookup_order', arguments: { order_id: 'A-17' } },
       { type: 'tool_result', id: 'call_lookup', name: 'lookup_order', ok: true, result: { status: 200, body: { status: 'shipping', arrives: 'tomorrow' } } },
-      { type: 'text', text: 'It ships' },
+      // The words after the tool run are a new sentence, spaced from the ones before it.
+      { type: 'text', text: ' It ships' },
       { type: 'text', text: ' tomorrow.' },
     ]);
     expect(toolRequests.at(-1)).toEqual({ order_id: 'A-17' });

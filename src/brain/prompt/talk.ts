@@ -62,9 +62,11 @@ export async function* talk(setup: TalkSetup, request: TalkRequest, signal: Abor
       for await (const event of stream) {
         if (signal.aborted) return { kind: 'aborted' };
         if (event.type === 'text') {
-          text += event.text;
-          said += event.text;
-          if (!request.quiet) yield { type: 'text', text: event.text };
+          // A round after a tool run starts a new sentence: it must not run into the last one's words.
+          const piece = text === '' && /\S$/.test(said) && /^\S/.test(event.text) ? ` ${event.text}` : event.text;
+          text += piece;
+          said += piece;
+          if (!request.quiet) yield { type: 'text', text: piece };
         } else if (event.type === 'tool_call' && tools) {
           calls.push(event.call);
         }
