@@ -53,7 +53,8 @@ export const agentInput = z.object({
   tts: z.record(z.string(), z.unknown()).nullish(),
   flow: z.record(z.string(), z.unknown()).nullish(),
   tools: z.array(z.record(z.string(), z.unknown())).max(32).nullish(),
-  transfer_numbers: z.array(transferNumber).max(32).nullish(),
+  // The same number written twice (or once formatted, once not) is one target.
+  transfer_numbers: z.array(transferNumber).max(32).transform((numbers) => [...new Set(numbers)]).nullish(),
   outcome: z.record(z.string(), z.unknown()).nullish(),
   interruption: z.record(z.string(), z.unknown()).nullish(),
   voicemail: voicemailSettings.nullish(),

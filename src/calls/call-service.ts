@@ -515,7 +515,7 @@ function hashRequest(input: CreateCallInput): string {
 function lineOptionsOf(input: CreateCallInput): Record<string, unknown> | null {
   const options: Record<string, unknown> = {};
   if (input.transfer_numbers) {
-    options['transfer_numbers'] = input.transfer_numbers.map((number, index) => {
+    const numbers = input.transfer_numbers.map((number, index) => {
       const e164 = toE164(number);
       if (!e164) {
         throw new AppError('INVALID_PHONE_NUMBER', `"transfer_numbers[${index}]" must be a valid phone number in E.164 form, like +14155550100`, {
@@ -524,6 +524,7 @@ function lineOptionsOf(input: CreateCallInput): Record<string, unknown> | null {
       }
       return e164;
     });
+    options['transfer_numbers'] = [...new Set(numbers)];
   }
   if (input.recording) options['recording'] = { ...input.recording };
   return Object.keys(options).length > 0 ? options : null;

@@ -122,7 +122,8 @@ describe('refused targets', () => {
     expect(JSON.stringify(refused.body.error)).toContain('transfer_numbers.1');
     const national = await tenant.request('POST', '/v1/agents', { ...base, transfer_numbers: ['4155550110'] });
     expect(national.status).toBe(400);
-    const created = await tenant.request('POST', '/v1/agents', { ...base, transfer_numbers: ['+1 (415) 555-0170'] });
+    // Formatted and not, twice: one target.
+    const created = await tenant.request('POST', '/v1/agents', { ...base, transfer_numbers: ['+1 (415) 555-0170', '+14155550170'] });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     expect(created.body.transfer_numbers).toEqual(['+14155550170']);
     const patched = await tenant.request('PATCH', `/v1/agents/${created.body.id}`, { transfer_numbers: ['hello'] });
