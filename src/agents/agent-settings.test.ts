@@ -1,6 +1,7 @@
 // Agent settings: every voicemail detection mode a call carries out is accepted; anything else is a 400 naming the field.
 import { describe, expect, it } from 'vitest';
 import { agentInput, voicemailSettings } from './agent-settings.js';
+import { parseAgentSettings } from '../conversation/agent-settings.js';
 
 describe('voicemail settings', () => {
   it.each(['carrier', 'parley', 'off'])('accepts %s detection', (detection) => {
@@ -32,5 +33,24 @@ describe('voicemail settings', () => {
     expect(misspelt.success).toBe(false);
     expect(JSON.stringify(misspelt.error!.issues)).toContain('actoin');
     expect(agentInput.safeParse({ name: 'a', recording: { enable: true } }).success).toBe(false);
+  });
+
+  it('refuses a spoken text whose braces are not a placeholder, or an empty message, since either would be said as written', () => {
+    for (const [voicemail, path] of [
+      [{ action: 'leave_message', message: 'Hi {{ nick' }, ['voicemail', 'message']],
+      [{ action: 'leave_message', message: 'Hi {{first name}}, call us.' }, ['voicemail', 'message']],
+      [{ action: 'leave_message', message: '  ' }, ['voicemail', 'message']],
+    ] as const) {
+      const result = agentInput.safeParse({ name: 'a', voicemail });
+      expect(result.success, JSON.stringify(voicemail)).toBe(false);
+      expect(result.error!.issues[0]!.path).toEqual(path);
+    }
+    expect(agentInput.safeParse({ name: 'a', recording: { enabled: true, disclosure: 'Recorded for }} training.' } }).success).toBe(false);
+    expect(agentInput.safeParse({ name: 'a', greeting: 'Hi {{name}' }).success).toBe(false);
+    expect(agentInput.safeParse({ name: 'a', greeting: 'Hi {{ name }}, this is {{agent.name}}.', voicemail: { action: 'leave_message', message: 'Hi {{name}}.' } }).success).toBe(true);
+  });
+
+  it('still loads a stored message the save rules now refuse, rather than dropping the voicemail setting', () => {
+    expect(parseAgentSettings({ voicemail: { action: 'leave_message', message: '' } }).voicemail).toMatchObject({ action: 'leave_message' });
   });
 });

@@ -1,6 +1,7 @@
 /** The agent fields the API accepts and how they are kept (scalar columns + a settings object). */
 import { z } from 'zod';
 import { recordingSettings, timerSettings, voicemailSettings } from '../conversation/agent-settings.js';
+import { placeholdersWellFormed } from '../brain/template.js';
 import { toE164 } from '../shared/phone.js';
 
 export { recordingSettings, timerSettings, voicemailSettings };
@@ -43,7 +44,7 @@ export const agentInput = z.object({
   /** IANA timezone of the callees, for dates a flow hears ('next Tuesday'). */
   timezone: z.string().max(64).refine(isIanaTimeZone, 'must be an IANA time zone, like "America/New_York" or "UTC"').nullish(),
   prompt: z.string().max(50_000).default(''),
-  greeting: z.string().max(2000).nullish(),
+  greeting: z.string().max(2000).refine(...placeholdersWellFormed).nullish(),
   first_speaker: z.enum(['agent', 'contact']).default('agent'),
   language: z.string().min(2).max(35).default('en-US'),
   voice: z.string().max(200).nullish(),

@@ -3,6 +3,20 @@ import type { Variables } from './types.js';
 
 const placeholder = /\{\{\s*([A-Za-z_][A-Za-z0-9_.-]*)\s*\}\}/g;
 
+/**
+ * Whether a template has a `{{` or `}}` that is not part of a `{{variable}}` placeholder ("Hi
+ * {{ first name}}", "Hi {{name"): such a text would be spoken as written, braces and all.
+ */
+export function hasStrayBraces(template: string): boolean {
+  return /\{\{|\}\}/.test(template.replace(placeholder, ''));
+}
+
+/** The refinement every spoken template's schema adds: no braces that are not a placeholder. */
+export const placeholdersWellFormed = [
+  (template: string | null | undefined) => !template || !hasStrayBraces(template),
+  { message: 'has a "{{" or "}}" that is not a {{variable}} placeholder (a name of letters, digits, "_", "." or "-"); it would be spoken as written' },
+] as const;
+
 /** Names of the placeholders in a template, in order of first appearance. */
 export function placeholders(template: string): string[] {
   const names = new Set<string>();

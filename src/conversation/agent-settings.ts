@@ -6,6 +6,7 @@
  * and are parsed by those capabilities.
  */
 import { z } from 'zod';
+import { placeholdersWellFormed } from '../brain/template.js';
 import { amdDetections } from './voicemail.js';
 
 export const timerSettings = z.object({
@@ -38,6 +39,10 @@ const voicemailFields = z.object({
 });
 
 export const voicemailSettings = voicemailFields
+  .extend({
+    // Saved, a message must say something, and say it as written with its placeholders filled.
+    message: z.string().trim().min(1, "must not be empty: leave it out to use the agent's own").max(2000).refine(...placeholdersWellFormed).optional(),
+  })
   // A misspelt key ("actoin") would otherwise be dropped and the agent hang up on every machine.
   .strict()
   // Unset detection is the carrier's wherever the carrier detects (the sim, Twilio), where the
@@ -53,7 +58,7 @@ const recordingFields = z.object({
   /** Spoken before the greeting when set, e.g. "This call is recorded." May hold {{variables}}. */
   disclosure: z.string().trim().min(1).max(1000).nullish(),
 });
-export const recordingSettings = recordingFields.strict();
+export const recordingSettings = recordingFields.extend({ disclosure: recordingFields.shape.disclosure.refine(...placeholdersWellFormed) }).strict();
 
 export type TimerSettings = z.output<typeof timerSettings>;
 export type VoicemailSettings = z.output<typeof voicemailSettings>;
