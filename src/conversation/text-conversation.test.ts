@@ -62,6 +62,25 @@ beforeEach(() => vi.useFakeTimers());
 afterEach(() => vi.useRealTimers());
 
 describe('runTextConversation', () => {
+  it('keeps no agent turn for words cut before any was said (the callee hung up as the agent began)', async () => {
+    const line = new FakeLine();
+    line.say = async (text: string) => {
+      line.said.push(text);
+      if (text.startsWith('Sorry')) {
+        line.hangUp();
+        return { heard: '', interrupted: true };
+      }
+      return { heard: text, interrupted: false };
+    };
+    const conversation = scriptedConversation((cue) => (cue.type === 'start' ? [{ type: 'text', text: 'Hello!' }] : [{ type: 'text', text: 'Sorry, one more thing.' }]));
+    const h = hooks();
+    const run = runTextConversation(line, conversation, timers, h, new AbortController().signal);
+    await vi.advanceTimersByTimeAsync(10);
+    line.queue.push({ type: 'contact_said', text: 'Hi.', durationMs: 500 });
+    await run;
+    expect(h.turns.map((turn) => `${turn.role}:${turn.text}`)).toEqual(['agent:Hello!', 'contact:Hi.']);
+  });
+
   it('greets, answers each contact turn, and hangs up on end_call with the reason known first', async () => {
     const line = new FakeLine();
     const conversation = scriptedConversation((cue) =>

@@ -57,8 +57,11 @@ export async function runTextConversation(
       const offsetMs = hooks.now();
       const result = await line.say(spoken, signal);
       const turn: ConversationTurn = { role: 'agent', text: result.interrupted ? result.heard : spoken, offsetMs, ...(result.interrupted ? { interrupted: true } : {}) };
-      turns.push(turn);
-      await hooks.onTurn(turn);
+      // Cut before a word was said (the callee hung up, the call's time ran out): nothing to keep.
+      if (turn.text.trim()) {
+        turns.push(turn);
+        await hooks.onTurn(turn);
+      }
     }
     lastActivityMs = hooks.now();
     for (const action of actions) {
