@@ -22,24 +22,57 @@ function fieldOf(instancePath: string | undefined, params: Record<string, unknow
   return path || 'body';
 }
 
+/** A zod issue as the type provider passes it on: its code and the issue's own fields. */
+interface Issue {
+  readonly code: string;
+  readonly path: readonly (string | number)[];
+  readonly message: string;
+  readonly keys?: readonly string[];
+  readonly errors?: readonly (readonly Issue[])[];
+}
+
+/**
+ * One issue as a client should read it: the field it is about and what is wrong. A key the body
+ * should not have is named as the field; of a union's alternatives, the one the body came
+ * closest to speaks (not the one refused for its type at the top, as a CSV string is for JSON).
+ */
+function describeIssue(issue: Issue, where: string, at: readonly (string | number)[] = []): { field: string; message: string } {
+  const path = [...at, ...issue.path];
+  if (issue.code === 'unrecognized_keys' && issue.keys?.length) {
+    const others = issue.keys.slice(1).map((key) => `"${key}"`);
+    return { field: [...path, issue.keys[0]!].join('.'), message: `is not a field this request takes${others.length ? ` (nor are ${others.join(', ')})` : ''}` };
+  }
+  if (issue.code === 'invalid_union' && issue.errors?.length) {
+    const refusedAtTop = (branch: readonly Issue[]) => branch.length === 1 && branch[0]!.code === 'invalid_type' && branch[0]!.path.length === 0;
+    const closest = issue.errors.find((branch) => branch.length > 0 && !refusedAtTop(branch));
+    if (closest) return describeIssue(closest[0]!, where, path);
+  }
+  if (where === 'body' && issue.code === 'invalid_type' && path.length === 0 && /received (null|undefined)/.test(issue.message)) {
+    return { field: 'body', message: 'is missing: send a JSON object' };
+  }
+  return { field: path.length ? path.join('.') : where, message: issue.message };
+}
+
 /** Maps any thrown error to a status and body; a 5xx is logged, since it is a bug. */
 export function toHttpError(error: unknown, request: FastifyRequest): { status: number; body: ErrorBody } {
   if (error instanceof AppError) return { status: error.httpStatus, body: errorBody(error.code, error.message, error.details) };
   const fastifyError = error as FastifyError;
   if (hasZodFastifySchemaValidationErrors(error)) {
-    const issues = error.validation.map((issue) => ({
-      field: fieldOf(issue.instancePath, issue.params as Record<string, unknown>),
-      message: issue.message ?? 'is not valid',
-    }));
-    const first = issues[0];
     const where = error.validationContext ?? 'body';
+    const issues = error.validation.map((issue) => {
+      const params = (issue.params ?? {}) as Record<string, unknown>;
+      const field = fieldOf(issue.instancePath, params);
+      const path = field === 'body' ? [] : field.split('.');
+      return describeIssue({ ...params, code: issue.keyword, path, message: issue.message ?? 'is not valid' } as Issue, where);
+    });
+    const first = issues[0];
     const message = first ? `Invalid ${where}: "${first.field}" ${first.message}` : `Invalid ${where}`;
     return { status: 400, body: errorBody('VALIDATION_FAILED', message, { field: first?.field ?? where, location: where, issues }) };
   }
   switch (fastifyError.code) {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return { status: 400, body: errorBody('INVALID_JSON', 'The request body is not valid JSON', { field: 'body' }) };
+      return invalidJson(error);
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return { status: 413, body: errorBody('BODY_TOO_LARGE', errorCodes.BODY_TOO_LARGE.message, { field: 'body' }) };
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
@@ -52,14 +85,35 @@ export function toHttpError(error: unknown, request: FastifyRequest): { status: 
     case 'FST_ERR_MAX_PARAM_LENGTH':
       return { status: 414, body: errorBody('PATH_PARAMETER_TOO_LONG', `The URL holds a path parameter longer than ${maxParamLength} characters`, { field: 'url' }) };
   }
-  if (error instanceof SyntaxError || fastifyError.statusCode === 400) {
-    return { status: 400, body: errorBody('INVALID_JSON', 'The request body is not valid JSON', { field: 'body' }) };
-  }
+  if (error instanceof SyntaxError || fastifyError.statusCode === 400) return invalidJson(error);
   if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
     return { status: fastifyError.statusCode, body: errorBody('BAD_REQUEST', errorCodes.BAD_REQUEST.message, { field: 'request' }) };
   }
   request.log.error({ err: error }, 'unhandled error');
   return { status: 500, body: errorBody('INTERNAL', errorCodes.INTERNAL.message) };
+}
+
+/**
+ * A body the JSON parser refused: what the parser expected and where (a character offset), so the
+ * client can find the mistake; never the body's own text, which may hold personal data.
+ */
+function invalidJson(error: unknown): { status: number; body: ErrorBody } {
+  const text = error instanceof Error ? error.message : '';
+  const at = /at position (\d+)/.exec(text);
+  const reason = text
+    .replace(/,?\s*".*" is not valid JSON$/s, '')
+    .replace(/\s*(in JSON )?at position \d+.*$/s, '')
+    .replace(/"[^"]*"/g, '…')
+    .trim();
+  // JSON.parse's own words (Fastify's wrapper of them says only that the body is not JSON).
+  const fromJsonParse = error instanceof SyntaxError && !(error as FastifyError).code;
+  const what = fromJsonParse && reason && reason.length <= 80 ? `${reason.charAt(0).toLowerCase()}${reason.slice(1)}` : '';
+  const where = at ? `at position ${at[1]}` : '';
+  const detail = [what, where].filter(Boolean).join(', ');
+  return {
+    status: 400,
+    body: errorBody('INVALID_JSON', `The request body is not valid JSON${detail ? ` (${detail})` : ''}`, { field: 'body', ...(at ? { position: Number(at[1]) } : {}) }),
+  };
 }
 
 /** Longest path parameter the router takes (Fastify's default); longer is 414. */

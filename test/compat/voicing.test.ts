@@ -171,7 +171,7 @@ describe('the documented errors, as {detail}', () => {
 
   it('400 for invalid JSON, a missing field, a bad number or another telephony provider', async () => {
     const json = await voicing('POST', '/api/v1/campaigns/publish-outbound-call', '{"assistant_id": ');
-    expect(json).toEqual({ status: 400, body: { detail: 'The request body is not valid JSON' } });
+    expect(json).toEqual({ status: 400, body: { detail: 'The request body is not valid JSON (unexpected end of JSON input)' } });
     expect(await publish({ telephony_provider: undefined })).toEqual({ status: 400, body: { detail: '"telephony_provider" is required' } });
     const masked = await publish({ phone_number: '7XXXXXXXX2' });
     expect(masked.status).toBe(400);

@@ -54,6 +54,21 @@ describe('POST /v1/calls validation', () => {
 
   it('refuses malformed JSON, wrong types, unknown fields and oversized bodies', async () => {
     await expectError(await tenant.request('POST', '/v1/calls', '{"agent_id": '), 400, 'INVALID_JSON');
+    // Where the JSON broke, and what the parser expected there; never the body's own words.
+    const trailing = await tenant.request('POST', '/v1/calls', '{"agent_id": "a", "to": "+14155550100",}');
+    await expectError(trailing, 400, 'INVALID_JSON');
+    expect(trailing.body.error.message).toMatch(/expected double-quoted property name, at position 39/);
+    expect(trailing.body.error.details.position).toBe(39);
+    const unterminated = await tenant.request('POST', '/v1/calls', '{"to": "+14155550100');
+    expect(unterminated.body.error.message).not.toContain('4155550100');
+    // An unknown key is the field named; an empty body says so.
+    const unknown = await tenant.request('POST', '/v1/calls', { ...valid(), voicemail: {} });
+    await expectError(unknown, 400, 'VALIDATION_FAILED', 'voicemail');
+    expect(unknown.body.error.message).toBe('Invalid body: "voicemail" is not a field this request takes');
+    const empty = await tenant.request('POST', '/v1/agents', '', { 'content-type': 'application/json' });
+    expect(empty.body.error.message).toBe('Invalid body: "body" is missing: send a JSON object');
+    // Of a union (a JSON list or a CSV), the alternative the body came closest to speaks.
+    await expectError(await tenant.request('POST', '/v1/do-not-call', { number: '+14155550100' }), 400, 'VALIDATION_FAILED', 'numbers');
     await expectError(await tenant.request('POST', '/v1/calls', { ...valid(), to: 14155550100 }), 400, 'VALIDATION_FAILED', 'to');
     await expectError(await tenant.request('POST', '/v1/calls', { ...valid(), max_duration_s: 'long' }), 400, 'VALIDATION_FAILED', 'max_duration_s');
     await expectError(await tenant.request('POST', '/v1/calls', { ...valid(), scheduled_for: 'tomorrow' }), 400, 'VALIDATION_FAILED', 'scheduled_for');
