@@ -63,6 +63,8 @@ describe('eventForCallEvent', () => {
     ['call.voicemail', 'call.voicemail'],
     ['call.analyzed', 'call.analyzed'],
     ['call.amd', 'call.amd'],
+    ['call.recording_ready', 'call.recording_ready'],
+    ['call.recording_unavailable', 'call.recording_unavailable'],
     ['call.transfer_started', null],
     ['call.cancel_requested', null],
     ['agent.collected', null],

@@ -29,6 +29,7 @@ export const webhookEventTypes = [
   'call.transferred',
   'call.recording_ready',
   'call.recording_failed',
+  'call.recording_unavailable',
 ] as const;
 export type WebhookEventType = (typeof webhookEventTypes)[number];
 
@@ -72,14 +73,19 @@ export function eventForStatus(status: CallStatus): WebhookEventType | null {
 
 const callStatusSet: ReadonlySet<string> = new Set(callStatuses);
 
+/** Call events that are webhooks as they are, not statuses. */
+const passedOn: ReadonlySet<string> = new Set<WebhookEventType>([
+  'call.analyzed', 'call.amd', 'call.transferred', 'call.recording_ready', 'call.recording_failed',
+  // A recording asked for that will not come (nothing crossed the line, or a line without audio).
+  'call.recording_unavailable',
+]);
+
 /**
  * The webhook event for a call event as CallService records it (`call.<status>` or
  * `call.analyzed`), or null for one that raises none (`call.dialing`, tool calls, errors).
  */
 export function eventForCallEvent(callEventType: string): WebhookEventType | null {
-  if (callEventType === 'call.analyzed' || callEventType === 'call.amd' || callEventType === 'call.transferred' || callEventType === 'call.recording_ready' || callEventType === 'call.recording_failed') {
-    return callEventType;
-  }
+  if (passedOn.has(callEventType)) return callEventType as WebhookEventType;
   if (callEventType.startsWith('campaign.')) return null;
   if (!callEventType.startsWith('call.')) return null;
   const status = callEventType.slice('call.'.length);

@@ -9,7 +9,7 @@ import { Empty, ErrorBox, Field, Loading, ShownOnce, StatusBadge, Time, useActio
 /** The server's webhook event types (src/webhooks/events.ts). */
 const eventTypes = [
   'call.queued', 'call.ringing', 'call.answered', 'call.completed', 'call.busy', 'call.no_answer', 'call.failed', 'call.canceled', 'call.voicemail',
-  'call.amd', 'call.analyzed', 'call.transferred', 'call.recording_ready', 'call.recording_failed', 'campaign.started', 'campaign.paused', 'campaign.resumed', 'campaign.canceled', 'campaign.completed',
+  'call.amd', 'call.analyzed', 'call.transferred', 'call.recording_ready', 'call.recording_failed', 'call.recording_unavailable', 'campaign.started', 'campaign.paused', 'campaign.resumed', 'campaign.canceled', 'campaign.completed',
 ];
 
 export function WebhooksPage() {
