@@ -63,7 +63,20 @@ export function recordingRoutes(app: FastifyInstance, services: ApiServices): vo
   api.get(
     '/v1/calls/:id/recording',
     {
-      schema: { tags: ['calls'], summary: "The call's recording: WAV, 8 kHz, callee left and agent right; Range requests work", params: idParams },
+      schema: {
+        tags: ['calls'],
+        summary: "The call's recording: WAV, 8 kHz, callee left and agent right; Range requests work",
+        description:
+          '`audio/wav`: 200 with the whole file, 206 with one range. A two-channel 16-bit WAV at 8 kHz (the callee on the left, the agent on the right). Sends `Accept-Ranges`, `ETag` and `Last-Modified`. ' +
+          'One `Range: bytes=…` range (`start-end`, `start-`, `-suffix`) is answered 206; a header that is not one byte range is ignored and the file sent whole; ' +
+          'a range past the end is 416 with `Content-Range: bytes */<size>`. `If-Range` (the ETag or the exact Last-Modified date) keeps the range only for that file. ' +
+          '404 `RECORDING_NOT_FOUND` when the call has none (never recorded, deleted, failed); 409 `RECORDING_IN_PROGRESS` while the call is still being recorded.',
+        params: idParams,
+        headers: z.object({
+          range: z.string().max(4096).optional().describe('One byte range: bytes=0-1023, bytes=1024- or bytes=-1024'),
+          'if-range': z.string().max(4096).optional().describe("The recording's ETag or Last-Modified: the range only if it is still that file"),
+        }).passthrough(),
+      },
       onRequest: authenticate(keys, 'calls:read'),
     },
     async (request, reply) => {
@@ -94,7 +107,15 @@ export function recordingRoutes(app: FastifyInstance, services: ApiServices): vo
 
   api.delete(
     '/v1/calls/:id/recording',
-    { schema: { tags: ['calls'], summary: "Deletes the call's recording", params: idParams }, onRequest: authenticate(keys, 'calls:write') },
+    {
+      schema: {
+        tags: ['calls'],
+        summary: "Deletes the call's recording",
+        description: "204 once the file is gone; the call keeps `recording.status: deleted`. 404 `RECORDING_NOT_FOUND` when there is none, 409 `RECORDING_IN_PROGRESS` while the call is still being recorded.",
+        params: idParams,
+      },
+      onRequest: authenticate(keys, 'calls:write'),
+    },
     async (request, reply) => {
       const call = await calls.get(principalOf(request).orgId, request.params.id);
       if (!(await recordings.delete(call))) throw new AppError('RECORDING_NOT_FOUND', undefined, { details: { call_id: call.id } });
