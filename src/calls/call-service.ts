@@ -1,6 +1,6 @@
 /** Calls: create with validation and idempotency, read, list, cancel; every status change goes through `transition`. */
 import { createHash } from 'node:crypto';
-import { and, asc, desc, eq, gte, inArray, lte, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, isNull, lte, notInArray, or, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../store/database.js';
 import type { Logger } from '../shared/logger.js';
 import { callEvents, calls } from '../store/schema.js';
@@ -12,7 +12,7 @@ import { missingVariables } from '../brain/template.js';
 import type { ConversationTurn, VariableValue } from '../brain/types.js';
 import type { AgentRow, AgentService } from '../agents/agent-service.js';
 import type { PhoneNumberService } from '../numbers/phone-number-service.js';
-import { canTransition, isTerminal, predecessorsOf, type CallStatus } from './call-status.js';
+import { canTransition, isTerminal, predecessorsOf, terminalStatuses, type CallStatus } from './call-status.js';
 import type { CallRow } from './call-view.js';
 import { recordingSettingsOf } from './call-recordings.js';
 import { linkContact, type ContactFields } from '../contacts/contact-service.js';
@@ -428,14 +428,21 @@ export class CallService {
       const canceled = await this.transition(id, 'canceled', { endReason: 'canceled' });
       if (canceled) return canceled;
     }
+    // Marked once, and only while the call is still going: two cancels at once record one request,
+    // and one that loses a race with the call's end is told so.
     const [marked] = await this.db
       .update(calls)
       .set({ cancelRequestedAt: new Date(), updatedAt: new Date() })
-      .where(and(eq(calls.id, id), eq(calls.orgId, orgId)))
+      .where(and(eq(calls.id, id), eq(calls.orgId, orgId), isNull(calls.cancelRequestedAt), notInArray(calls.status, [...terminalStatuses])))
       .returning();
+    if (!marked) {
+      const now = await this.get(orgId, id);
+      if (isTerminal(now.status as CallStatus) && now.status !== 'canceled') throw new AppError('CALL_NOT_CANCELABLE', undefined, { details: { status: now.status } });
+      return now;
+    }
     await this.recordEvent(call, 'call.cancel_requested', {});
-    this.publish({ row: marked!, from: marked!.status as CallStatus });
-    return marked!;
+    this.publish({ row: marked, from: marked.status as CallStatus });
+    return marked;
   }
 
   /**

@@ -122,10 +122,15 @@ describe('cancel', () => {
     await tenant.request('POST', '/v1/sim/personas', { number: '+14155550109', replies: Array(20).fill('Tell me more about that, please, slowly and in detail.'), words_per_minute: 60 });
     const created = await call('+14155550109');
     await waitForStatus(created.id, 'in_progress');
-    await tenant.request('POST', `/v1/calls/${created.id}/cancel`);
+    // Two cancels at once: both answered, one request on record.
+    const both = await Promise.all([0, 1].map(() => tenant.request('POST', `/v1/calls/${created.id}/cancel`)));
+    expect(both.map((r) => r.status)).toEqual([200, 200]);
     const ended = await tenant.waitForEnd(created.id);
     expect(ended).toMatchObject({ status: 'canceled', end_reason: 'canceled' });
     expect(ended.answered_at).not.toBeNull();
+    const types = ((await tenant.request('GET', `/v1/calls/${created.id}/events`)).body.data as { type: string }[]).map((e) => e.type);
+    expect(types.filter((type) => type === 'call.cancel_requested')).toHaveLength(1);
+    expect((await tenant.request('POST', `/v1/calls/${created.id}/cancel`)).status).toBe(409);
   });
 });
 
