@@ -6,7 +6,9 @@
 import { AppError } from '../shared/errors.js';
 import type { SecretBox } from '../shared/secret-box.js';
 import { maskSecret } from '../shared/secret-box.js';
-import { validateFlow, flowTemplates, type FlowTemplateName } from '../brain/flow/index.js';
+import { parseFlow, validateFlow, flowTemplates, type FlowProblem, type FlowTemplateName } from '../brain/flow/index.js';
+import { placeholders } from '../brain/template.js';
+import { toE164 } from '../shared/phone.js';
 import { checkPromptSettings } from '../brain/prompt/index.js';
 import { parseOutcomeSettings } from '../brain/outcome/index.js';
 import { checkVoiceSettings } from '../voice/session/settings.js';
@@ -28,9 +30,32 @@ const checkFlow: AgentSettingsCheck = (settings) => {
   if (expanded.kind !== 'flow') return expanded;
   if (expanded.flow === undefined) throw new AgentInvalid('A flow agent needs "flow" (or "template")', [{ field: 'flow', message: 'required' }]);
   const problems = validateFlow(expanded.flow);
+  if (problems.length === 0) problems.push(...fixedTransferTargets(expanded));
   if (problems.length > 0) throw new AgentInvalid(`The flow is not valid: ${problems.map((p) => p.message).join('; ')}`, problems);
   return expanded;
 };
+
+/**
+ * A transfer node's target written out (no {{placeholder}}) must be a number the agent may
+ * transfer to: otherwise every call refuses it, and nobody learns why until one does. A target
+ * from the call's variables can only be checked on the call.
+ */
+function fixedTransferTargets(settings: Settings): FlowProblem[] {
+  const flow = parseFlow(settings.flow);
+  if (!flow.ok) return [];
+  const allowed = Array.isArray(settings.transfer_numbers) ? settings.transfer_numbers : [];
+  const problems: FlowProblem[] = [];
+  for (const [id, node] of Object.entries(flow.flow.nodes)) {
+    if (node.type !== 'transfer' || placeholders(node.to).length > 0) continue;
+    const number = toE164(node.to);
+    if (!number) {
+      problems.push({ code: 'invalid_definition', message: `Node "${id}" transfers to something that is not a phone number in E.164 form, like +14155550100`, node: id, field: 'to' });
+    } else if (!allowed.includes(number)) {
+      problems.push({ code: 'invalid_definition', message: `Node "${id}" transfers to a number that is not in the agent's transfer_numbers: add it there, or every call will refuse it`, node: id, field: 'to' });
+    }
+  }
+  return problems;
+}
 
 const checkPrompt: AgentSettingsCheck = (settings) => checkPromptSettings(settings);
 

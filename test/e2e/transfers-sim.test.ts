@@ -129,6 +129,19 @@ describe('refused targets', () => {
     const patched = await tenant.request('PATCH', `/v1/agents/${created.body.id}`, { transfer_numbers: ['hello'] });
     expect(patched.status).toBe(400);
   });
+
+  it('refuses a flow whose transfer target, written out, is not a number or not in transfer_numbers, naming the node', async () => {
+    const fixed = (to: string) => ({ start: 'move', nodes: { move: { type: 'transfer', to, mode: 'cold', text: 'Transferring you now.' } } });
+    const base = { name: 'Desk', kind: 'flow', greeting: null };
+    for (const [to, numbers] of [['+14155550170', ['+14155550171']], ['+14155550170', null], ['the front desk', ['+14155550170']]] as const) {
+      const refused = await tenant.request('POST', '/v1/agents', { ...base, flow: fixed(to), transfer_numbers: numbers });
+      expect(refused.status, `${to} ${JSON.stringify(numbers)}`).toBe(422);
+      expect(refused.body.error).toMatchObject({ code: 'AGENT_INVALID', details: { problems: [{ node: 'move', field: 'to' }] } });
+    }
+    expect((await tenant.request('POST', '/v1/agents', { ...base, flow: fixed('+1 415 555 0170'), transfer_numbers: ['+14155550170'] })).status).toBe(201);
+    // A target from the call's variables is checked on the call.
+    expect((await tenant.request('POST', '/v1/agents', { ...base, flow: fixed('{{target}}') })).status).toBe(201);
+  });
 });
 
 describe('a call that ends under a transfer on the sim', () => {
