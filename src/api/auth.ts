@@ -12,6 +12,12 @@ declare module 'fastify' {
   }
 }
 
+/** Finds the key a request presents; `how` says how a client should send it (a dialect's own way). */
+export interface KeyExtractor {
+  (request: FastifyRequest): string | undefined;
+  readonly how?: string;
+}
+
 /** The key presented as `Authorization: Bearer <key>`. */
 export function bearerToken(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
@@ -25,10 +31,10 @@ export function bearerToken(request: FastifyRequest): string | undefined {
  * body is read, so a client without a valid key gets 401 whatever it sends (an oversized or
  * malformed body included) and never learns the route's schema.
  */
-export function authenticate(keys: ApiKeyService, scope: Scope, extract: (request: FastifyRequest) => string | undefined = bearerToken): onRequestAsyncHookHandler {
+export function authenticate(keys: ApiKeyService, scope: Scope, extract: KeyExtractor = bearerToken): onRequestAsyncHookHandler {
   return async (request: FastifyRequest, _reply: FastifyReply) => {
     const presented = extract(request);
-    if (!presented) throw new AppError('UNAUTHENTICATED', 'Send an API key as "Authorization: Bearer <key>"');
+    if (!presented) throw new AppError('UNAUTHENTICATED', `Send an API key as "${extract.how ?? 'Authorization: Bearer <key>'}"`);
     const principal = await keys.authenticate(presented);
     if (!principal) throw new AppError('UNAUTHENTICATED', 'The API key is not valid or was revoked');
     if (!hasScope(principal, scope)) throw new AppError('FORBIDDEN_SCOPE', `This needs the "${scope}" scope`, { details: { scope } });

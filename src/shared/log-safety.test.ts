@@ -4,6 +4,8 @@ import { redactUrl, safeErrorSerializer, safeRequestSerializer } from './log-saf
 describe('redactUrl', () => {
   it('replaces hook tokens and credential or personal query values', () => {
     expect(redactUrl('/v1/hooks/hk_secret123')).toBe('/v1/hooks/[redacted]');
+    // A malformed URL that still carries the token after the route's name.
+    expect(redactUrl('/v1/hooks;hk_secret123')).toBe('/v1/hooks;[redacted]');
   });
 
   it('hides a phone number that is a path segment, escaped or not, and leaves ids alone', () => {

@@ -19,7 +19,7 @@ export function redactUrl(url: string): string {
   const queryAt = url.indexOf('?');
   const path = queryAt === -1 ? url : url.slice(0, queryAt);
   const safePath = path
-    .replace(/(\/(?:hooks|briefings)\/)[^/?#]+/gi, `$1${redacted}`)
+    .replace(/(\/(?:hooks|briefings)[/;])[^/?#]+/gi, `$1${redacted}`)
     .split('/')
     .map((segment) => (looksLikePhoneNumber(segment) ? redacted : segment))
     .join('/');

@@ -34,8 +34,8 @@ const headerName = z
   .regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, 'is not a valid header name')
   .refine((name) => !reservedHeaders.has(name.toLowerCase()), { message: 'is set by Parley and cannot be overridden' });
 
-/** Printable ASCII and tabs: no CR or LF, so a value can never start another header. */
-const headerValue = z
+/** Printable ASCII and tabs: no CR or LF, so a value can never start another header, and nothing an HTTP client refuses to send. */
+export const headerValue = z
   .string()
   .max(MAX_HEADER_VALUE_CHARS)
   .regex(/^[\t\x20-\x7e]*$/, 'may hold only printable ASCII characters');

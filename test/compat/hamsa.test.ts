@@ -218,6 +218,8 @@ describe('refusals, in Hamsa shape ({success:false, message, data:null, error})'
       const answer = await hamsa({ toNumber: '+14155550100', voiceAgentId: agent.id }, authorization);
       expect(answer.status).toBe(401);
       expect(answer.body).toMatchObject({ success: false, data: null, error: { code: 'UNAUTHENTICATED' } });
+      // Told to send it Hamsa's way.
+      if (authorization === null) expect(answer.body.message).toBe('Send an API key as "Authorization: Token <key>"');
     }
   });
 
@@ -255,5 +257,11 @@ describe('refusals, in Hamsa shape ({success:false, message, data:null, error})'
     const split = await hamsa({ toNumber: '+14155550100', voiceAgentId: agent.id, webhookUrl, webhookAuth: { authKey: 'Token', authSecret: 'x\r\nX-Evil: 1' } });
     expect(split.status).toBe(400);
     expect(split.body.error.details.field).toBe('webhookAuth.authSecret');
+    // Nor anything else a header cannot carry: refused now, rather than every webhook of the call lost at delivery.
+    for (const [authKey, authSecret, field] of [['Bearer', 'sécret✓', 'authSecret'], ['To\u000bken', 'x', 'authKey'], ['Token', 'a\u2028b', 'authSecret']] as const) {
+      const refused = await hamsa({ toNumber: '+14155550100', voiceAgentId: agent.id, webhookUrl, webhookAuth: { authKey, authSecret } });
+      expect(refused.status, `${authKey} ${authSecret}`).toBe(400);
+      expect(refused.body.error.details.field).toBe(`webhookAuth.${field}`);
+    }
   });
 });

@@ -128,6 +128,20 @@ describe('refusals, in HuskyVoice shape ({success:false, message, error})', () =
     expect(invalid.status).toBe(400);
     expect(invalid.body).toMatchObject({ success: false, error: { code: 'INVALID_PHONE_NUMBER', details: { field: 'contact_number' } } });
     expect(invalid.body.message).toContain('"contact_number"');
+    // Of the wrong type is not missing: the answer says which.
+    const number = await husky('POST', '/v1/calls', { agent_id: values.AGENT_ID, contact_number: 14155550100 });
+    expect(number.status).toBe(400);
+    expect(number.body.error.message).toMatch(/"contact_number" .*expected string, received number/);
+  });
+
+  it('400, not a second call, for an Idempotency-Key longer than 255 characters', async () => {
+    const response = await fetch(`${base}/v1/calls`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tenant.key}`, 'content-type': 'application/json', 'idempotency-key': 'k'.repeat(300) },
+      body: JSON.stringify({ agent_id: values.AGENT_ID, contact_number: '+14155550100' }),
+    });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as any).error).toMatchObject({ code: 'VALIDATION_FAILED', details: { field: 'Idempotency-Key' } });
   });
 
   it('400 for more than 25 additional_info pairs', async () => {

@@ -7,6 +7,7 @@ import type { ApiServices } from '../services.js';
 import type { AgentRow } from '../../agents/agent-service.js';
 import type { CreateCallInput, CreatedCall } from '../../calls/call-service.js';
 import { renameFields } from './dialect.js';
+import { AppError } from '../../shared/errors.js';
 
 /**
  * An agent by its Parley id, its exact name, or one of its `metadata.external_ids` (the ids a
@@ -22,7 +23,12 @@ export async function findAgent(services: ApiServices, orgId: string, ref: strin
 export function idempotencyKey(request: FastifyRequest): string | undefined {
   const value = request.headers['idempotency-key'];
   const key = Array.isArray(value) ? value[0] : value;
-  return key && key.length <= 255 ? key : undefined;
+  if (!key) return undefined;
+  // Refused, not ignored: a retry that sent it would otherwise place the call again.
+  if (key.length > 255) {
+    throw new AppError('VALIDATION_FAILED', 'The Idempotency-Key header is longer than 255 characters', { details: { field: 'Idempotency-Key' } });
+  }
+  return key;
 }
 
 /**

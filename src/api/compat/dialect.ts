@@ -5,7 +5,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { registerPrefixErrorShape, toHttpError, type ErrorShaper } from '../error-handler.js';
-import { bearerToken } from '../auth.js';
+import { bearerToken, type KeyExtractor } from '../auth.js';
 import { AppError } from '../../shared/errors.js';
 
 export type { ErrorShaper };
@@ -34,13 +34,16 @@ export async function registerDialect(app: FastifyInstance, prefix: string, shap
 }
 
 /** `Authorization: Token <key>`, `Bearer <key>` or the bare key (Hamsa's prose and its cURL disagree). */
-export function tokenOrBearer(request: FastifyRequest): string | undefined {
-  const header = request.headers.authorization?.trim();
-  if (!header) return undefined;
-  const match = /^(?:Token|Bearer)\s+(\S+)$/i.exec(header);
-  if (match) return match[1];
-  return /^\S+$/.test(header) ? header : undefined;
-}
+export const tokenOrBearer: KeyExtractor = Object.assign(
+  (request: FastifyRequest): string | undefined => {
+    const header = request.headers.authorization?.trim();
+    if (!header) return undefined;
+    const match = /^(?:Token|Bearer)\s+(\S+)$/i.exec(header);
+    if (match) return match[1];
+    return /^\S+$/.test(header) ? header : undefined;
+  },
+  { how: 'Authorization: Token <key>' },
+);
 
 /** `Authorization: Bearer <key>`, or the bare key where a vendor's example leaves the scheme out. */
 export function bearerOrBare(request: FastifyRequest): string | undefined {
@@ -50,12 +53,15 @@ export function bearerOrBare(request: FastifyRequest): string | undefined {
 }
 
 /** A key in a header of its own (Voicing's `x-api-key`). */
-export function apiKeyHeader(name: string): (request: FastifyRequest) => string | undefined {
-  return (request) => {
-    const value = request.headers[name.toLowerCase()];
-    const key = (Array.isArray(value) ? value[0] : value)?.trim();
-    return key || undefined;
-  };
+export function apiKeyHeader(name: string): KeyExtractor {
+  return Object.assign(
+    (request: FastifyRequest) => {
+      const value = request.headers[name.toLowerCase()];
+      const key = (Array.isArray(value) ? value[0] : value)?.trim();
+      return key || undefined;
+    },
+    { how: `${name}: <key>` },
+  );
 }
 
 /** A 400 naming `field`. */
@@ -68,7 +74,9 @@ export function parseRequest<T extends z.ZodType>(schema: T, input: unknown, wha
   if (input === null || input === undefined || typeof input !== 'object' || Array.isArray(input)) {
     throw new AppError('VALIDATION_FAILED', `The request ${what} must be a JSON object`, { details: { field: what } });
   }
-  const parsed = schema.safeParse(input);
+  // The input on each issue tells a missing field from one of the wrong type (zod 4 leaves it off
+  // unless asked); only the code and message go on into the answer.
+  const parsed = schema.safeParse(input, { reportInput: true });
   if (parsed.success) return parsed.data;
   const issues = parsed.error.issues.map((issue) => {
     const field = issue.path.map(String).join('.') || what;

@@ -9,6 +9,7 @@ import type { ApiServices } from '../services.js';
 import type { AgentRow, AgentView } from '../../agents/agent-service.js';
 import { agentInput, timerSettings } from '../../agents/agent-settings.js';
 import { AppError } from '../../shared/errors.js';
+import { headerValue } from '../../webhooks/custom-headers.js';
 import { invalidField } from './dialect.js';
 
 const present = <T extends z.ZodType>(schema: T) => schema.nullish().transform((value) => value ?? undefined);
@@ -37,7 +38,7 @@ export const agentDetailsSchema = z.looseObject({
   waitForUserToSpeakFirst: present(z.union([z.number(), z.boolean()])),
   params: present(z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]))),
   webhookUrl: present(z.url({ protocol: /^https?$/ }).max(2048)),
-  webhookAuth: present(z.looseObject({ authKey: present(z.string().max(200)), authSecret: present(z.string().max(2000)) })),
+  webhookAuth: present(z.looseObject({ authKey: present(headerValue.max(200)), authSecret: present(headerValue.max(2000)) })),
 });
 export type AgentDetails = z.infer<typeof agentDetailsSchema>;
 
