@@ -21,6 +21,11 @@ export const maxVariables = 25;
 const defaultMaxDurationS = 600;
 /** A call may be scheduled at most this far ahead (366 days, so "same day next year" passes). */
 export const maxScheduleAheadMs = 366 * 24 * 3600 * 1000;
+/**
+ * How far in the past a `scheduled_for` may be and still mean "now": a client whose clock runs
+ * behind, a request retried a few minutes late. Further back is a mistake, refused.
+ */
+export const pastScheduleToleranceMs = 15 * 60 * 1000;
 
 /**
  * A call on a line that is not a phone number (the dashboard's web call): no caller number is
@@ -208,6 +213,11 @@ export class CallService {
     const scheduledFor = input.scheduled_for ? new Date(input.scheduled_for) : null;
     if (scheduledFor && Number.isNaN(scheduledFor.getTime())) {
       throw new AppError('VALIDATION_FAILED', '"scheduled_for" must be an ISO 8601 date-time', { details: { field: 'scheduled_for' } });
+    }
+    if (scheduledFor && scheduledFor.getTime() < Date.now() - pastScheduleToleranceMs) {
+      throw new AppError('SCHEDULE_IN_PAST', '"scheduled_for" is in the past: leave it out to call now', {
+        details: { field: 'scheduled_for', earliest: new Date(Date.now() - pastScheduleToleranceMs).toISOString() },
+      });
     }
     if (scheduledFor && scheduledFor.getTime() > Date.now() + maxScheduleAheadMs) {
       throw new AppError('SCHEDULE_TOO_FAR', '"scheduled_for" may be at most a year ahead', { details: { field: 'scheduled_for', max: new Date(Date.now() + maxScheduleAheadMs).toISOString() } });

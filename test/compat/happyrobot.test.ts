@@ -163,4 +163,11 @@ describe('refusals (native error shape)', () => {
     expect(answer.status).toBe(400);
     expect(answer.body.error.details.field).toBe('scheduled_for');
   });
+
+  it("takes the docs' own scheduled_for, long past, as now: the call is placed, not scheduled in the past", async () => {
+    const answer = await dial({ agent_id: agent.id, phone_number: '+14155550100', scheduled_for: '2024-01-01T01:01:01Z' });
+    expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+    const native = (await tenant.request('GET', `/v1/calls/${answer.body.call_id ?? answer.body.id}`)).body;
+    expect(native.scheduled_for).toBeNull();
+  });
 });

@@ -72,6 +72,7 @@ describe('POST /v1/calls validation', () => {
     await expectError(await tenant.request('POST', '/v1/calls', { ...valid(), to: 14155550100 }), 400, 'VALIDATION_FAILED', 'to');
     await expectError(await tenant.request('POST', '/v1/calls', { ...valid(), max_duration_s: 'long' }), 400, 'VALIDATION_FAILED', 'max_duration_s');
     await expectError(await tenant.request('POST', '/v1/calls', { ...valid(), scheduled_for: 'tomorrow' }), 400, 'VALIDATION_FAILED', 'scheduled_for');
+    await expectError(await tenant.request('POST', '/v1/calls', { ...valid(), scheduled_for: '2024-01-01T01:01:01Z' }), 422, 'SCHEDULE_IN_PAST', 'scheduled_for');
     await expectError(await tenant.request('POST', '/v1/calls', { ...valid(), agnet_id: 'x' }), 400, 'VALIDATION_FAILED', 'agnet_id');
     await expectError(await tenant.request('POST', '/v1/calls', { ...valid(), metadata: { blob: 'x'.repeat(600_000) } }), 413, 'BODY_TOO_LARGE');
     await expectError(await tenant.request('POST', '/v1/calls', 'agent_id=1', { 'content-type': 'text/plain' }), 415, 'UNSUPPORTED_MEDIA_TYPE');

@@ -143,7 +143,7 @@ describe('the organisation\'s default window on a real carrier', () => {
     const agent = await tenant.agent();
     // A call on a real carrier: stored through the API on the sim, then moved to Twilio (not
     // configured in this test server, so its dial fails, which shows when it was attempted).
-    const template = (await tenant.request('POST', '/v1/calls', { agent_id: agent.id, to: '+14155550198', scheduled_for: '2026-12-09T00:00:00Z' })).body;
+    const template = (await tenant.request('POST', '/v1/calls', { agent_id: agent.id, to: '+14155550198', scheduled_for: new Date(Date.now() + 3 * 24 * 3600_000).toISOString() })).body;
     await t.parley.database.sql.executeSql(`update calls set carrier = 'twilio', scheduled_for = null, due_at = $2 where id = $1`, [template.id, '2026-12-08T11:00:00Z']);
     t.parley.scheduler.wake();
     const held = await until('the hold', async () => {

@@ -174,7 +174,8 @@ export async function happyRobotRoutes(app: FastifyInstance, services: ApiServic
           ...(from ? { from } : {}),
           variables: paramsOf(body.params),
           metadata: { ...custom, ...(campaign ? { campaign_id: campaign.id } : {}), ...compatMetadata('happyrobot', unmappedFields(body, fields)) },
-          scheduled_for: body.scheduled_for ?? null,
+          // HappyRobot's own example schedules for a date long past: a time already gone means now.
+          scheduled_for: body.scheduled_for && Date.parse(body.scheduled_for) > Date.now() ? body.scheduled_for : null,
           max_duration_s: maxDurationS(body.max_duration_mins) ?? null,
         },
         { to: 'phone_number', from: 'number_id', variables: 'params', scheduled_for: 'scheduled_for' },
