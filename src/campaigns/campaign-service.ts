@@ -145,7 +145,7 @@ export class CampaignService {
 
   async addContactsCsv(orgId: string, id: string, text: string): Promise<ImportResult> {
     await this.get(orgId, id);
-    const { rows, errors } = parseCsv(text, { phoneColumns: ['phone', 'phone_number', 'number'] });
+    const { rows, errors } = await parseCsv(text, { phoneColumns: ['phone', 'phone_number', 'number'] });
     const entries = rows.map((row) => {
       const { timezone, ...values } = row.values;
       return { line: row.line, input: { phone: row.phone, ...(timezone ? { timezone } : {}), ...values } };

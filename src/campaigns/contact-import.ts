@@ -15,6 +15,7 @@ import { checkWindows, isKnownZone } from '../dispatch/calling-window.js';
 import type { LabelledWindow } from '../dispatch/dial-rules.js';
 import { everyOffsetZone, numberTimezones } from '../dispatch/number-timezones.js';
 import { contactInput, type CampaignRow } from './campaign-schema.js';
+import { nextTurn } from '../shared/next-turn.js';
 
 type Variables = Record<string, string | number | boolean>;
 
@@ -39,7 +40,9 @@ export interface ImportResult {
 }
 
 const maxVariables = 25;
-const chunkSize = 5000;
+/** Rows per insert: on the embedded store each insert holds the thread, so chunks stay small. */
+const chunkSize = 500;
+const yieldEvery = 500;
 const fieldNames = ['first_name', 'last_name', 'email'] as const;
 
 export async function importContacts(db: Db, context: ImportContext, entries: readonly ContactEntry[]): Promise<ImportResult> {
@@ -48,7 +51,9 @@ export async function importContacts(db: Db, context: ImportContext, entries: re
   const seen = new Set<string>();
   const windowMemo = new Map<string, { at: Date; held: string | null } | null>();
   const ready: (typeof campaignContacts.$inferInsert & { where: ReturnType<typeof where> })[] = [];
-  for (const entry of entries) {
+  for (const [n, entry] of entries.entries()) {
+    // A long list is checked a slice at a time, with a turn for live calls and requests between.
+    if (n > 0 && n % yieldEvery === 0) await nextTurn();
     const parsed = contactInput.safeParse(entry.input);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
@@ -67,14 +72,16 @@ export async function importContacts(db: Db, context: ImportContext, entries: re
     }
     const fields: Record<string, string> = {};
     const variables: Variables = { ...given };
+    // A field that cannot be a variable refuses the whole row: reported and imported would be both.
+    const unusable = Object.entries(rest).find(([, value]) => value !== null && value !== undefined && typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean');
+    if (unusable) {
+      errors.push({ ...where(entry), field: unusable[0], message: 'must be a string, number or boolean' });
+      continue;
+    }
     for (const [name, value] of Object.entries(rest)) {
       if (value === null || value === undefined) continue;
-      if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
-        errors.push({ ...where(entry), field: name, message: 'must be a string, number or boolean' });
-        continue;
-      }
       if ((fieldNames as readonly string[]).includes(name)) fields[name] = String(value);
-      variables[name] = value;
+      variables[name] = value as string | number | boolean;
     }
     if (Object.keys(variables).length > maxVariables) {
       errors.push({ ...where(entry), field: 'variables', message: `${Object.keys(variables).length} variables; at most ${maxVariables}` });
@@ -125,6 +132,8 @@ export async function importContacts(db: Db, context: ImportContext, entries: re
     const [last] = await tx.select({ seq: sql<number | null>`max(${campaignContacts.seq})` }).from(campaignContacts).where(eq(campaignContacts.campaignId, context.campaign.id));
     let seq = Number(last?.seq ?? 0);
     for (let i = 0; i < ready.length; i += chunkSize) {
+      // Statements inside a transaction take no turn of their own (store/database.ts): give one.
+      if (i > 0) await nextTurn();
       const chunk = ready.slice(i, i + chunkSize);
       const rows = chunk.map((row) => ({
         id: row.id, campaign_id: row.campaignId, org_id: row.orgId, seq: ++seq, phone: row.phone, timezone: row.timezone ?? null,

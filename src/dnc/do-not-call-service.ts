@@ -9,6 +9,7 @@ import { doNotCall } from '../store/schema.js';
 import { AppError } from '../shared/errors.js';
 import { toE164 } from '../shared/phone.js';
 import { parseCsv, type RowProblem } from '../shared/csv.js';
+import { nextTurn } from '../shared/next-turn.js';
 
 export type DoNotCallRow = typeof doNotCall.$inferSelect;
 export type DoNotCallSource = 'api' | 'csv' | 'opt_out' | 'outcome';
@@ -40,9 +41,10 @@ export class DoNotCallService {
 
   /** Imports a CSV with a `number` (or `phone`) column; bad rows are reported by line. */
   async importCsv(orgId: string, text: string) {
-    const { rows, errors } = parseCsv(text, { phoneColumns: ['number', 'phone', 'phone_number'] });
+    const { rows, errors } = await parseCsv(text, { phoneColumns: ['number', 'phone', 'phone_number'] });
     const valid: { number: string; reason: string | null }[] = [];
-    for (const row of rows) {
+    for (const [n, row] of rows.entries()) {
+      if (n > 0 && n % 500 === 0) await nextTurn();
       const number = toE164(row.phone);
       if (!number) {
         errors.push({ line: row.line, field: row.phoneColumn, message: 'not a valid E.164 phone number' });

@@ -341,6 +341,15 @@ describe('contacts as CSV', () => {
     const unauthenticated = await fetch(`${t.url}/v1/campaigns/${id}/contacts`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: csv });
     expect(unauthenticated.status).toBe(401);
   });
+
+  it('refuses a row with a field that cannot be a variable, rather than reporting it and importing it too', async () => {
+    const tenant = await t.tenant();
+    const agent = await tenant.agent({ greeting: 'Hi {{customer_name}}' });
+    const id = (await tenant.request('POST', '/v1/campaigns', { name: 'Rows', agent_id: agent.id })).body.id;
+    const answer = await tenant.request('POST', `/v1/campaigns/${id}/contacts`, { contacts: [{ phone: '+14155550177', customer_name: 'Ana', extra: { a: 1 } }, { phone: '+14155550178', customer_name: 'Bo' }] });
+    expect(answer.body).toEqual({ imported: 1, errors: [{ index: 0, field: 'extra', message: 'must be a string, number or boolean' }] });
+    expect((await allContacts(tenant, id)).map((contact: { phone: string }) => contact.phone)).toEqual(['+14155550178']);
+  });
 });
 
 describe('opting out', () => {
