@@ -1,7 +1,8 @@
 /** Phone numbers an organisation owns on a carrier, optionally assigned to an agent. */
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, eq, notInArray } from 'drizzle-orm';
 import type { Db } from '../store/database.js';
-import { phoneNumbers } from '../store/schema.js';
+import { calls, phoneNumbers } from '../store/schema.js';
+import { terminalStatuses } from '../calls/call-status.js';
 import { AppError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import type { CarrierId } from '../telephony/types.js';
@@ -92,8 +93,19 @@ export class PhoneNumberService {
     return row!;
   }
 
+  /**
+   * Deletes a number. Ended calls placed from it keep their `from` number and lose only the link
+   * to its row; a number with calls still queued or live is refused (they would dial from, or run
+   * on, a number that is gone).
+   */
   async remove(orgId: string, id: string): Promise<void> {
     await this.get(orgId, id);
-    await this.db.delete(phoneNumbers).where(and(eq(phoneNumbers.id, id), eq(phoneNumbers.orgId, orgId)));
+    await this.db.transaction(async (tx) => {
+      const [pending] = await tx.select({ id: calls.id }).from(calls)
+        .where(and(eq(calls.phoneNumberId, id), notInArray(calls.status, [...terminalStatuses]))).limit(1);
+      if (pending) throw new AppError('PHONE_NUMBER_IN_USE', undefined, { details: { phone_number_id: id } });
+      await tx.update(calls).set({ phoneNumberId: null }).where(eq(calls.phoneNumberId, id));
+      await tx.delete(phoneNumbers).where(and(eq(phoneNumbers.id, id), eq(phoneNumbers.orgId, orgId)));
+    });
   }
 }

@@ -134,6 +134,22 @@ describe('cancel', () => {
   });
 });
 
+describe('deleting a phone number', () => {
+  it('keeps the ended calls placed from it (their from number stays), and refuses while calls from it are queued', async () => {
+    const agent = await tenant.agent({ name: 'Short-lived', prompt: 'Hi.', greeting: 'Hello.' });
+    const [number] = (await tenant.request('GET', `/v1/phone-numbers?agent_id=${agent.id}`)).body.data as { id: string; number: string }[];
+    const busy = await tenant.request('POST', '/v1/calls', { agent_id: agent.id, to: '+14155550101' });
+    const ended = await tenant.waitForEnd(busy.body.id);
+    const later = await tenant.request('POST', '/v1/calls', { agent_id: agent.id, to: '+14155550100', scheduled_for: new Date(Date.now() + 3_600_000).toISOString() });
+    const refused = await tenant.request('DELETE', `/v1/phone-numbers/${number!.id}`);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.code).toBe('PHONE_NUMBER_IN_USE');
+    await tenant.request('POST', `/v1/calls/${later.body.id}/cancel`);
+    expect((await tenant.request('DELETE', `/v1/phone-numbers/${number!.id}`)).status).toBe(204);
+    expect((await tenant.request('GET', `/v1/calls/${ended.id}`)).body).toMatchObject({ status: 'busy', from: number!.number });
+  });
+});
+
 async function waitForStatus(id: string, status: string): Promise<void> {
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
