@@ -7,6 +7,8 @@ import type { HookRow, HookService } from '../hooks/hook-service.js';
 declare module 'fastify' {
   interface FastifyRequest {
     principal?: Principal;
+    /** The key the request authenticated with: a long-lived connection watches it for revocation. */
+    presentedKey?: string;
     /** The inbound hook a `/hooks/{token}` request's token names. */
     hook?: HookRow;
   }
@@ -39,7 +41,17 @@ export function authenticate(keys: ApiKeyService, scope: Scope, extract: KeyExtr
     if (!principal) throw new AppError('UNAUTHENTICATED', 'The API key is not valid or was revoked');
     if (!hasScope(principal, scope)) throw new AppError('FORBIDDEN_SCOPE', `This needs the "${scope}" scope`, { details: { scope } });
     request.principal = principal;
+    request.presentedKey = presented;
   };
+}
+
+/**
+ * Ends a long-lived connection (an event stream, a chat, a web call) the moment the key it was
+ * opened with is revoked: a revoked key is refused at once, not at the connection's next request.
+ * Returns the unsubscribe, for when the connection ends first.
+ */
+export function endOnRevocation(keys: ApiKeyService, request: FastifyRequest, end: () => void): () => void {
+  return request.presentedKey ? keys.watchRevocation(request.presentedKey, end) : () => undefined;
 }
 
 /** The principal of an authenticated request (the onRequest hook guarantees it). */

@@ -1,5 +1,5 @@
 /** API keys: shown once, stored hashed with a visible prefix, scoped, revocable. */
-import { and, desc, eq, isNull, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../store/database.js';
 import { apiKeys } from '../store/schema.js';
 import { AppError } from '../shared/errors.js';
@@ -59,6 +59,8 @@ export class ApiKeyService {
   /** Bumped by every revocation heard: a lookup that raced one does not cache its answer. */
   private generation = 0;
   private revocations: { readonly listening: boolean } | undefined;
+  /** What to call when a key, by hash, is revoked (its open connections). */
+  private readonly watchers = new Map<string, Set<() => void>>();
 
   /**
    * @param shared whether other processes may use the same database (PostgreSQL): then the cache
@@ -71,16 +73,43 @@ export class ApiKeyService {
     this.revocations = listener;
   }
 
-  /** A key was revoked (here or in another process): forget its verification. */
+  /** A key was revoked (here or in another process): forget its verification, end its connections. */
   forget(hash: string): void {
     this.generation += 1;
     this.verified.delete(hash);
+    const watchers = this.watchers.get(hash);
+    this.watchers.delete(hash);
+    for (const revoked of watchers ?? []) revoked();
   }
 
-  /** Revocations may have been missed (the channel dropped or came back): forget every verification. */
+  /** Revocations may have been missed (the channel dropped or came back): forget every verification, and look again at watched keys. */
   forgetAll(): void {
     this.generation += 1;
     this.verified.clear();
+    void this.recheckWatched().catch(() => undefined);
+  }
+
+  /**
+   * Calls `revoked` once the key `presented` is revoked, in this process or (through the channel)
+   * in another; returns the unsubscribe. Long-lived connections opened with the key watch it.
+   */
+  watchRevocation(presented: string, revoked: () => void): () => void {
+    const hash = hashSecret(presented);
+    const watchers = this.watchers.get(hash) ?? new Set<() => void>();
+    watchers.add(revoked);
+    this.watchers.set(hash, watchers);
+    return () => {
+      watchers.delete(revoked);
+      if (watchers.size === 0 && this.watchers.get(hash) === watchers) this.watchers.delete(hash);
+    };
+  }
+
+  /** The watched keys revoked while revocations could not be heard. */
+  private async recheckWatched(): Promise<void> {
+    const hashes = [...this.watchers.keys()];
+    if (hashes.length === 0) return;
+    const revoked = await this.db.select({ hash: apiKeys.hash }).from(apiKeys).where(and(inArray(apiKeys.hash, hashes), isNotNull(apiKeys.revokedAt)));
+    for (const { hash } of revoked) this.forget(hash);
   }
 
   private get cacheTrusted(): boolean {

@@ -111,3 +111,17 @@ describe('chats per organisation', () => {
     await closed(chat);
   });
 });
+
+describe('a chat whose key is revoked', () => {
+  it('is closed at once (4001), natively and through Voicing, and its place freed', async () => {
+    const tenant = await server.tenant();
+    const agent = await tenant.agent();
+    const reader = (await tenant.request('POST', '/v1/api-keys', { name: 'chatter', scopes: ['agents:read'] })).body;
+    const chats = [await native(reader.key, agent.id), await voicing(reader.key, agent.id)];
+    expect(chats.map((chat) => chat.status)).toEqual([101, 101]);
+    const codes = chats.map((chat) => new Promise<number>((resolve) => chat.socket.once('close', (code) => resolve(code))));
+    await tenant.request('DELETE', `/v1/api-keys/${reader.id}`);
+    expect(await Promise.all(codes)).toEqual([4001, 4001]);
+    expect((await native(tenant.key, agent.id)).status).toBe(101);
+  });
+});

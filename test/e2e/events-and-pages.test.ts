@@ -68,6 +68,21 @@ describe('GET /v1/events', () => {
     expect(messages[0]).toMatchObject({ event: 'call.queued', data: { call_id: call.body.id } });
   });
 
+  it('ends the stream the moment its key is revoked, and streams nothing after', async () => {
+    const tenant = await server.tenant();
+    const agent = await tenant.agent();
+    const reader = (await tenant.request('POST', '/v1/api-keys', { name: 'reader', scopes: ['calls:read'] })).body;
+    const started = Date.now();
+    const stream = openEvents(`${server.url}/v1/events`, reader.key, () => false, {}, 15_000);
+    await stream.opened;
+    await tenant.request('DELETE', `/v1/api-keys/${reader.id}`);
+    await tenant.request('POST', '/v1/calls', { agent_id: agent.id, to: '+14155550100' });
+    const messages = await stream.messages;
+    // Ended by the server (not by the read's 15 s timeout), before the call's first event.
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(messages).toEqual([]);
+  });
+
   it('refuses a request without a key before streaming anything', async () => {
     const response = await fetch(`${server.url}/v1/events`);
     expect(response.status).toBe(401);

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { authenticate, principalOf } from '../auth.js';
+import { authenticate, endOnRevocation, principalOf } from '../auth.js';
 import type { ApiServices } from '../services.js';
 import { chatCapacity, serveChat, type ChatDeps } from '../routes/chat.js';
 import { callView, type CallRow } from '../../calls/call-view.js';
@@ -187,6 +187,7 @@ export async function voicingRoutes(app: FastifyInstance, services: ApiServices,
       },
       (socket, request) => {
         const { agentId, variables: initial } = chatAgents.get(request)!;
+        socket.on('close', endOnRevocation(keys, request, () => socket.close(4001, 'API key revoked')));
         serveChat(socket, chat, services, principalOf(request).orgId, agentId, initial, request.log).catch((error: unknown) =>
           request.log.error({ err: error }, 'chatbot socket handling failed'),
         );

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
-import { authenticate, bearerToken, principalOf } from '../auth.js';
+import { authenticate, bearerToken, endOnRevocation, principalOf } from '../auth.js';
 import type { ApiServices } from '../services.js';
 import { ChatSession, type ChatEvent } from '../../chat/chat-session.js';
 import type { AgentSpec, ConversationEngine, Variables } from '../../brain/types.js';
@@ -160,6 +160,9 @@ export function chatRoutes(app: FastifyInstance, services: ApiServices, deps: Ch
         }
         variables = parsed.data;
       }
+      // Closed the moment its key is revoked (4001: the key no longer authenticates).
+      const unwatch = endOnRevocation(services.keys, request, () => socket.close(4001, 'API key revoked'));
+      socket.on('close', unwatch);
       serveChat(socket, deps, services, principalOf(request).orgId, id, variables, request.log).catch((error: unknown) =>
         request.log.error({ err: error }, 'chat socket handling failed'),
       );

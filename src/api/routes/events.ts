@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { authenticate, principalOf } from '../auth.js';
+import { authenticate, endOnRevocation, principalOf } from '../auth.js';
 import type { ApiServices } from '../services.js';
 import type { EventFeed, FeedEvent } from '../../events/event-feed.js';
 import { AppError } from '../../shared/errors.js';
@@ -147,6 +147,9 @@ export function eventRoutes(app: FastifyInstance, services: ApiServices, feed: E
         raw.end();
       };
       open.add(close);
+      // A revoked key hears nothing more: the stream ends the moment it is revoked.
+      const unwatch = endOnRevocation(services.keys, request, close);
+      raw.on('close', unwatch);
       // The response's close is the connection's (the request's fires once its body is read).
       raw.on('close', close);
       raw.on('error', close);

@@ -7,7 +7,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
-import { authenticate, bearerToken, principalOf } from '../auth.js';
+import { authenticate, bearerToken, endOnRevocation, principalOf } from '../auth.js';
 import type { ApiServices } from '../services.js';
 import { toHttpError } from '../error-handler.js';
 import { AppError } from '../../shared/errors.js';
@@ -64,7 +64,10 @@ export function webCallRoutes(app: FastifyInstance, services: ApiServices, deps:
           sendError(socket, error, request);
         });
       });
+      // Hung up the moment its key is revoked.
+      const unwatch = endOnRevocation(services.keys, request, () => socket.close(4001, 'API key revoked'));
       socket.on('close', () => {
+        unwatch();
         clearTimeout(timer);
         if (line) line.finish('caller_hung_up');
         else if (callId) deps.carrier.detach(callId);
