@@ -1,7 +1,8 @@
 /** Agents: what a call's agent says and how; CRUD scoped to one organisation. */
-import { and, desc, eq, isNull, or, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNull, notInArray, or, sql } from 'drizzle-orm';
 import type { Db } from '../store/database.js';
-import { agents } from '../store/schema.js';
+import { agents, calls, campaigns } from '../store/schema.js';
+import { terminalStatuses } from '../calls/call-status.js';
 import { AppError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import type { AgentSpec } from '../brain/types.js';
@@ -183,9 +184,23 @@ export class AgentService {
   }
 
   /** Soft delete: calls keep pointing at the agent they used. */
+  /**
+   * Deletes an agent (its calls keep pointing at it). Refused while it has work still to do: a
+   * queued or live call, a campaign that may still dial (draft, running, paused), which would
+   * otherwise go on calling as an agent that is gone.
+   */
   async remove(orgId: string, id: string): Promise<void> {
     await this.get(orgId, id);
-    await this.db.update(agents).set({ deletedAt: new Date() }).where(and(eq(agents.id, id), eq(agents.orgId, orgId)));
+    await this.db.transaction(async (tx) => {
+      const [call] = await tx.select({ id: calls.id }).from(calls)
+        .where(and(eq(calls.orgId, orgId), eq(calls.agentId, id), notInArray(calls.status, [...terminalStatuses]))).limit(1);
+      const [campaign] = await tx.select({ id: campaigns.id }).from(campaigns)
+        .where(and(eq(campaigns.orgId, orgId), eq(campaigns.agentId, id), inArray(campaigns.status, ['draft', 'running', 'paused']))).limit(1);
+      if (call || campaign) {
+        throw new AppError('AGENT_IN_USE', undefined, { details: { agent_id: id, ...(call ? { call_id: call.id } : {}), ...(campaign ? { campaign_id: campaign.id } : {}) } });
+      }
+      await tx.update(agents).set({ deletedAt: new Date() }).where(and(eq(agents.id, id), eq(agents.orgId, orgId)));
+    });
   }
 
   view(row: AgentRow): AgentView {

@@ -25,6 +25,7 @@ export const errorCodes = {
   CONTACT_NOT_FOUND: { httpStatus: 404, message: 'Contact not found' },
   HOOK_NOT_FOUND: { httpStatus: 404, message: 'Hook not found' },
   PHONE_NUMBER_EXISTS: { httpStatus: 409, message: 'That phone number is already registered' },
+  AGENT_IN_USE: { httpStatus: 409, message: 'The agent has calls queued or live, or a campaign not yet over: cancel them or let them end first' },
   PHONE_NUMBER_IN_USE: { httpStatus: 409, message: 'Calls from this number are queued or live: cancel them or let them end first' },
   FROM_NUMBER_NOT_OWNED: { httpStatus: 422, message: 'The "from" number is not one of the organisation\'s phone numbers' },
   AGENT_INVALID: { httpStatus: 422, message: 'The agent definition is not valid' },

@@ -201,6 +201,17 @@ describe('agents, numbers and hooks', () => {
     await expectError(await tenant.request('POST', '/v1/agents', { prompt: 'no name' }), 400, 'VALIDATION_FAILED', 'name');
   });
 
+  it('refuses to delete an agent a campaign may still dial as, or with a call still queued, then deletes it once they are over', async () => {
+    const agent = await tenant.agent({ greeting: 'Hello.' });
+    const campaign = (await tenant.request('POST', '/v1/campaigns', { name: 'Uses it', agent_id: agent.id })).body;
+    await expectError(await tenant.request('DELETE', `/v1/agents/${agent.id}`), 409, 'AGENT_IN_USE');
+    await tenant.request('POST', `/v1/campaigns/${campaign.id}/cancel`);
+    const queued = await tenant.request('POST', '/v1/calls', { agent_id: agent.id, to: '+14155550100', scheduled_for: new Date(Date.now() + 3_600_000).toISOString() });
+    await expectError(await tenant.request('DELETE', `/v1/agents/${agent.id}`), 409, 'AGENT_IN_USE');
+    await tenant.request('POST', `/v1/calls/${queued.body.id}/cancel`);
+    expect((await tenant.request('DELETE', `/v1/agents/${agent.id}`)).status).toBe(204);
+  });
+
   it('refuses a duplicate or invalid phone number and assigns numbers to agents', async () => {
     const agent = await tenant.agent();
     await expectError(await tenant.request('POST', '/v1/phone-numbers', { number: agent.number, carrier: 'sim' }), 409, 'PHONE_NUMBER_EXISTS');
