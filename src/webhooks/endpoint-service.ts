@@ -62,7 +62,7 @@ export class WebhookEndpointService {
     const iso = (date: Date | null) => date?.toISOString() ?? null;
     return {
       id: row.id,
-      url: row.url,
+      url: maskUrlPassword(row.url),
       description: row.description,
       events: row.events,
       headers: maskHeaders(openHeaders(this.box, row.headersSealed)),
@@ -207,4 +207,9 @@ export async function abandonWaiting(tx: Db, endpointId: string, reason: string)
 
 function uniqueEvents(events: readonly WebhookEventType[] | undefined): string[] {
   return [...new Set(events ?? [])];
+}
+
+/** An endpoint saved before credentials in URLs were refused shows its password masked, as headers are. */
+function maskUrlPassword(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/?#@]*):[^@/?#]*@/i, '$1:••••@');
 }

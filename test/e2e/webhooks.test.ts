@@ -138,6 +138,12 @@ describe('webhook endpoints API', () => {
     expect(reserved.body.error.message).toContain('headers');
     const injected = await tenant.request('POST', '/v1/webhook-endpoints', { url: 'https://hooks.example.com/x', headers: { 'X-Token': 'a\r\nX-Evil: 1' } });
     expect(injected.status).toBe(400);
+    // Credentials go in headers (sealed), not in the URL (stored and shown as written).
+    const credentials = await tenant.request('POST', '/v1/webhook-endpoints', { url: 'https://user:pass@hooks.example.com/x' });
+    expect(credentials.status).toBe(400);
+    expect(credentials.body.error.message).toContain('credentials');
+    const long = await tenant.request('POST', '/v1/webhook-endpoints', { url: `https://hooks.example.com/${'x'.repeat(10_000)}` });
+    expect(long.body.error.message).toContain('longer than 2048 characters');
   });
 
   it('keeps endpoints to admin keys for writes and calls:read for reads', async () => {
