@@ -140,7 +140,8 @@ export class ApiKeyService {
   async revoke(orgId: string, id: string): Promise<ApiKeyView> {
     const [row] = await this.db
       .update(apiKeys)
-      .set({ revokedAt: new Date() })
+      // Revoked again, it keeps the time it was first revoked.
+      .set({ revokedAt: sql`coalesce(${apiKeys.revokedAt}, now())` })
       .where(and(eq(apiKeys.id, id), eq(apiKeys.orgId, orgId)))
       .returning();
     if (!row) throw new AppError('API_KEY_NOT_FOUND');

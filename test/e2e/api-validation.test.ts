@@ -144,8 +144,11 @@ describe('API keys and organisations', () => {
     const forbidden = await asReader('POST', '/v1/calls', valid());
     expect(forbidden.status).toBe(403);
     expect((await forbidden.json()).error.code).toBe('FORBIDDEN_SCOPE');
-    await tenant.request('DELETE', `/v1/api-keys/${created.body.id}`);
+    const revoked = await tenant.request('DELETE', `/v1/api-keys/${created.body.id}`);
     expect((await asReader('GET', '/v1/calls')).status).toBe(401);
+    // Revoked again: it keeps when it was first revoked.
+    const again = await tenant.request('DELETE', `/v1/api-keys/${created.body.id}`);
+    expect(again.body.revoked_at).toBe(revoked.body.revoked_at);
   });
 
   it("answers 404, not 403, for another organisation's resources", async () => {
