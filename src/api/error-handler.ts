@@ -76,8 +76,11 @@ export function toHttpError(error: unknown, request: FastifyRequest): { status: 
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return { status: 413, body: errorBody('BODY_TOO_LARGE', errorCodes.BODY_TOO_LARGE.message, { field: 'body' }) };
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-    case 'FST_ERR_CTP_INVALID_TYPE':
-      return { status: 415, body: errorBody('UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json', { field: 'content-type' }) };
+    case 'FST_ERR_CTP_INVALID_TYPE': {
+      const sent = (request.headers['content-type'] ?? '').split(';')[0]!.trim().slice(0, 100).replace(/[^\x21-\x7e]/g, '');
+      const message = `${sent ? `A ${sent} body is not taken here` : 'The body has no Content-Type'}: send application/json (contact and do-not-call imports also take text/csv)`;
+      return { status: 415, body: errorBody('UNSUPPORTED_MEDIA_TYPE', message, { field: 'content-type' }) };
+    }
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return { status: 400, body: errorBody('BAD_REQUEST', 'Content-Length does not match the body', { field: 'content-length' }) };
     case 'FST_ERR_BAD_URL':

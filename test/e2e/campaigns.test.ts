@@ -340,6 +340,12 @@ describe('contacts as CSV', () => {
     expect((await noPhone.json()).error.code).toBe('CSV_INVALID');
     const unauthenticated = await fetch(`${t.url}/v1/campaigns/${id}/contacts`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: csv });
     expect(unauthenticated.status).toBe(401);
+    // application/csv is a CSV too; text/plain is told what is taken.
+    const aliased = await fetch(`${t.url}/v1/campaigns/${id}/contacts`, { method: 'POST', headers: { authorization: `Bearer ${tenant.key}`, 'content-type': 'application/csv' }, body: 'phone,customer_name\n+14155550193,Di\n' });
+    expect(await aliased.json()).toEqual({ imported: 1, errors: [] });
+    const plain = await fetch(`${t.url}/v1/campaigns/${id}/contacts`, { method: 'POST', headers: { authorization: `Bearer ${tenant.key}`, 'content-type': 'text/plain' }, body: 'phone\n+14155550194\n' });
+    expect(plain.status).toBe(415);
+    expect((await plain.json()).error.message).toBe('A text/plain body is not taken here: send application/json (contact and do-not-call imports also take text/csv)');
   });
 
   it('refuses a row with a field that cannot be a variable, rather than reporting it and importing it too', async () => {

@@ -14,7 +14,7 @@ export const csvBodyLimitBytes = 64 * 1024 * 1024;
 export async function campaignRoutes(app: FastifyInstance, services: ApiServices): Promise<void> {
   // CSV is accepted only here, in this plugin's own scope: elsewhere a text body is still a 415.
   await app.register(async (scope) => {
-    scope.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: csvBodyLimitBytes }, (_request, body, done) => done(null, body));
+    scope.addContentTypeParser(['text/csv', 'application/csv'], { parseAs: 'string', bodyLimit: csvBodyLimitBytes }, (_request, body, done) => done(null, body));
     routes(scope, services);
   });
 }

@@ -15,7 +15,7 @@ const addBody = z.strictObject({
 
 export async function doNotCallRoutes(app: FastifyInstance, services: ApiServices): Promise<void> {
   await app.register(async (scope) => {
-    scope.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: csvBodyLimitBytes }, (_request, body, done) => done(null, body));
+    scope.addContentTypeParser(['text/csv', 'application/csv'], { parseAs: 'string', bodyLimit: csvBodyLimitBytes }, (_request, body, done) => done(null, body));
     routes(scope, services);
   });
 }
