@@ -115,4 +115,12 @@ describe('refusals (native error shape)', () => {
     expect(answer.status).toBe(400);
     expect(answer.body.error.details.field).toMatch(/^tags/);
   });
+
+  it('422 naming the assistant, not a field VozAgent lacks, when its prompt needs values a VozAgent call cannot give', async () => {
+    await tenant.agent({ name: 'Needs a date', greeting: 'Hi {{first_name}}, about {{appointment_date}}.' });
+    const answer = await outbound({ phone_number: '+14155550100', assistant_name: 'Needs a date', first_name: 'Jo' });
+    expect(answer.status).toBe(422);
+    expect(answer.body.error).toMatchObject({ code: 'VARIABLES_MISSING', details: { field: 'assistant_id', missing: ['appointment_date'] } });
+    expect(answer.body.error.message).toContain('default_variables');
+  });
 });

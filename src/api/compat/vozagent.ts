@@ -69,7 +69,9 @@ export async function vozAgentRoutes(app: FastifyInstance, services: ApiServices
         },
         { to: 'phone_number' },
         idempotencyKey(request),
-      );
+      ).catch((error: unknown) => {
+        throw variablesVozAgentCannotGive(error);
+      });
       const contact = await contactOf(services, orgId, placed);
       const { call } = placed;
       return reply.status(placed.created ? 201 : 200).send({
@@ -84,4 +86,20 @@ export async function vozAgentRoutes(app: FastifyInstance, services: ApiServices
       });
     });
   });
+}
+
+/**
+ * VozAgent has no field for prompt variables: only first_name, last_name and notes become ones.
+ * An agent that needs others cannot be called this way until it has defaults for them, and the
+ * refusal says so, naming the assistant rather than a field VozAgent does not have.
+ */
+function variablesVozAgentCannotGive(error: unknown): unknown {
+  if (!(error instanceof AppError) || error.code !== 'VARIABLES_MISSING') return error;
+  const missing = ((error.details as { missing?: string[] } | undefined)?.missing ?? []).filter((name) => !['first_name', 'last_name', 'notes'].includes(name));
+  if (missing.length === 0) return error;
+  return new AppError(
+    'VARIABLES_MISSING',
+    `The assistant needs values a VozAgent call cannot give (${missing.join(', ')}): only first_name, last_name and notes reach its prompt, so give it default_variables for the rest in Parley`,
+    { details: { field: 'assistant_id', missing }, cause: error },
+  );
 }
