@@ -78,6 +78,16 @@ describe('every documented example', () => {
     expect(answer.body.data.map((call: { call_id: string }) => call.call_id).sort()).toEqual([...values.CALL_ID!].sort());
     expect(answer.body.not_found).toEqual([]);
   });
+
+  it('bulk-by-ids answers every id sent, in the order sent, a call asked for in both spellings under each', async () => {
+    const [uuid] = values.CALL_ID!;
+    const native = (await voicing('GET', `/api/v1/campaigns/get-call-details/${uuid}`)).body;
+    const spellings = [uuid!, uuid!.toUpperCase(), 'call_nope', uuid!];
+    const answer = await voicing('POST', '/api/v1/campaigns/get-call-details/bulk-by-ids', { call_ids: spellings });
+    expect(answer.body.data.map((call: { call_id: string }) => call.call_id)).toEqual([uuid, uuid!.toUpperCase()]);
+    expect(answer.body.not_found).toEqual(['call_nope']);
+    expect(native.success).toBe(true);
+  });
 });
 
 describe('a call published through Voicing', () => {

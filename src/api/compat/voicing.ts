@@ -157,13 +157,18 @@ export async function voicingRoutes(app: FastifyInstance, services: ApiServices,
 
     scope.post(`${base}/get-call-details/bulk-by-ids`, { schema: { hide: true }, onRequest: authenticate(keys, 'calls:read', key) }, async (request) => {
       const body = parseRequest(bulkBody, request.body);
-      const asSent = new Map(body.call_ids.map((id) => [nativeCallId(id), id]));
-      const rows = await calls.bulkGet(principalOf(request).orgId, [...asSent.keys()]);
-      const found = new Set(rows.map((row) => row.id));
+      // Every id as sent answers once, in the order sent: a call asked for in both spellings (its
+      // UUID and its native id) is in `data` under each, so a client can match every id it sent.
+      const sent = [...new Set(body.call_ids)];
+      const rows = await calls.bulkGet(principalOf(request).orgId, [...new Set(sent.map(nativeCallId))]);
+      const byId = new Map(rows.map((row) => [row.id, row]));
       return {
         success: true,
-        data: rows.map((row) => details(row, asSent.get(row.id)!)),
-        not_found: body.call_ids.filter((id) => !found.has(nativeCallId(id))),
+        data: sent.flatMap((id) => {
+          const row = byId.get(nativeCallId(id));
+          return row ? [details(row, id)] : [];
+        }),
+        not_found: sent.filter((id) => !byId.has(nativeCallId(id))),
       };
     });
 
