@@ -1,6 +1,5 @@
 /** The HTTP server: plugins, schema compilers, errors, routes, health, OpenAPI and metrics. */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import formbody from '@fastify/formbody';
 import websocket from '@fastify/websocket';
 import swagger from '@fastify/swagger';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
@@ -46,11 +45,11 @@ export async function buildApi(services: ApiServices, options: ApiOptions): Prom
   app.setSerializerCompiler(serializerCompiler);
   const pages = dashboard();
   registerErrorHandling(app, { page: pages.page });
-  // JSON only (and forms, for carriers' callbacks): a text body is refused with 415, not parsed.
+  // JSON only: a text or form body is refused with 415, not parsed (carriers' form callbacks
+  // parse forms in their own routes' scope).
   app.removeContentTypeParser('text/plain');
   registerJsonParser(app);
   registerInputGuard(app);
-  await app.register(formbody, { bodyLimit: bodyLimitBytes });
   await app.register(websocket, {
     options: { maxPayload: 1024 * 1024 },
     // A client breaking the WebSocket protocol (a frame over 1 MiB, text that is not UTF-8, a bad

@@ -76,6 +76,8 @@ describe('POST /v1/calls validation', () => {
     await expectError(await tenant.request('POST', '/v1/calls', { ...valid(), agnet_id: 'x' }), 400, 'VALIDATION_FAILED', 'agnet_id');
     await expectError(await tenant.request('POST', '/v1/calls', { ...valid(), metadata: { blob: 'x'.repeat(600_000) } }), 413, 'BODY_TOO_LARGE');
     await expectError(await tenant.request('POST', '/v1/calls', 'agent_id=1', { 'content-type': 'text/plain' }), 415, 'UNSUPPORTED_MEDIA_TYPE');
+    // Forms are Twilio's callbacks' alone: a form to the API is refused, not parsed as the body.
+    await expectError(await tenant.request('POST', '/v1/calls', 'agent_id=1&to=%2B14155550100', { 'content-type': 'application/x-www-form-urlencoded' }), 415, 'UNSUPPORTED_MEDIA_TYPE');
   });
 
   it('leaves no half-written call behind a refused request', async () => {

@@ -1,4 +1,5 @@
 /** Fastify routes Twilio calls: status callbacks (form posts) and the Media Streams WebSocket. */
+import formbody from '@fastify/formbody';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 // Type-only: brings in the `websocket: true` route overloads; the plugin itself is registered at the root.
 import type {} from '@fastify/websocket';
@@ -28,8 +29,8 @@ function formParams(body: unknown): TwilioSignedParams {
 const isForm = (request: FastifyRequest) => /^application\/x-www-form-urlencoded\b/i.test(request.headers['content-type'] ?? '');
 
 /**
- * Mounts POST `statusCallbackPath` and GET `mediaStreamPath/<callId>` (WebSocket, one URL per call). Needs @fastify/formbody
- * and @fastify/websocket registered at the root. URLs are rebuilt from `publicUrl`, because
+ * Mounts POST `statusCallbackPath` and GET `mediaStreamPath/<callId>` (WebSocket, one URL per call), with a form parser of
+ * their own; needs @fastify/websocket registered at the root. URLs are rebuilt from `publicUrl`, because
  * Twilio signs the URL it was given, not whatever host a proxy forwards.
  */
 export function twilioRoutes(carrier: TwilioCarrier): FastifyPluginAsync {
@@ -37,6 +38,8 @@ export function twilioRoutes(carrier: TwilioCarrier): FastifyPluginAsync {
   const wsBase = publicWsUrl(carrier.options);
 
   return async (app) => {
+    // Forms are parsed here only (this plugin's scope): Twilio posts them, nothing else of Parley's takes them.
+    await app.register(formbody, { bodyLimit: signedFormBodyLimitBytes });
     // Twilio signs the URL and the form's fields, so the HMAC can only be checked once the form
     // is read; an unsigned request is refused before that, and the form is kept small.
     const signedForm = {

@@ -1,11 +1,10 @@
 /**
- * Test harness: the fake Twilio plus a minimal Fastify app (formbody, websocket, the Twilio
+ * Test harness: the fake Twilio plus a minimal Fastify app (websocket, the Twilio
  * routes) hosting a real Twilio carrier whose sink records every event. Everything runs over
  * real loopback sockets.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import formbody from '@fastify/formbody';
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { createTwilioCarrier, type TwilioCarrier } from '../../../src/telephony/twilio/carrier.js';
@@ -85,7 +84,7 @@ export interface TwilioApp {
 }
 
 /**
- * A Fastify app with formbody, websocket (as the API server sets it) and the Twilio routes of
+ * A Fastify app with websocket (as the API server sets it) and the Twilio routes (forms parsed in their scope) of
  * the carrier `makeCarrier` builds for the app's address. The app listens before the routes
  * exist, since the carrier's public URL must name the port.
  */
@@ -100,7 +99,6 @@ export async function startTwilioApp(makeCarrier: (publicUrl: string) => TwilioC
   await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
   const publicUrl = `http://127.0.0.1:${(server!.address() as AddressInfo).port}`;
   const carrier = makeCarrier(publicUrl);
-  await app.register(formbody);
   await app.register(websocket, { options: { maxPayload: 1024 * 1024 } });
   await app.register(twilioRoutes(carrier));
   await app.ready();
