@@ -144,6 +144,8 @@ describe('webhook endpoints API', () => {
     expect(credentials.body.error.message).toContain('credentials');
     const long = await tenant.request('POST', '/v1/webhook-endpoints', { url: `https://hooks.example.com/${'x'.repeat(10_000)}` });
     expect(long.body.error.message).toContain('longer than 2048 characters');
+    const portZero = await tenant.request('POST', '/v1/webhook-endpoints', { url: 'http://hooks.example.com:0/x' });
+    expect(portZero.body.error.message).toContain('port 0');
   });
 
   it('keeps endpoints to admin keys for writes and calls:read for reads', async () => {

@@ -27,7 +27,8 @@ const url = z
   .max(2048, 'is longer than 2048 characters')
   .pipe(z.url({ protocol: /^https?$/, message: 'must be an http or https URL' }))
   // Credentials in the URL would be stored and shown as written: they go in headers, which are sealed.
-  .refine((value) => !/^[a-z]+:\/\/[^/?#]*@/i.test(value), 'must not hold credentials (user:password@): send them as an Authorization header in "headers", which are stored encrypted');
+  .refine((value) => !/^[a-z]+:\/\/[^/?#]*@/i.test(value), 'must not hold credentials (user:password@): send them as an Authorization header in "headers", which are stored encrypted')
+  .refine((value) => URL.canParse(value) && new URL(value).port !== '0', 'names port 0, where nothing can listen');
 const events = z
   .array(z.enum(webhookEventTypes))
   .max(webhookEventTypes.length * 2)
