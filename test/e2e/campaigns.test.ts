@@ -197,6 +197,8 @@ describe('do-not-call', () => {
     const listed = ['+14155550140', '+14155550150'];
     const add = await tenant.request('POST', '/v1/do-not-call', { numbers: [...listed, 'nope'], reason: 'asked' });
     expect(add.body).toMatchObject({ added: 2, already_listed: 0, errors: [{ index: 2, field: 'numbers' }] });
+    // A number given twice in one request is counted, not dropped unseen.
+    expect((await tenant.request('POST', '/v1/do-not-call', { numbers: [listed[0], listed[0]] })).body).toMatchObject({ added: 0, already_listed: 2 });
     const csv = await fetch(`${t.url}/v1/do-not-call`, { method: 'POST', headers: { authorization: `Bearer ${tenant.key}`, 'content-type': 'text/csv' }, body: 'number,reason\n+14155550160,complaint\n+14155550140,again\nbad,x\n' });
     expect(await csv.json()).toEqual({ added: 1, already_listed: 1, errors: [{ line: 4, field: 'number', message: 'not a valid E.164 phone number' }] });
 
