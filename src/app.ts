@@ -178,7 +178,7 @@ export async function startParley(config: Config, options: StartOptions = {}): P
   const modules = createModules({ config, log, database, boss, box, services, engine, resolveLlm: resolve, simClock, metrics, liveCalls, ...(options.moduleOverrides ? { overrides: options.moduleOverrides } : {}) });
   const voice = modules.find((module) => module.voiceLane)?.voiceLane;
   const runtime = new CallRuntime({
-    db, claimDb: database.claimDb, calls, agents, carriers, workerId, log, engine, recordings, laneSources: [campaignLanes(calls, orgEvents)],
+    db, claimDb: database.claimDb, calls, agents, numbers, carriers, workerId, log, engine, recordings, laneSources: [campaignLanes(calls, orgEvents)],
     ...(voice ? { voice } : {}),
     onCallEnded: async (row) => {
       if (!analyzer.shouldAnalyze(row)) return;

@@ -6,7 +6,7 @@
 import { AppError } from '../shared/errors.js';
 import type { SecretBox } from '../shared/secret-box.js';
 import { maskSecret } from '../shared/secret-box.js';
-import { parseFlow, validateFlow, flowTemplates, type FlowProblem, type FlowTemplateName } from '../brain/flow/index.js';
+import { parseFlow, flowTemplates, type Flow, type FlowProblem, type FlowTemplateName } from '../brain/flow/index.js';
 import { placeholders } from '../brain/template.js';
 import { toE164 } from '../shared/phone.js';
 import { checkPromptSettings } from '../brain/prompt/index.js';
@@ -29,8 +29,8 @@ const checkFlow: AgentSettingsCheck = (settings) => {
   const expanded = expandTemplate(settings);
   if (expanded.kind !== 'flow') return expanded;
   if (expanded.flow === undefined) throw new AgentInvalid('A flow agent needs "flow" (or "template")', [{ field: 'flow', message: 'required' }]);
-  const problems = validateFlow(expanded.flow);
-  if (problems.length === 0) problems.push(...fixedTransferTargets(expanded));
+  const parsed = parseFlow(expanded.flow);
+  const problems = parsed.ok ? fixedTransferTargets(parsed.flow, expanded.transfer_numbers) : parsed.problems;
   if (problems.length > 0) throw new AgentInvalid(`The flow is not valid: ${problems.map((p) => p.message).join('; ')}`, problems);
   return expanded;
 };
@@ -40,12 +40,10 @@ const checkFlow: AgentSettingsCheck = (settings) => {
  * transfer to: otherwise every call refuses it, and nobody learns why until one does. A target
  * from the call's variables can only be checked on the call.
  */
-function fixedTransferTargets(settings: Settings): FlowProblem[] {
-  const flow = parseFlow(settings.flow);
-  if (!flow.ok) return [];
-  const allowed = Array.isArray(settings.transfer_numbers) ? settings.transfer_numbers : [];
+function fixedTransferTargets(flow: Flow, transferNumbers: unknown): FlowProblem[] {
+  const allowed = Array.isArray(transferNumbers) ? transferNumbers : [];
   const problems: FlowProblem[] = [];
-  for (const [id, node] of Object.entries(flow.flow.nodes)) {
+  for (const [id, node] of Object.entries(flow.nodes)) {
     if (node.type !== 'transfer' || placeholders(node.to).length > 0) continue;
     const number = toE164(node.to);
     if (!number) {

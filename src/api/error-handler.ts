@@ -14,12 +14,11 @@ export function errorBody(code: ErrorCode, message: string, details?: unknown): 
   return { error: { code, message, ...(details === undefined ? {} : { details }) } };
 }
 
-/** Field path of a validation issue, as `variables.name` or `to`. */
-function fieldOf(instancePath: string | undefined, params: Record<string, unknown> | undefined): string {
-  const path = (instancePath ?? '').replace(/^\//, '').replaceAll('/', '.');
-  const issue = params?.issue as { path?: (string | number)[] } | undefined;
-  if (issue?.path?.length) return issue.path.join('.');
-  return path || 'body';
+/** Path of a validation issue (`['variables', 'name']`; empty: the whole body or query). */
+function pathOf(instancePath: string | undefined, params: Record<string, unknown>): readonly (string | number)[] {
+  const issue = params.issue as { path?: (string | number)[] } | undefined;
+  if (issue?.path?.length) return issue.path;
+  return (instancePath ?? '').split('/').filter(Boolean);
 }
 
 /** A zod issue as the type provider passes it on: its code and the issue's own fields. */
@@ -61,9 +60,7 @@ export function toHttpError(error: unknown, request: FastifyRequest): { status: 
     const where = error.validationContext ?? 'body';
     const issues = error.validation.map((issue) => {
       const params = (issue.params ?? {}) as Record<string, unknown>;
-      const field = fieldOf(issue.instancePath, params);
-      const path = field === 'body' ? [] : field.split('.');
-      return describeIssue({ ...params, code: issue.keyword, path, message: issue.message ?? 'is not valid' } as Issue, where);
+      return describeIssue({ ...params, code: issue.keyword, path: pathOf(issue.instancePath, params), message: issue.message ?? 'is not valid' } as Issue, where);
     });
     const first = issues[0];
     const message = first ? `Invalid ${where}: "${first.field}" ${first.message}` : `Invalid ${where}`;

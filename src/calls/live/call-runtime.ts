@@ -4,9 +4,7 @@
  * voice lane while the phone rings), renews leases, honours cancels, and fails calls whose worker
  * vanished. Every call it touches ends terminal.
  */
-import { and, eq } from 'drizzle-orm';
 import type { Db } from '../../store/database.js';
-import { phoneNumbers } from '../../store/schema.js';
 import type { Logger } from '../../shared/logger.js';
 import type { ConversationEngine } from '../../brain/types.js';
 import type { CallControl, HostedCall, PrewarmingHost } from '../../conversation/host.js';
@@ -18,6 +16,7 @@ import type { Carrier, CarrierEvent, CallLine } from '../../telephony/types.js';
 import type { AgentRow, AgentService } from '../../agents/agent-service.js';
 import type { ClaimRound, SchedulerHandlers } from '../../dispatch/scheduler.js';
 import type { CallService } from '../call-service.js';
+import type { PhoneNumberService } from '../../numbers/phone-number-service.js';
 import type { TerminalStatus } from '../call-status.js';
 import type { CallRow } from '../call-view.js';
 import { claimDirectCall, claimRound, expiredLeases, nextCallDueAt, orgsWithDueCalls, renewLeases, type LaneSource } from './call-claim.js';
@@ -41,6 +40,8 @@ export interface CallRuntimeOptions {
   readonly claimDb?: Db;
   readonly calls: CallService;
   readonly agents: AgentService;
+  /** The organisations' own numbers: a transfer to one would call Parley. */
+  readonly numbers: PhoneNumberService;
   readonly carriers: ReadonlyMap<string, Carrier>;
   readonly engine: ConversationEngine;
   /** Queue lanes besides the single calls (campaigns). */
@@ -97,11 +98,7 @@ export class CallRuntime implements SchedulerHandlers {
     this.transfers = new TransferDesk({
       records: this.lineRecords,
       recordEvent: (call, type, data) => options.calls.recordEvent(call, type, data),
-      isOrgNumber: async (orgId, number) => {
-        const [found] = await options.db.select({ id: phoneNumbers.id }).from(phoneNumbers)
-          .where(and(eq(phoneNumbers.orgId, orgId), eq(phoneNumbers.number, number))).limit(1);
-        return found !== undefined;
-      },
+      isOrgNumber: async (orgId, number) => (await options.numbers.findByNumber(orgId, number)) !== undefined,
     });
     options.calls.onTransition((row) => {
       if (row.cancelRequestedAt) this.cancelLocal(row.id).catch((error: unknown) => options.log.error({ err: error, callId: row.id }, 'local cancel failed'));

@@ -47,11 +47,6 @@ export class CallTracker {
     return callId !== undefined && this.#calls.get(callId)?.stage === stages.answered;
   }
 
-  /** Whether `callId` already has its media line (a call has one). */
-  lineTaken(callId: string): boolean {
-    return this.#calls.get(callId)?.lineReported === true;
-  }
-
   /** Whether `callId` has ended. */
   hasEnded(callId: string): boolean {
     return this.#calls.get(callId)?.stage === stages.ended;

@@ -227,15 +227,13 @@ export function createTwilioCarrier(options: TwilioOptionsInput, deps: TwilioCar
       line.hangUp();
       return { ok: false, reason: 'unknown_call' };
     }
-    if (tracker.lineTaken(callId)) {
-      // A call has one line: a second stream (a replayed upgrade) must not hear or speak on it.
-      log?.warn({ callId, carrier: 'twilio', streamSid }, 'twilio media stream for a call that already has one');
-      line.hangUp();
-      return { ok: false, reason: 'line_taken' };
-    }
+    // Refused once the call has ended, and for a call that already has its line: a second stream
+    // (a replayed upgrade) must not hear or speak on it.
     if (!tracker.report(callId, { type: 'line', line })) {
       line.hangUp();
-      return { ok: false, reason: 'call_ended' };
+      if (tracker.hasEnded(callId)) return { ok: false, reason: 'call_ended' };
+      log?.warn({ callId, carrier: 'twilio', streamSid }, 'twilio media stream for a call that already has one');
+      return { ok: false, reason: 'line_taken' };
     }
     log?.info({ callId, providerCallId: callSid, streamSid, carrier: 'twilio' }, 'twilio media stream started');
     return { ok: true, callId, line };
